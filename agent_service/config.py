@@ -1,0 +1,78 @@
+"""Worker settings: one `Settings` class, read from the environment and `.env`, via `get_settings()`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    worker_id: str = Field(default_factory=_default_worker_id)
+    worker_concurrency: int = 50
+    """Agent runs one worker process executes at once (asyncio)."""
+    heartbeat_interval_s: float = 2
+    worker_heartbeat_ttl_s: int = 10
+    """A worker whose heartbeat is older than this is dead; its tasks are redelivered."""
+    poll_timeout_s: int = 2
+    """BLMOVE block window (kept under redis-py 8's 5 s socket timeout; the blocking client has more)."""
+
+    model_provider: Literal["demo", "openai", ""] = ""
+    """demo (offline, deterministic) or openai (any OpenAI-compatible endpoint). Empty: openai when
+    OPENAI_API_KEY is set, else demo."""
+    openai_api_key: str = ""
+    openai_base_url: str = ""
+    model: str = "gpt-4.1-mini"
+    openai_api: Literal["chat_completions", "responses"] = "chat_completions"
+    demo_tokens_per_s: float = 40
+    """Token rate of the offline demo model (0 = as fast as possible)."""
+    max_turns: int = 10
+
+    database_url: str = ""
+    """SQLAlchemy URL the analytics MCP server queries; empty = the bundled sample SQLite database."""
+    sample_db_path: Path = ROOT / "var" / "sample.db"
+    query_max_rows: int = 200
+    query_timeout_s: float = 10
+    mcp_timeout_s: float = 30
+
+    session_ttl_s: int = 7 * 24 * 3600
+    session_history_items: int = 100
+    """How many history items the model sees on a follow-up."""
+    event_retention_s: int = 600
+    task_live_ttl_s: int = 3600
+    token_flush_ms: int = 30
+    """Model deltas are coalesced into one token event per this many ms (one Redis write per batch)."""
+    max_attempts: int = 3
+    task_timeout_s: int = 300
+    queue_timeout_s: int = 60
+    drain_timeout_s: float = 20
+    reaper_interval_s: float = 2
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _provider(self):
+        if not self.model_provider:
+            self.model_provider = "openai" if self.openai_api_key else "demo"
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,71 @@
+"""The wire contract shared by the gateway (backend) and the workers (agent_service).
+
+Only this package crosses the boundary: the worker imports `backend.contract` and nothing else
+from `backend`; the gateway never imports `agent_service`. It depends on pydantic, redis and the
+standard library only.
+"""
+
+from backend.contract import keys
+from backend.contract.eventlog import Appended, EventLog, LoggedEvent, peek
+from backend.contract.events import (
+    ERROR_CODES,
+    TERMINAL_TYPES,
+    CancelledEvent,
+    CompleteEvent,
+    ErrorEvent,
+    Event,
+    EventAdapter,
+    RetryEvent,
+    SessionEvent,
+    TokenEvent,
+    ToolEvent,
+    ToolResultEvent,
+    Usage,
+    WorkflowStep,
+    dump_event,
+    parse_event,
+)
+from backend.contract.tasks import (
+    STATUS_FOR_TERMINAL,
+    ChatTask,
+    ControlCommand,
+    SessionField,
+    TaskField,
+    TaskStatus,
+)
+from backend.contract.transcript import ToolStep, TranscriptMessage
+
+PROTOCOL_VERSION = 1
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "keys",
+    "Appended",
+    "EventLog",
+    "LoggedEvent",
+    "peek",
+    "ERROR_CODES",
+    "TERMINAL_TYPES",
+    "CancelledEvent",
+    "CompleteEvent",
+    "ErrorEvent",
+    "Event",
+    "EventAdapter",
+    "RetryEvent",
+    "SessionEvent",
+    "TokenEvent",
+    "ToolEvent",
+    "ToolResultEvent",
+    "Usage",
+    "WorkflowStep",
+    "dump_event",
+    "parse_event",
+    "STATUS_FOR_TERMINAL",
+    "ChatTask",
+    "ControlCommand",
+    "SessionField",
+    "TaskField",
+    "TaskStatus",
+    "ToolStep",
+    "TranscriptMessage",
+]

@@ -1,0 +1,185 @@
+"""The task event log: the one way anything appends or reads a task's events.
+
+Why a Lua script: every writer (the gateway writes `session` at enqueue and `cancelled` for a task
+no worker holds yet; the worker writes the run; whoever detects a dead or late task writes its
+terminal error) must agree on three invariants, atomically, or clients see gaps and double endings:
+  1. seq is assigned by Redis as last+1, so it is contiguous whoever writes;
+  2. nothing is appended after a terminal event (a late worker cannot "complete" a cancelled task);
+  3. a terminal event also sets the task's final status and TTLs, frees the session's active-run slot
+     and promotes the session's next queued task ("multitask": "enqueue") onto the main queue.
+Each event is XADDed to `keys.task_events` with entry id "{seq}-1" (so a cursor is just the seq) and
+PUBLISHed on `keys.task_channel` (live delivery; pub/sub is lossy, the stream is the truth).
+Events must be serialized with seq=-1: the script splices the real seq into the JSON prefix
+`{"task_id":"…","seq":` that pydantic always emits first (pinned by tests).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from backend.contract import keys
+from backend.contract.events import TERMINAL_TYPES, _Event
+
+DEFAULT_MAXLEN = 100_000
+
+_APPEND = """
+local stream, channel, task, sess, squeue, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local task_id, rest, terminal, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local live_ttl, retention, maxlen = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+if redis.call('EXISTS', task) == 0 then return {-2, -1} end
+local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
+local seq = 0
+if #last > 0 then
+  local fields = last[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 't' and fields[i + 1] == '1' then
+      return {0, tonumber(string.match(last[1][1], '^(%d+)'))}
+    end
+  end
+  seq = tonumber(string.match(last[1][1], '^(%d+)')) + 1
+end
+local body = '{"task_id":"' .. task_id .. '","seq":' .. seq .. ',' .. rest
+redis.call('XADD', stream, 'MAXLEN', '~', maxlen, seq .. '-1', 'e', body, 't', terminal)
+redis.call('PUBLISH', channel, body)
+if terminal == '1' then
+  local now = redis.call('TIME')
+  redis.call('HSET', task, 'status', status, 'finished_at', now[1] .. '.' .. string.format('%06d', now[2]))
+  redis.call('EXPIRE', stream, retention)
+  redis.call('EXPIRE', task, retention)
+  if sess ~= '' and redis.call('HGET', sess, 'active_task') == task_id then
+    local nxt = redis.call('LPOP', squeue)
+    if nxt then
+      redis.call('HSET', sess, 'active_task', cjson.decode(nxt)['task_id'])
+      redis.call('LPUSH', queue, nxt)
+    else
+      redis.call('HDEL', sess, 'active_task')
+    end
+  end
+else
+  redis.call('EXPIRE', stream, live_ttl)
+end
+return {1, seq}
+"""
+
+_PREFIX_RE = re.compile(rb'^\{"task_id":"[^"]*","seq":(-?\d+),"type":"([a-z_]+)"')
+
+
+@dataclass(frozen=True)
+class Appended:
+    ok: bool
+    """False when the log already ended (seq is then the terminal event's) or the task is unknown."""
+    seq: int
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    seq: int
+    data: str
+    """The event JSON exactly as stored and published."""
+    terminal: bool
+
+
+def peek(raw: str | bytes) -> tuple[int, str]:
+    """(seq, type) of a stored/published event without parsing the whole JSON."""
+    m = _PREFIX_RE.match(raw.encode() if isinstance(raw, str) else raw)
+    if not m:
+        raise ValueError("not an event-log entry")
+    return int(m.group(1)), m.group(2).decode()
+
+
+def _split(event: _Event) -> str:
+    raw = event.model_dump_json()
+    prefix = '{"task_id":' + json.dumps(event.task_id) + ',"seq":-1,'
+    if event.seq != -1 or not raw.startswith(prefix):
+        raise ValueError("events are appended with seq=-1; the log assigns it")
+    return raw[len(prefix) :]
+
+
+class EventLog:
+    """Append/read a task's events. One instance per Redis client; cheap to create."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        live_ttl_s: int = 3600,
+        retention_s: int = 600,
+        maxlen: int = DEFAULT_MAXLEN,
+    ) -> None:
+        self.redis = redis
+        self.live_ttl_s = live_ttl_s
+        self.retention_s = retention_s
+        self.maxlen = maxlen
+        self._script = redis.register_script(_APPEND)
+
+    def _args(self, event: _Event, session_id: str | None) -> tuple[list[str], list[str]]:
+        from backend.contract.tasks import STATUS_FOR_TERMINAL
+
+        terminal = event.type in TERMINAL_TYPES  # type: ignore[attr-defined]
+        status = STATUS_FOR_TERMINAL[event.type].value if terminal else ""  # type: ignore[attr-defined]
+        tid = event.task_id
+        keys_ = [
+            keys.task_events(tid),
+            keys.task_channel(tid),
+            keys.task(tid),
+            keys.session(session_id) if session_id else "",
+            keys.session_queue(session_id) if session_id else "",
+            keys.TASK_QUEUE,
+        ]
+        args = [
+            tid,
+            _split(event),
+            "1" if terminal else "0",
+            status,
+            str(self.live_ttl_s),
+            str(self.retention_s),
+            str(self.maxlen),
+        ]
+        return keys_, args
+
+    async def append(self, event: _Event, *, session_id: str | None = None) -> Appended:
+        """Append one event; `session_id` lets a terminal event free the session's active-run slot."""
+        keys_, args = self._args(event, session_id)
+        code, seq = await self._script(keys=keys_, args=args)
+        return Appended(ok=int(code) == 1, seq=int(seq))
+
+    async def append_in(self, pipe, event: _Event, *, session_id: str | None = None) -> None:
+        """Queue the append in a pipeline/transaction (e.g. the gateway's atomic enqueue)."""
+        keys_, args = self._args(event, session_id)
+        await self._script(keys=keys_, args=args, client=pipe)
+
+    async def read(self, task_id: str, after_seq: int = -1, count: int = 1000) -> list[LoggedEvent]:
+        """Events with seq > after_seq, oldest first, at most `count`."""
+        start = "-" if after_seq < 0 else f"({after_seq}-1"
+        rows = await self.redis.xrange(keys.task_events(task_id), min=start, max="+", count=count)
+        out = []
+        for entry_id, fields in rows:
+            eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+            data = fields.get(b"e", fields.get("e"))
+            term = fields.get(b"t", fields.get("t"))
+            out.append(
+                LoggedEvent(
+                    seq=int(eid.split("-", 1)[0]),
+                    data=data.decode() if isinstance(data, bytes) else data,
+                    terminal=(term in (b"1", "1")),
+                )
+            )
+        return out
+
+    async def last(self, task_id: str) -> LoggedEvent | None:
+        rows = await self.redis.xrevrange(keys.task_events(task_id), max="+", min="-", count=1)
+        if not rows:
+            return None
+        entry_id, fields = rows[0]
+        eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+        data = fields.get(b"e", fields.get("e"))
+        term = fields.get(b"t", fields.get("t"))
+        return LoggedEvent(
+            seq=int(eid.split("-", 1)[0]),
+            data=data.decode() if isinstance(data, bytes) else data,
+            terminal=(term in (b"1", "1")),
+        )

@@ -1,0 +1,154 @@
+"""The events a task streams to its client, one typed model per `type` tag.
+
+Shaped after openai-agents' stream_events.py: small models with a `type: Literal[...]` discriminator,
+so producers and consumers filter on `event.type` and the JSON is self-describing. Every event carries
+`task_id` and `seq` (0, 1, 2... contiguous per task); the SSE frame id is the seq, so a client resumes
+with `Last-Event-ID: <seq>`.
+
+Order for one task:
+    session → (retry)? → (tool → tool_result | token)* → complete | error | cancelled
+`session` is written by the gateway at enqueue time (seq 0); everything else by the worker that
+runs the task, except terminal events for tasks no worker holds (cancel while queued, no worker,
+attempts exhausted), which whoever detects them writes through the same atomic append (eventlog.py).
+The concatenated `token` contents of the final attempt equal `complete.response`; a `retry` event
+tells the client that a new attempt restarts the answer (discard partial text after it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    task_id: str
+    """The task this event belongs to."""
+    seq: int = -1
+    """Position in the task's event log, assigned when the event is appended (-1 before)."""
+
+    @property
+    def terminal(self) -> bool:
+        return self.type in TERMINAL_TYPES  # type: ignore[attr-defined]
+
+
+class SessionEvent(_Event):
+    """First event of every task: the conversation it belongs to (new or continued)."""
+
+    type: Literal["session"] = "session"
+    session_id: str
+
+
+class RetryEvent(_Event):
+    """A new attempt restarts the answer (the previous worker died or handed the task back)."""
+
+    type: Literal["retry"] = "retry"
+    attempt: int
+    message: str
+
+
+class ToolEvent(_Event):
+    """A tool call started."""
+
+    type: Literal["tool"] = "tool"
+    name: str
+    arguments: dict[str, Any]
+    call_id: str
+    message: str
+    """Human-readable step, e.g. 'Running SQL query'."""
+
+
+class ToolResultEvent(_Event):
+    """A tool call returned. `output` is parsed JSON when the tool returned JSON, else text."""
+
+    type: Literal["tool_result"] = "tool_result"
+    call_id: str
+    name: str
+    output: Any
+    is_error: bool = False
+    duration_ms: int = 0
+
+
+class TokenEvent(_Event):
+    """A piece of the answer (workers may coalesce several model deltas into one event)."""
+
+    type: Literal["token"] = "token"
+    content: str
+
+
+class WorkflowStep(BaseModel):
+    step: int
+    name: str
+    duration_ms: int
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+
+class CompleteEvent(_Event):
+    """Terminal: the run finished; `response` is the whole answer."""
+
+    type: Literal["complete"] = "complete"
+    response: str
+    session_id: str
+    workflow: list[WorkflowStep] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    tools: list[str] = Field(default_factory=list)
+    duration_ms: int = 0
+
+
+class ErrorEvent(_Event):
+    """Terminal: the run failed. `code` is one of ERROR_CODES; `message` is safe to show a user."""
+
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+class CancelledEvent(_Event):
+    """Terminal: the run was cancelled on request (or because its client left with on_disconnect=cancel)."""
+
+    type: Literal["cancelled"] = "cancelled"
+    message: str = "Cancelled"
+
+
+Event = Annotated[
+    Union[
+        SessionEvent,
+        RetryEvent,
+        ToolEvent,
+        ToolResultEvent,
+        TokenEvent,
+        CompleteEvent,
+        ErrorEvent,
+        CancelledEvent,
+    ],
+    Field(discriminator="type"),
+]
+EventAdapter: TypeAdapter[Event] = TypeAdapter(Event)
+
+TERMINAL_TYPES = frozenset({"complete", "error", "cancelled"})
+
+ERROR_CODES = {
+    "model_error": "The model failed to answer.",
+    "tool_error": "A tool failed in a way the model could not recover from.",
+    "max_turns": "The agent needed more steps than allowed.",
+    "timeout": "The run took longer than TASK_TIMEOUT_S.",
+    "no_worker": "No worker picked the task up within QUEUE_TIMEOUT_S.",
+    "worker_lost": "The task's worker died and it could not be retried.",
+    "max_attempts": "The task failed on every attempt (MAX_ATTEMPTS).",
+    "internal": "Unexpected error.",
+}
+
+
+def parse_event(raw: str | bytes) -> Event:
+    return EventAdapter.validate_json(raw)
+
+
+def dump_event(event: _Event) -> str:
+    return event.model_dump_json()

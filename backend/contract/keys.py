@@ -1,0 +1,86 @@
+"""Every Redis key and channel name the gateway and the workers share.
+
+Defined once, here, as functions (never f-strings at the call site), after arq's constants.py.
+tests/unit/test_contract_keys.py pins each string: changing one is a wire-protocol change that
+needs both services redeployed together.
+
+Layout (all under one prefix so one Redis can be inspected or flushed by pattern):
+
+    agent:tasks                         LIST    queue; gateway LPUSHes, workers BLMOVE from the right
+    agent:processing:{worker}           LIST    a worker's in-flight tasks (reliable-queue pattern)
+    agent:workers                       SET     worker ids ever registered (the reaper walks it)
+    agent:worker:{worker}:heartbeat     STRING  JSON, TTL; missing = worker dead
+    agent:control                       PUBSUB  gateway → workers commands (cancel)
+    agent:reaper:lock                   STRING  one reaper at a time across workers
+    agent:task:{task}                   HASH    status, owner, session_id, attempts, worker, payload...
+    agent:task:{task}:events            STREAM  the task's event log, entry id "{seq}-1"
+    agent:task:{task}:live              PUBSUB  the same events, live (a doorbell plus payload)
+    agent:task:{task}:lock              STRING  per-task run lock (never two runs of one task)
+    agent:session:{session}             HASH    owner, title, created_at, updated_at, message_count, active_task
+    agent:session:{session}:transcript  LIST    display messages (user / assistant turns) for the UI
+    agent:session:{session}:queue       LIST    tasks waiting behind the active run ("multitask": "enqueue")
+    agent:history:{session}[:messages]  HASH/LIST  the SDK's RedisSession (model-visible history)
+    agent:owner:{owner}:sessions        ZSET    an API key's sessions by updated_at
+    agent:owner:{owner}:streams         ZSET    an API key's open SSE streams (member = stream id, score = expiry)
+    agent:ratelimit                     prefix  slowapi / limits storage keys
+"""
+
+from __future__ import annotations
+
+PREFIX = "agent"
+
+TASK_QUEUE = f"{PREFIX}:tasks"
+WORKERS = f"{PREFIX}:workers"
+CONTROL_CHANNEL = f"{PREFIX}:control"
+REAPER_LOCK = f"{PREFIX}:reaper:lock"
+HISTORY_PREFIX = f"{PREFIX}:history"
+RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
+
+
+def processing(worker_id: str) -> str:
+    return f"{PREFIX}:processing:{worker_id}"
+
+
+def heartbeat(worker_id: str) -> str:
+    return f"{PREFIX}:worker:{worker_id}:heartbeat"
+
+
+def task(task_id: str) -> str:
+    return f"{PREFIX}:task:{task_id}"
+
+
+def task_events(task_id: str) -> str:
+    return f"{PREFIX}:task:{task_id}:events"
+
+
+def task_channel(task_id: str) -> str:
+    return f"{PREFIX}:task:{task_id}:live"
+
+
+def task_lock(task_id: str) -> str:
+    return f"{PREFIX}:task:{task_id}:lock"
+
+
+def session(session_id: str) -> str:
+    return f"{PREFIX}:session:{session_id}"
+
+
+def session_transcript(session_id: str) -> str:
+    return f"{PREFIX}:session:{session_id}:transcript"
+
+
+def session_queue(session_id: str) -> str:
+    return f"{PREFIX}:session:{session_id}:queue"
+
+
+def history(session_id: str) -> str:
+    """The SDK RedisSession's own key (it appends ':messages' for the item list)."""
+    return f"{HISTORY_PREFIX}:{session_id}"
+
+
+def owner_sessions(owner: str) -> str:
+    return f"{PREFIX}:owner:{owner}:sessions"
+
+
+def owner_streams(owner: str) -> str:
+    return f"{PREFIX}:owner:{owner}:streams"

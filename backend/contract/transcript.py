@@ -1,0 +1,31 @@
+"""Display form of a conversation, written by the worker when a turn ends, read by the sessions API.
+
+The SDK's RedisSession keeps what the *model* must see; this list keeps what a *person* must see
+(tool steps with their SQL and result tables, stopped/failed answers), so the UI can restore a
+session without parsing SDK items.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ToolStep(BaseModel):
+    call_id: str
+    name: str
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    output: Any = None
+    is_error: bool = False
+    duration_ms: int = 0
+
+
+class TranscriptMessage(BaseModel):
+    role: Literal["user", "assistant"]
+    text: str
+    task_id: str
+    created_at: float
+    status: Literal["completed", "failed", "cancelled"] | None = None
+    """Assistant messages only: how the turn ended."""
+    tools: list[ToolStep] = Field(default_factory=list)
