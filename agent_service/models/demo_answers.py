@@ -1,0 +1,140 @@
+"""The offline demo model's answers: text built from the REAL tool results (rows, schema, errors).
+
+Kept apart from the parser (demo_questions.py) and the SDK plumbing (demo.py) so each stays one screen.
+Answers say they come from the offline demo model where natural, so nobody mistakes them for an LLM.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agent_service.models.demo_questions import Plan
+
+EXAMPLES = [
+    "How many customers are in Germany?",
+    "How many orders with status cancelled in 2024?",
+    "Top 5 customers by revenue",
+    "Top 5 products by quantity sold",
+    "Total revenue per country",
+    "Revenue per month",
+    "Tickets per priority",
+    "What tables are there?",
+    "What did I ask before?",
+]
+HELP = (
+    "I am the offline demo model: deterministic, no LLM and no network. I answer a few question shapes about "
+    "the sample shop database (customers, products, orders, order items, support tickets) by calling the "
+    "analytics tools and summarising the real rows they return.\n\nTry:\n"
+    + "\n".join(f"- {q}" for q in EXAMPLES)
+    + "\n\nSet MODEL_PROVIDER=openai (with OPENAI_API_KEY and optionally OPENAI_BASE_URL) to use a real model."
+)
+MAX_TABLE_ROWS = 25
+
+
+def help_text(prefix: str = "") -> str:
+    return f"{prefix}\n\n{HELP}" if prefix else HELP
+
+
+def history_answer(previous: list[str]) -> str:
+    if not previous:
+        return "This is the first question in this conversation, so there is nothing earlier to recall."
+    lines = "\n".join(f"{i}. {q}" for i, q in enumerate(previous, 1))
+    return (
+        f"Your previous question was: “{previous[-1]}”.\n\nEverything you asked in this conversation "
+        f"so far ({len(previous)}):\n{lines}"
+    )
+
+
+def tool_error_answer(plan: Plan, message: str) -> str:
+    message = message.removeprefix(f"Error executing tool {plan.tool}: ")
+    return (
+        f"I tried to answer “{plan.title}” but the tool `{plan.tool}` returned an error:\n\n> {message}\n\n"
+        "As the offline demo model I do not rewrite queries; rephrase the question or use a real model."
+    )
+
+
+def missing_tables_answer(plan: Plan, available: list[str]) -> str:
+    return (
+        f"To answer “{plan.title}” I need the table(s) {', '.join(plan.tables)}, but this database has: "
+        f"{', '.join(available) or 'no tables'}. The demo model only knows the sample schema."
+    )
+
+
+def answer(plan: Plan, output: dict[str, Any]) -> str:
+    """The final answer for `plan` given the parsed JSON the tool returned."""
+    if plan.kind == "tables":
+        rows = [[t["name"], ", ".join(t.get("columns", []))] for t in output.get("tables", [])]
+        return f"The database has {len(rows)} tables:\n\n{markdown_table(['table', 'columns'], rows)}"
+    if plan.kind == "describe":
+        rows = [
+            [c["name"], c["type"], "yes" if c["primary_key"] else "", "yes" if c["nullable"] else "no"]
+            for c in output.get("columns", [])
+        ]
+        fks = "; ".join(
+            f"{', '.join(f['columns'])} → {f['references']}" for f in output.get("foreign_keys", [])
+        )
+        text = (
+            f"Table **{output.get('table')}** has {_fmt(output.get('row_count', 0))} rows and these columns:"
+            f"\n\n{markdown_table(['column', 'type', 'primary key', 'nullable'], rows)}"
+        )
+        return text + (f"\n\nForeign keys: {fks}." if fks else "")
+    columns, rows = output.get("columns", []), output.get("rows", [])
+    if plan.kind == "count":
+        value = rows[0][0] if rows and rows[0] else 0
+        what = plan.title.removeprefix("Number of ")
+        return f"There {'is' if value == 1 else 'are'} **{_fmt(value)}** {what}."
+    if not rows:
+        return f"{plan.title}: the query returned no rows."
+    text = f"{plan.title}:\n\n{markdown_table(columns, rows)}"
+    text += "\n\n" + _highlight(plan, columns, rows)
+    if output.get("truncated") or len(rows) > MAX_TABLE_ROWS:
+        text += f"\n\n(Showing {min(len(rows), MAX_TABLE_ROWS)} rows; the result has more.)"
+    if plan.note:
+        text += f"\n\n{plan.note}"
+    return text
+
+
+def _highlight(plan: Plan, columns: list[str], rows: list[list[Any]]) -> str:
+    values = [r[1] for r in rows if len(r) > 1 and isinstance(r[1], int | float)]
+    if not values:
+        return ""
+    best = max(rows, key=lambda r: r[1] if isinstance(r[1], int | float) else float("-inf"))
+    text = f"**{best[0]}** is highest with {_fmt(best[1])} ({columns[1].replace('_', ' ')})."
+    if plan.kind == "per" and plan.metric in ("revenue", "orders", "quantity", "tickets", "customers"):
+        text += f" Total across {len(rows)} groups: {_fmt(round(sum(values), 2))}."
+    return text
+
+
+def markdown_table(columns: list[str], rows: list[list[Any]]) -> str:
+    head = "| " + " | ".join(str(c) for c in columns) + " |"
+    rule = "| " + " | ".join("---:" if _numeric(rows, i) else "---" for i in range(len(columns))) + " |"
+    body = [
+        "| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |" for row in rows[:MAX_TABLE_ROWS]
+    ]
+    return "\n".join([head, rule, *body])
+
+
+def parse_tool_output(text: str) -> dict[str, Any] | None:
+    """The tool's JSON result, or None when the text is an error message."""
+    try:
+        value = json.loads(text)
+    except (ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _numeric(rows: list[list[Any]], i: int) -> bool:
+    return bool(rows) and all(
+        isinstance(r[i], int | float) for r in rows[:MAX_TABLE_ROWS] if r[i] is not None
+    )
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)

@@ -1,0 +1,114 @@
+"""`python -m devstack`: Redis (embedded unless REDIS_URL is set), the gateway and N workers, one command.
+
+The README's first command (`./scripts/start.sh`) installs dependencies, builds the UI and execs this.
+Ctrl-C (or SIGTERM) stops everything it started, workers first so they hand back unfinished runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+from devstack.processes import ROOT, Stack
+from devstack.redis_server import RedisServer
+
+DEMO_KEY = "demo-key"
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                values[k.strip()] = v.strip().strip('"').strip("'")
+    return values
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((host if host != "0.0.0.0" else "127.0.0.1", port)) != 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    cfg = {**_dotenv(ROOT / ".env"), **os.environ}
+    parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--host", default=cfg.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(cfg.get("PORT", "8000")))
+    args = parser.parse_args(argv)
+
+    if not _port_free(args.host, args.port):
+        print(f"Port {args.port} is in use: set PORT or pass --port.", file=sys.stderr)
+        return 2
+
+    redis: RedisServer | None = None
+    redis_url = cfg.get("REDIS_URL", "")
+    if not redis_url:
+        redis = RedisServer(data_dir=str(_mkdir(ROOT / "var" / "redis"))).start()
+        redis_url = redis.url
+    env: dict[str, str] = {}
+    key = cfg.get("API_KEYS") or cfg.get("API_KEY")
+    if not key:
+        env["API_KEYS"] = key = DEMO_KEY
+    key = key.split(",")[0].strip()
+
+    stack = Stack(redis_url=redis_url, env=env)
+    stopping = False
+
+    def _stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        url = stack.start_gateway(port=args.port, HOST=args.host)
+        for _ in range(args.workers):
+            stack.start_worker()
+        stack.wait_workers(args.workers, url)
+        ui = f"http://127.0.0.1:{args.port}/ai/static/"
+        built = (ROOT / "frontend" / "dist" / "index.html").exists()
+        print(
+            f"\n  Agent stream is up.\n"
+            f"  UI:        {ui}{'' if built else '  (UI not built: run ./scripts/start.sh or npm run build)'}\n"
+            f"  API key:   {key}\n"
+            f"  Redis:     {redis_url}{' (embedded)' if redis else ''}\n"
+            f"  Workers:   {args.workers}   logs: {stack.log_dir}\n\n"
+            f"  curl -N -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\\n"
+            f"       -d '{{\"message\": \"How many customers are there?\"}}' "
+            f"http://127.0.0.1:{args.port}/ai/api/chat/stream\n\n"
+            f"  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while not stopping:
+            dead = [p.name for p in [*stack.gateways, *stack.workers] if not p.alive()]
+            if dead:
+                print(f"{', '.join(dead)} exited; see {stack.log_dir}", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("Stopping...", flush=True)
+        for w in stack.workers:
+            w.stop()
+        for g in stack.gateways:
+            g.stop()
+        if redis:
+            redis.stop()
+    return 0
+
+
+def _mkdir(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())
