@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     queue_timeout_s: int = 60
     drain_timeout_s: float = 20
     reaper_interval_s: float = 2
+    cancel_poll_s: float = 1.0
+    """How often a worker re-reads the cancel flag of the tasks it runs (fallback for lost pub/sub messages)."""
 
     log_level: str = "INFO"
     log_json: bool = True

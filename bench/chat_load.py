@@ -68,9 +68,16 @@ def pct(values: list[float], p: float) -> float:
 
 async def run(args) -> dict:
     redis = RedisServer().start()
-    stack = Stack(redis_url=redis.url, env={"API_KEYS": "bench", "DEMO_TOKENS_PER_S": str(args.tokens_per_s),
-                                            "LOG_LEVEL": "WARNING", "RATE_LIMIT": "100000/minute",
-                                            "MAX_STREAMS_PER_KEY": "100000"})
+    stack = Stack(
+        redis_url=redis.url,
+        env={
+            "API_KEYS": "bench",
+            "DEMO_TOKENS_PER_S": str(args.tokens_per_s),
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMIT": "100000/minute",
+            "MAX_STREAMS_PER_KEY": "100000",
+        },
+    )
     try:
         url = stack.start_gateway()
         for _ in range(args.workers):

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  Redis:     {redis_url}{' (embedded)' if redis else ''}\n"
             f"  Workers:   {args.workers}   logs: {stack.log_dir}\n\n"
             f"  curl -N -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\\n"
-            f"       -d '{{\"message\": \"How many customers are there?\"}}' "
+            f'       -d \'{{"message": "How many customers are there?"}}\' '
             f"http://127.0.0.1:{args.port}/ai/api/chat/stream\n\n"
             f"  Ctrl-C stops everything.\n",
             flush=True,

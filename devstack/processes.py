@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -58,7 +59,11 @@ def spawn(name: str, module: str, env: dict[str, str], log_dir: Path, *args: str
         full_env["COVERAGE_PROCESS_START"] = os.environ["COVERAGE_PROCESS_START"]
     with open(log_path, "ab") as out:
         popen = subprocess.Popen(
-            [sys.executable, "-m", module, *args], cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", module, *args],
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     return Proc(name, popen, log_path)
 
@@ -73,7 +78,7 @@ def wait_http(url: str, timeout: float = 30, proc: Proc | None = None) -> None:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
                     return
-        except Exception as exc:  # noqa: BLE001 - still starting
+        except Exception as exc:
             last = exc
         time.sleep(0.1)
     raise RuntimeError(f"{url} not ready after {timeout}s: {last}")
@@ -106,7 +111,11 @@ class Stack:
 
     def start_worker(self, **extra: str) -> Proc:
         name = f"worker-{len(self.workers)}"
-        env = {**self.base_env(), "WORKER_ID": f"{name}-{os.getpid()}-{time.monotonic_ns() % 100000}", **extra}
+        env = {
+            **self.base_env(),
+            "WORKER_ID": f"{socket.gethostname()}-{name}-{os.getpid()}-{time.monotonic_ns() % 100000}",
+            **extra,
+        }
         proc = spawn(name, "agent_service", env, self.log_dir)
         self.workers.append(proc)
         return proc
@@ -123,7 +132,7 @@ class Stack:
                 with urllib.request.urlopen(gateway_url + "/ai/api/health", timeout=2) as r:
                     if json.load(r).get("workers_alive", 0) >= n:
                         return
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
             time.sleep(0.2)
         logs = "\n".join(w.log()[-2000:] for w in self.workers)

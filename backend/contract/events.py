@@ -16,7 +16,7 @@ tells the client that a new attempt restarts the answer (discard partial text af
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -118,16 +118,7 @@ class CancelledEvent(_Event):
 
 
 Event = Annotated[
-    Union[
-        SessionEvent,
-        RetryEvent,
-        ToolEvent,
-        ToolResultEvent,
-        TokenEvent,
-        CompleteEvent,
-        ErrorEvent,
-        CancelledEvent,
-    ],
+    SessionEvent | RetryEvent | ToolEvent | ToolResultEvent | TokenEvent | CompleteEvent | ErrorEvent | CancelledEvent,
     Field(discriminator="type"),
 ]
 EventAdapter: TypeAdapter[Event] = TypeAdapter(Event)

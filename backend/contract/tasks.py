@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
-class TaskStatus(str, enum.Enum):
+class TaskStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     COMPLETED = "completed"
@@ -63,6 +63,8 @@ class TaskField:
     ATTEMPTS = "attempts"
     WORKER = "worker"
     CANCEL = "cancel"  # "1" once a cancel was requested
+    HISTORY_LEN = "history_len"  # model-history length before the first attempt (retries rewind to it)
+    TRANSCRIBED = "transcribed"  # "1" once the worker wrote the turn's transcript (written once)
 
 
 class SessionField:

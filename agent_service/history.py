@@ -1,0 +1,114 @@
+"""Conversation memory: the model-visible history (SDK RedisSession) and the person-visible transcript.
+
+Model history — what RedisSession does (checked with openai-agents 0.24, see tests): the streamed run
+saves items *as it goes*: the user input when the run starts, then each finished turn's items
+(function_call, function_call_output, assistant message). A cancelled turn's partial text is discarded,
+earlier items stay; a crash or model error leaves e.g. [user, function_call, function_call_output]
+without an answer. So a retried attempt would otherwise add the user message a second time. `rewind`
+fixes that: on the first attempt it records the history length in the task hash (field `history_len`),
+and every attempt first trims the list back to that length, so each attempt starts from the same history.
+
+Transcript — after the terminal event the worker appends the user and assistant TranscriptMessage JSON
+to keys.session_transcript, bumps the session's message_count and updated_at. One Lua script guarded by
+the task-hash field `transcribed` makes this idempotent (safe to retry after a Redis blip) and skips a
+session that was deleted meanwhile.
+"""
+
+from __future__ import annotations
+
+import time
+
+from agents.extensions.memory import RedisSession
+from agents.memory import SessionSettings
+from redis.asyncio import Redis
+
+from agent_service.config import Settings
+from backend.contract import ChatTask, SessionField, TaskField, ToolStep, TranscriptMessage, keys
+
+HISTORY_LEN_FIELD = TaskField.HISTORY_LEN
+TRANSCRIBED_FIELD = TaskField.TRANSCRIBED
+
+_REWIND = """
+local n = redis.call('HGET', KEYS[1], ARGV[1])
+local len = redis.call('LLEN', KEYS[2])
+if not n then
+  redis.call('HSET', KEYS[1], ARGV[1], len)
+  return len
+end
+n = tonumber(n)
+if len > n then
+  if n == 0 then redis.call('DEL', KEYS[2]) else redis.call('LTRIM', KEYS[2], 0, n - 1) end
+end
+return n
+"""
+
+_TRANSCRIPT = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
+redis.call('RPUSH', KEYS[3], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+redis.call('HINCRBY', KEYS[2], ARGV[5], 2)
+redis.call('HSET', KEYS[2], ARGV[6], ARGV[7])
+redis.call('ZADD', KEYS[4], 'XX', ARGV[7], ARGV[8])
+return 1
+"""
+
+
+def open_session(settings: Settings, redis: Redis, session_id: str) -> RedisSession:
+    """The SDK session the run reads and extends; SESSION_HISTORY_ITEMS caps what the model sees."""
+    return RedisSession(
+        session_id,
+        redis_client=redis,
+        key_prefix=keys.HISTORY_PREFIX,
+        ttl=settings.session_ttl_s,
+        session_settings=SessionSettings(limit=settings.session_history_items),
+    )
+
+
+class Conversation:
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.settings = settings
+        self._rewind = redis.register_script(_REWIND)
+        self._transcript = redis.register_script(_TRANSCRIPT)
+
+    async def rewind(self, task_id: str, session_id: str) -> int:
+        """Trim the model history back to where it was before this task's first attempt."""
+        messages = keys.history(session_id) + ":messages"
+        return int(await self._rewind(keys=[keys.task(task_id), messages], args=[HISTORY_LEN_FIELD]))
+
+    async def write_transcript(
+        self,
+        task: ChatTask,
+        answer: str,
+        status: str,
+        tools: list[ToolStep],
+        finished_at: float | None = None,
+    ) -> int:
+        """Append the turn (user + assistant) once; returns 1 written, 0 already written, -1 no session."""
+        now = finished_at or time.time()
+        user = TranscriptMessage(
+            role="user", text=task.message, task_id=task.task_id, created_at=task.created_at
+        )
+        assistant = TranscriptMessage(
+            role="assistant", text=answer, task_id=task.task_id, created_at=now, status=status, tools=tools
+        )
+        return int(
+            await self._transcript(
+                keys=[
+                    keys.task(task.task_id),
+                    keys.session(task.session_id),
+                    keys.session_transcript(task.session_id),
+                    keys.owner_sessions(task.owner),
+                ],
+                args=[
+                    TRANSCRIBED_FIELD,
+                    user.model_dump_json(),
+                    assistant.model_dump_json(),
+                    self.settings.session_ttl_s,
+                    SessionField.MESSAGE_COUNT,
+                    SessionField.UPDATED_AT,
+                    repr(now),
+                    task.session_id,
+                ],
+            )
+        )

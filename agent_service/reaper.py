@@ -1,0 +1,124 @@
+"""Recovery of work nobody will finish: dead workers' tasks, tasks no worker picked up, orphans.
+
+Runs in every worker every REAPER_INTERVAL_S; the shared sweeps run under SET agent:reaper:lock NX PX
+so only one worker does them at a time.
+- Dead workers: a worker in agent:workers whose heartbeat key is gone has each item of its processing
+  list moved back onto the pop end of agent:tasks (so it is next) and is SREMed. Its tasks keep their
+  attempts count, so the next worker emits a RetryEvent, and MAX_ATTEMPTS bounds a crash loop. The
+  per-task lock (tasklock.py) keeps a redelivered task from running beside a live holder.
+- Queue timeout: a task still `queued` (never started) whose ChatTask.created_at is older than
+  QUEUE_TIMEOUT_S gets LREMed and then the terminal ErrorEvent no_worker (only if the LREM removed it,
+  so a worker that just took it wins). Redelivered tasks have status `running`, so they are not failed.
+- Orphans (local, no lock needed): an item in *this* worker's processing list that no run owns on two
+  sweeps in a row (pickup failed while Redis blipped, release failed) goes back on the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from redis.asyncio import Redis
+
+from agent_service.config import Settings
+from agent_service.eventsink import REDIS_ERRORS
+from agent_service.taskqueue import TaskQueue
+from backend.contract import ChatTask, ErrorEvent, EventLog, TaskField, TaskStatus, keys
+
+log = logging.getLogger(__name__)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class Reaper:
+    def __init__(self, redis: Redis, settings: Settings, queue: TaskQueue, owned: set[bytes]) -> None:
+        self.redis = redis
+        self.settings = settings
+        self.queue = queue
+        self.worker_id = queue.worker_id
+        self.owned = owned
+        """Payloads this worker is running or about to run (the worker maintains it)."""
+        self._suspects: set[bytes] = set()
+        self.events = EventLog(
+            redis, live_ttl_s=settings.task_live_ttl_s, retention_s=settings.event_retention_s
+        )
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.reaper_interval_s)
+            try:
+                await self.sweep()
+            except REDIS_ERRORS as exc:
+                log.debug("reaper skipped a sweep (%s)", type(exc).__name__)
+            except Exception:
+                log.exception("reaper sweep failed")
+
+    async def sweep(self) -> None:
+        await self.requeue_orphans()
+        lock_ms = int(max(self.settings.reaper_interval_s * 2, 5) * 1000)
+        if not await self.redis.set(keys.REAPER_LOCK, self.worker_id, nx=True, px=lock_ms):
+            return
+        try:
+            await self.requeue_dead_workers()
+            await self.fail_stale_queued()
+        finally:
+            if _text(await self.redis.get(keys.REAPER_LOCK) or b"") == self.worker_id:
+                await self.redis.delete(keys.REAPER_LOCK)
+
+    async def requeue_orphans(self) -> int:
+        # An item must look orphaned on two sweeps in a row: one BLMOVE reply may be in flight.
+        moved = 0
+        suspects = {p for p in await self.queue.in_processing() if p not in self.owned}
+        for payload in suspects & self._suspects:
+            if payload not in self.owned and await self.queue.requeue(payload):
+                moved += 1
+        self._suspects = suspects
+        if moved:
+            log.warning("requeued %s orphaned task(s) from this worker's processing list", moved)
+        return moved
+
+    async def requeue_dead_workers(self) -> int:
+        moved = 0
+        for member in await self.redis.smembers(keys.WORKERS):
+            worker = _text(member)
+            if worker == self.worker_id or await self.redis.exists(keys.heartbeat(worker)):
+                continue
+            n = 0
+            while await self.redis.lmove(keys.processing(worker), keys.TASK_QUEUE, "RIGHT", "RIGHT"):
+                n += 1
+            await self.redis.srem(keys.WORKERS, worker)
+            if n:
+                log.warning("worker %s is dead; redelivered %s task(s)", worker, n)
+            moved += n
+        return moved
+
+    async def fail_stale_queued(self) -> int:
+        failed = 0
+        now = time.time()
+        for payload in await self.redis.lrange(keys.TASK_QUEUE, 0, -1):
+            try:
+                task = ChatTask.model_validate_json(payload)
+            except ValueError:
+                continue
+            if now - task.created_at < self.settings.queue_timeout_s:
+                continue
+            status = await self.redis.hget(keys.task(task.task_id), TaskField.STATUS)
+            if status is not None and _text(status) != TaskStatus.QUEUED.value:
+                continue
+            if not await self.redis.lrem(keys.TASK_QUEUE, 1, payload):
+                continue
+            if status is not None:
+                msg = f"No worker picked the task up within {self.settings.queue_timeout_s} s."
+                await self.events.append(
+                    ErrorEvent(task_id=task.task_id, code="no_worker", message=msg),
+                    session_id=task.session_id,
+                )
+            failed += 1
+            log.warning(
+                "task waited longer than QUEUE_TIMEOUT_S; failed with no_worker",
+                extra={"task_id": task.task_id},
+            )
+        return failed

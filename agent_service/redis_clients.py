@@ -1,0 +1,74 @@
+"""The worker's Redis connections, with timeouts and retries pinned on purpose.
+
+Why three clients (redis-py 8 traps, see shared notes §0):
+- `command`: every ordinary command. socket_timeout≈5 s and **no automatic retry**: redis-py 8's default
+  Retry re-sends a timed-out command, and our writes (EventLog append, RPUSH transcript, HINCRBY attempts)
+  are not idempotent. Callers that can safely repeat something do it themselves (terminal write, loops).
+- `blocking`: BLMOVE only. Its socket_timeout exceeds the BLMOVE block window, otherwise the default 5 s
+  timeout fires before Redis answers an idle BLMOVE (a [measured] 58 s retry storm).
+- `pubsub`: the control-channel subscriber, on its own pool with protocol=2 (the hiredis RESP3 push-reply
+  leak, redis-py#4339) and no socket timeout (get_message(timeout=...) bounds the wait instead).
+Tests pass one fakeredis client for all three via `RedisClients.single`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from agent_service.config import Settings
+
+COMMAND_SOCKET_TIMEOUT_S = 5.0
+CONNECT_TIMEOUT_S = 3.0
+
+
+def _no_retry() -> Retry:
+    return Retry(NoBackoff(), 0)
+
+
+@dataclass
+class RedisClients:
+    command: aioredis.Redis
+    blocking: aioredis.Redis
+    pubsub: aioredis.Redis
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RedisClients:
+        url = settings.redis_url
+        command = aioredis.Redis.from_url(
+            url,
+            socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            retry=_no_retry(),
+            health_check_interval=10,
+        )
+        blocking = aioredis.Redis.from_url(
+            url,
+            socket_timeout=settings.poll_timeout_s + COMMAND_SOCKET_TIMEOUT_S,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            retry=_no_retry(),
+        )
+        pubsub = aioredis.Redis.from_url(
+            url,
+            protocol=2,
+            socket_timeout=None,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            retry=_no_retry(),
+            health_check_interval=30,
+        )
+        return cls(command=command, blocking=blocking, pubsub=pubsub)
+
+    @classmethod
+    def single(cls, client: aioredis.Redis) -> RedisClients:
+        """One client for everything (fakeredis in unit tests)."""
+        return cls(command=client, blocking=client, pubsub=client)
+
+    async def aclose(self) -> None:
+        seen: set[int] = set()
+        for client in (self.command, self.blocking, self.pubsub):
+            if id(client) not in seen:
+                seen.add(id(client))
+                await client.aclose()

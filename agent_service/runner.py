@@ -1,0 +1,275 @@
+"""One task from pickup to its single terminal event.
+
+Why it looks like this:
+- At-least-once delivery: the per-task lock (tasklock.py) keeps a redelivered copy from running while
+  the first is alive; a finished or unknown task is dropped; `attempts` (HINCRBY) bounds crash loops.
+- Every accepted task ends in exactly one terminal event (complete | error | cancelled), written through
+  EventSink.terminal (shielded + retried). The only exceptions are hand-backs (SIGTERM drain) and a lost
+  lock: those tasks go back to the queue and the next attempt starts with a RetryEvent.
+- Stopping a run always goes through RunResultStreaming.cancel(): breaking out of stream_events() does
+  not stop the SDK's run loop. `ActiveRun.stop(reason)` records why, and the reason picks the terminal
+  event once the stream ends (cancel → cancelled, timeout → error timeout, handback/lost → none).
+- A completed run wins over a late stop request (the answer exists; throwing it away helps nobody).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from agents import Runner
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from agent_service.config import Settings
+from agent_service.eventsink import REDIS_ERRORS, EventSink
+from agent_service.history import Conversation, open_session
+from agent_service.runstate import RETRY_MESSAGE, ActiveRun, AgentSetup, error_code
+from agent_service.tasklock import TaskLocks
+from agent_service.taskqueue import TaskQueue
+from agent_service.translation import Translator
+from backend.contract import (
+    ERROR_CODES,
+    STATUS_FOR_TERMINAL,
+    CancelledEvent,
+    ChatTask,
+    CompleteEvent,
+    ErrorEvent,
+    EventLog,
+    RetryEvent,
+    TaskField,
+    TaskStatus,
+    Usage,
+    keys,
+    logfields,
+)
+
+log = logging.getLogger(__name__)
+
+_FINISHED = {s.value.encode() for s in TaskStatus if s.finished}
+
+
+class TaskRunner:
+    def __init__(
+        self,
+        settings: Settings,
+        redis: Redis,
+        queue: TaskQueue,
+        setup: Callable[[], AgentSetup],
+        on_tool_error: Callable[[], None] | None = None,
+        prepare: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.redis = redis
+        self.queue = queue
+        self.worker_id = queue.worker_id
+        self.setup = setup
+        self.on_tool_error = on_tool_error
+        self.prepare = prepare
+        """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
+        self.events = EventLog(
+            redis, live_ttl_s=settings.task_live_ttl_s, retention_s=settings.event_retention_s
+        )
+        self.locks = TaskLocks(redis, self.worker_id, settings.worker_heartbeat_ttl_s * 1000)
+        self.conversation = Conversation(redis, settings)
+        self.active: dict[str, ActiveRun] = {}
+
+    def stop(self, task_id: str, reason: str) -> bool:
+        run = self.active.get(task_id)
+        if run is None:
+            return False
+        log.info("stopping run (%s)", reason, extra={"task_id": task_id})
+        run.stop(reason)
+        return True
+
+    def stop_all(self, reason: str) -> None:
+        for task_id in list(self.active):
+            self.stop(task_id, reason)
+
+    async def renew_locks(self) -> None:
+        """Extend every running task's lock; a run whose lock was taken over is stopped (no terminal)."""
+        for task_id, run in list(self.active.items()):
+            if not await self.locks.renew(task_id):
+                log.warning("lost the task lock; abandoning the run", extra={"task_id": task_id})
+                run.stop("lost")
+
+    async def run(self, payload: bytes) -> None:
+        """Run one dequeued payload to its end. Never raises except CancelledError."""
+        try:
+            task = ChatTask.model_validate_json(payload)
+        except ValidationError:
+            log.error("dropping a malformed task payload")
+            await self.queue.done(payload)
+            return
+        logfields.task_id.set(task.task_id)
+        logfields.session_id.set(task.session_id)
+        logfields.request_id.set(task.request_id)
+        try:
+            if not await self.locks.acquire(task.task_id):
+                log.info("task is locked by a live worker; dropping this duplicate delivery")
+                await self.queue.done(payload)
+                return
+            run = ActiveRun(task, payload)
+            self.active[task.task_id] = run
+            try:
+                await self._attempt(run)
+            finally:
+                self.active.pop(task.task_id, None)
+                await asyncio.shield(self._release(run))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # Redis down at pickup and similar: the payload stays in the processing list and the
+            # worker's orphan sweep puts it back on the queue.
+            log.exception("task pickup failed; it will be requeued")
+
+    async def _release(self, run: ActiveRun) -> None:
+        try:
+            if run.requeue:
+                await self.queue.requeue(run.payload)
+            elif run.done:
+                await self.queue.done(run.payload)
+            await self.locks.release(run.task.task_id)
+        except REDIS_ERRORS:
+            log.warning("could not release the task; the orphan sweep will")
+
+    async def _attempt(self, run: ActiveRun) -> None:
+        task, r = run.task, self.redis
+        fields = await r.hgetall(keys.task(task.task_id))
+        if not fields or fields.get(TaskField.STATUS.encode()) in _FINISHED:
+            log.info("skipping a finished or unknown task")
+            run.done = True
+            return
+        attempts = await r.hincrby(keys.task(task.task_id), TaskField.ATTEMPTS, 1)
+        sink = EventSink(self.events, task.task_id, task.session_id, self.settings.token_flush_ms)
+        if attempts > self.settings.max_attempts:
+            log.warning("giving up after %s attempts", attempts - 1)
+            msg = f"The task failed on every attempt ({self.settings.max_attempts})."
+            await self._end(run, sink, ErrorEvent(task_id=task.task_id, code="max_attempts", message=msg))
+            return
+        await r.hset(
+            keys.task(task.task_id),
+            mapping={
+                TaskField.STATUS: TaskStatus.RUNNING.value,
+                TaskField.WORKER: self.worker_id,
+                TaskField.STARTED_AT: repr(time.time()),
+            },
+        )
+        if fields.get(TaskField.CANCEL.encode()) == b"1" or run.stop_reason == "cancel":
+            await self._end(run, sink, CancelledEvent(task_id=task.task_id))
+            return
+        if attempts > 1:
+            await sink.emit(RetryEvent(task_id=task.task_id, attempt=attempts, message=RETRY_MESSAGE))
+        await self.conversation.rewind(task.task_id, task.session_id)
+        log.info("run started (attempt %s)", attempts)
+        await self._agent_run(run, sink)
+
+    async def _agent_run(self, run: ActiveRun, sink: EventSink) -> None:
+        task = run.task
+        setup = self.setup()
+        translator = Translator(sink, task.task_id)
+        timer = asyncio.get_running_loop().call_later(self.settings.task_timeout_s, run.stop, "timeout")
+        code: str | None = None
+        result = None
+        try:
+            if self.prepare is not None:
+                await self.prepare()
+            result = Runner.run_streamed(
+                setup.agent,
+                task.message,
+                session=open_session(self.settings, self.redis, task.session_id),
+                max_turns=self.settings.max_turns,
+                run_config=setup.run_config,
+            )
+            run.result = result
+            if run.stop_reason:
+                result.cancel()
+            async for ev in result.stream_events():
+                await translator.handle(ev)
+        except asyncio.CancelledError:
+            # The worker is being torn down: stop the SDK run and hand the task back.
+            if result is not None:
+                result.cancel()
+            run.stop_reason, run.requeue = "handback", True
+            await sink.discard()
+            raise
+        except Exception as exc:
+            code = error_code(exc)
+            log.warning("run failed: %s (%s)", type(exc).__name__, code, exc_info=True)
+            if code == "tool_error" and self.on_tool_error is not None:
+                self.on_tool_error()
+        finally:
+            timer.cancel()
+        await self._conclude(run, sink, translator, result, code)
+
+    async def _conclude(self, run, sink: EventSink, translator: Translator, result, code) -> None:
+        tid = run.task.task_id
+        final = getattr(result, "final_output", None) if code is None else None
+        if final is not None:
+            await sink.flush()
+            response = "".join(sink.token_text)
+            if not response:
+                response = str(final)
+                sink.token(response)
+            usage = result.context_wrapper.usage
+            event = CompleteEvent(
+                task_id=tid,
+                response=response,
+                session_id=run.task.session_id,
+                workflow=translator.workflow,
+                usage=Usage(
+                    input_tokens=usage.input_tokens,
+                    output_tokens=usage.output_tokens,
+                    total_tokens=usage.total_tokens,
+                ),
+                tools=translator.tools,
+                duration_ms=int((time.monotonic() - translator.started) * 1000),
+            )
+            await self._end(run, sink, event, translator, response)
+            return
+        if run.stop_reason in ("handback", "lost"):
+            await sink.discard()
+            run.requeue = run.stop_reason == "handback"
+            log.info("run stopped for %s; no terminal event", run.stop_reason)
+            return
+        if run.stop_reason == "cancel":
+            event = CancelledEvent(task_id=tid)
+        elif run.stop_reason == "timeout":
+            event = ErrorEvent(
+                task_id=tid,
+                code="timeout",
+                message=f"The run took longer than {self.settings.task_timeout_s} s.",
+            )
+        else:
+            code = code or "internal"
+            event = ErrorEvent(task_id=tid, code=code, message=ERROR_CODES[code])
+        await self._end(run, sink, event, translator)
+
+    async def _end(
+        self, run, sink: EventSink, event, translator: Translator | None = None, text=None
+    ) -> None:
+        """Terminal event, then transcript; the processing entry is removed only once the event is in."""
+        try:
+            appended = await sink.terminal(event)
+        except REDIS_ERRORS:
+            log.error("could not write the terminal event; leaving the task for redelivery")
+            return
+        run.done = True
+        log.info("run ended: %s", event.type, extra={"fields": {"code": getattr(event, "code", None)}})
+        if appended is None or not appended.ok:
+            return
+        if text is None:
+            await sink.flush()
+            text = "".join(sink.token_text)
+        status = STATUS_FOR_TERMINAL[event.type].value
+        steps = translator.steps if translator else []
+        for delay in (0, 0.2, 1.0):
+            await asyncio.sleep(delay)
+            try:
+                await self.conversation.write_transcript(run.task, text, status, steps)
+                return
+            except REDIS_ERRORS:
+                continue
+        log.warning("could not write the transcript")

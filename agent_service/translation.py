@@ -1,0 +1,150 @@
+"""SDK stream events → contract events, and the per-run record (steps, timings) the terminal event needs.
+
+Why a separate translator: the SDK's event vocabulary (raw Responses deltas, run items) is not the wire
+protocol; this is the one place that knows both. It also normalises the three shapes a tool output takes
+(function tool: str; MCP tool: {'type':'text','text':...}; structured: JSON str) into "parsed JSON when
+it is JSON, else text", and turns tool names into the human step a UI shows ("Running SQL query").
+Token deltas go to the EventSink buffer (coalesced); everything else is appended in order.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from openai.types.responses import ResponseCompletedEvent, ResponseTextDeltaEvent
+
+from agent_service.eventsink import EventSink
+from backend.contract import ToolEvent, ToolResultEvent, ToolStep, WorkflowStep
+
+_STEP_MESSAGES = {
+    "run_sql": "Running SQL query",
+    "run_query": "Running SQL query",
+    "query": "Running SQL query",
+    "execute_sql": "Running SQL query",
+    "list_tables": "Listing tables",
+    "describe_table": "Describing table {table}",
+    "get_schema": "Reading the schema",
+}
+
+
+def step_message(name: str, arguments: dict[str, Any]) -> str:
+    """The human-readable step for a tool call, e.g. 'Describing table orders'."""
+    template = _STEP_MESSAGES.get(name)
+    if template is None:
+        if "sql" in name or "query" in name:
+            return "Running SQL query"
+        return "Running " + name.replace("_", " ")
+    table = arguments.get("table") or arguments.get("table_name") or arguments.get("name") or ""
+    return template.format(table=table).strip()
+
+
+def parse_arguments(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {"raw": str(raw)}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def normalize_output(output: Any) -> Any:
+    """Tool output as the client sees it: parsed JSON when the text is JSON, else the text."""
+    if isinstance(output, dict) and output.get("type") == "text" and "text" in output:
+        output = output["text"]
+    elif isinstance(output, list) and all(isinstance(o, dict) and "text" in o for o in output):
+        output = "".join(o["text"] for o in output)
+    if isinstance(output, str):
+        try:
+            return json.loads(output)
+        except ValueError:
+            return output
+    try:
+        json.dumps(output)
+    except (TypeError, ValueError):
+        return str(output)
+    return output
+
+
+def _is_error(item: Any, output: Any) -> bool:
+    custom = getattr(item, "custom_data", None) or {}
+    if "is_error" in custom:
+        return bool(custom["is_error"])
+    return isinstance(output, str) and output.startswith(("Error executing tool", "An error occurred"))
+
+
+class Translator:
+    """Feed every SDK stream event to `handle`; read `steps`, `workflow`, `tools` when the run ends."""
+
+    def __init__(self, sink: EventSink, task_id: str) -> None:
+        self.sink = sink
+        self.task_id = task_id
+        self.steps: list[ToolStep] = []
+        self.workflow: list[WorkflowStep] = []
+        self.tools: list[str] = []
+        self.started = time.monotonic()
+        self._turn_start = self.started
+        self._calls: dict[str, tuple[ToolStep, float]] = {}
+
+    def _ms(self, since: float) -> int:
+        return int((time.monotonic() - since) * 1000)
+
+    def _step(self, name: str, duration_ms: int) -> None:
+        self.workflow.append(WorkflowStep(step=len(self.workflow) + 1, name=name, duration_ms=duration_ms))
+
+    async def handle(self, ev: Any) -> None:
+        if ev.type == "raw_response_event":
+            if isinstance(ev.data, ResponseTextDeltaEvent):
+                self.sink.token(ev.data.delta)
+            elif isinstance(ev.data, ResponseCompletedEvent):
+                self._step("model", self._ms(self._turn_start))
+                self._turn_start = time.monotonic()
+        elif ev.type == "run_item_stream_event":
+            if ev.name == "tool_called":
+                await self._tool_called(ev.item)
+            elif ev.name == "tool_output":
+                await self._tool_output(ev.item)
+
+    async def _tool_called(self, item: Any) -> None:
+        raw = item.raw_item
+        name = getattr(item, "tool_name", None) or getattr(raw, "name", None) or "tool"
+        call_id = getattr(item, "call_id", None) or getattr(raw, "call_id", None) or ""
+        arguments = parse_arguments(getattr(raw, "arguments", None))
+        step = ToolStep(call_id=call_id, name=name, arguments=arguments)
+        self._calls[call_id] = (step, time.monotonic())
+        self.steps.append(step)
+        if name not in self.tools:
+            self.tools.append(name)
+        await self.sink.emit(
+            ToolEvent(
+                task_id=self.task_id,
+                name=name,
+                arguments=arguments,
+                call_id=call_id,
+                message=step_message(name, arguments),
+            )
+        )
+
+    async def _tool_output(self, item: Any) -> None:
+        raw = item.raw_item
+        call_id = (raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", None)) or ""
+        step, began = self._calls.pop(call_id, (None, self._turn_start))
+        output = normalize_output(item.output)
+        step = step or ToolStep(call_id=call_id, name="tool")
+        step.output = output
+        step.is_error = _is_error(item, output)
+        step.duration_ms = self._ms(began)
+        self._step(step.name, step.duration_ms)
+        self._turn_start = time.monotonic()
+        await self.sink.emit(
+            ToolResultEvent(
+                task_id=self.task_id,
+                call_id=call_id,
+                name=step.name,
+                output=output,
+                is_error=step.is_error,
+                duration_ms=step.duration_ms,
+            )
+        )

@@ -1,0 +1,216 @@
+"""The worker process: take tasks while a slot is free, run them, survive Redis outages, drain on SIGTERM.
+
+Why it is built this way:
+- A slot (asyncio.Semaphore(WORKER_CONCURRENCY)) is taken *before* BLMOVE, so a busy worker leaves
+  tasks on agent:tasks for other workers instead of hoarding them in its processing list.
+- BLMOVE blocks at most POLL_TIMEOUT_S on the blocking client (socket_timeout above that window).
+  Any Redis error is logged and retried with backoff; nothing in the loop can end the process.
+- SIGTERM/SIGINT: stop taking tasks, give running tasks DRAIN_TIMEOUT_S to finish, then stop the rest with
+  reason "handback" (result.cancel(), no terminal event, task requeued → next attempt shows a RetryEvent),
+  delete the heartbeat, SREM, exit 0. A second signal skips the wait.
+- Background loops (heartbeat, control subscriber, cancel-flag poll, reaper) are independent tasks, each
+  catching its own Redis errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from agents import RunConfig
+
+from agent_service.config import Settings
+from agent_service.control import ControlListener
+from agent_service.eventsink import REDIS_ERRORS
+from agent_service.heartbeat import Heartbeat
+from agent_service.reaper import Reaper
+from agent_service.redis_clients import RedisClients
+from agent_service.runner import AgentSetup, TaskRunner
+from agent_service.taskqueue import TaskQueue
+from agent_service.toolserver import ToolServer
+
+log = logging.getLogger(__name__)
+
+HANDBACK_WAIT_S = 10.0
+"""After asking runs to hand back, how long to wait before cancelling their asyncio tasks outright."""
+
+
+class Worker:
+    def __init__(
+        self, settings: Settings, clients: RedisClients | None = None, setup: AgentSetup | None = None
+    ):
+        self.settings = settings
+        self.clients = clients or RedisClients.from_settings(settings)
+        self.worker_id = settings.worker_id
+        self.queue = TaskQueue(self.clients.command, self.clients.blocking, self.worker_id)
+        self._setup = setup
+        self.tool_server: ToolServer | None = None
+        self.runner = TaskRunner(
+            settings,
+            self.clients.command,
+            self.queue,
+            self._agent_setup,
+            on_tool_error=self._tool_error,
+            prepare=self._tools_ready,
+        )
+        self.heartbeat = Heartbeat(self.clients.command, settings, self.runner)
+        self.control = ControlListener(
+            self.clients.pubsub, self.clients.command, self.runner, settings.cancel_poll_s
+        )
+        self.owned: set[bytes] = set()
+        self.reaper = Reaper(self.clients.command, settings, self.queue, self.owned)
+        self.runs: set[asyncio.Task] = set()
+        self.stopping = asyncio.Event()
+        self.hard_stop = asyncio.Event()
+
+    def _agent_setup(self) -> AgentSetup:
+        assert self._setup is not None
+        return self._setup
+
+    async def _tools_ready(self) -> None:
+        if self.tool_server is not None:
+            await self.tool_server.wait_ready(self.settings.mcp_timeout_s)
+
+    def _tool_error(self) -> None:
+        if self.tool_server is not None:
+            self.tool_server.mark_broken()
+
+    def request_stop(self) -> None:
+        if self.stopping.is_set():
+            log.warning("second stop signal: handing running tasks back now")
+            self.hard_stop.set()
+        else:
+            log.info("stop signal: no new tasks; draining %s run(s)", len(self.runs))
+        self.stopping.set()
+
+    async def _build_setup(self) -> None:
+        """The real agent: one MCP server for the process, the configured model (imports kept lazy)."""
+        from agent_service.agent import build_agent
+        from agent_service.analytics import mcp_params
+        from agent_service.models import build_model
+
+        self.tool_server = ToolServer(self.settings, mcp_params(self.settings))
+        await self.tool_server.start()
+        model, model_settings = build_model(self.settings)
+        agent = build_agent(self.settings, [self.tool_server.server], model, model_settings)
+        config = RunConfig(tracing_disabled=not self.settings.openai_api_key)
+        self._setup = AgentSetup(agent, config)
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.request_stop)
+        log.info(
+            "worker %s starting (concurrency %s, model %s)",
+            self.worker_id,
+            self.settings.worker_concurrency,
+            self.settings.model_provider,
+        )
+        if self._setup is None:
+            try:
+                await self._build_setup()
+            except Exception:
+                log.exception("could not start the agent (MCP server / model)")
+                await self.clients.aclose()
+                return 1
+        await self._requeue_leftovers()
+        background = [
+            asyncio.create_task(self.heartbeat.run(), name="heartbeat"),
+            asyncio.create_task(self.control.listen(), name="control"),
+            asyncio.create_task(self.control.poll_flags(), name="cancel-poll"),
+            asyncio.create_task(self.reaper.run(), name="reaper"),
+        ]
+        try:
+            await self._consume()
+            await self._drain()
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+            await self._requeue_leftovers()
+            try:
+                await self.heartbeat.remove()
+            except REDIS_ERRORS:
+                log.warning("could not delete the heartbeat (it expires by itself)")
+            if self.tool_server is not None:
+                await self.tool_server.stop()
+            await self.clients.aclose()
+        log.info("worker %s stopped", self.worker_id)
+        return 0
+
+    async def _requeue_leftovers(self) -> None:
+        """Put back anything in this worker's processing list no run owns (a restart under the same id)."""
+        try:
+            for payload in await self.queue.in_processing():
+                if payload not in self.owned:
+                    await self.queue.requeue(payload)
+        except REDIS_ERRORS:
+            log.warning("could not requeue this worker's leftover tasks (the reaper will)")
+
+    async def _until_stopping(self, aw) -> object:
+        """Await `aw` unless a stop is requested first (then cancel it and return None)."""
+        task = asyncio.ensure_future(aw)
+        stop = asyncio.ensure_future(self.stopping.wait())
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if task.done():
+            return task.result()
+        task.cancel()
+        try:
+            await task
+        except (asyncio.CancelledError, *REDIS_ERRORS):
+            pass
+        return None
+
+    async def _consume(self) -> None:
+        slots = asyncio.Semaphore(self.settings.worker_concurrency)
+        delay = 0.2
+        while not self.stopping.is_set():
+            if not await self._until_stopping(slots.acquire()):
+                break
+            try:
+                payload = await self._until_stopping(self.queue.take(self.settings.poll_timeout_s))
+            except REDIS_ERRORS as exc:
+                slots.release()
+                log.warning("BLMOVE failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await self._until_stopping(asyncio.sleep(delay))
+                delay = min(delay * 2, 5.0)
+                continue
+            delay = 0.2
+            if not payload:
+                slots.release()
+                continue
+            if self.stopping.is_set():  # arrived as we were told to stop: give it back at once
+                slots.release()
+                break
+            self.owned.add(payload)
+            task = asyncio.create_task(self._run_one(payload, slots))
+            self.runs.add(task)
+            task.add_done_callback(self.runs.discard)
+
+    async def _run_one(self, payload: bytes, slots: asyncio.Semaphore) -> None:
+        try:
+            await self.runner.run(payload)
+        finally:
+            self.owned.discard(payload)
+            slots.release()
+
+    async def _drain(self) -> None:
+        if self.runs and not self.hard_stop.is_set():
+            log.info("draining %s run(s) for up to %ss", len(self.runs), self.settings.drain_timeout_s)
+            all_done = asyncio.ensure_future(asyncio.wait(set(self.runs)))
+            hard = asyncio.ensure_future(self.hard_stop.wait())
+            await asyncio.wait(
+                {all_done, hard}, timeout=self.settings.drain_timeout_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            all_done.cancel()
+            hard.cancel()
+        if self.runs:
+            log.warning("handing %s unfinished run(s) back to the queue", len(self.runs))
+            self.runner.stop_all("handback")
+            _, pending = await asyncio.wait(set(self.runs), timeout=HANDBACK_WAIT_S)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
