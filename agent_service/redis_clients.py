@@ -1,9 +1,11 @@
 """The worker's Redis connections, with timeouts and retries pinned on purpose.
 
 Why three clients (redis-py 8 traps, see shared notes §0):
-- `command`: every ordinary command. socket_timeout≈5 s and **no automatic retry**: redis-py 8's default
-  Retry re-sends a timed-out command, and our writes (EventLog append, RPUSH transcript, HINCRBY attempts)
-  are not idempotent. Callers that can safely repeat something do it themselves (terminal write, loops).
+- `command`: every ordinary command. socket_timeout≈5 s and **no retry after a timeout**: redis-py 8's
+  default Retry re-sends a timed-out command, and our writes (EventLog append, RPUSH transcript, HINCRBY
+  attempts) are not idempotent. It retries once on ConnectionError only: after a Redis restart every pooled
+  connection is dead, and a command written to a socket the server already closed was never executed.
+  Callers that can safely repeat something do it themselves (terminal write, loops).
 - `blocking`: BLMOVE only. Its socket_timeout exceeds the BLMOVE block window, otherwise the default 5 s
   timeout fires before Redis answers an idle BLMOVE (a [measured] 58 s retry storm).
 - `pubsub`: the control-channel subscriber, on its own pool with protocol=2 (the hiredis RESP3 push-reply
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError
 
 from agent_service.config import Settings
 
@@ -27,6 +30,10 @@ CONNECT_TIMEOUT_S = 3.0
 
 def _no_retry() -> Retry:
     return Retry(NoBackoff(), 0)
+
+
+def _reconnect_once() -> Retry:
+    return Retry(NoBackoff(), 1, supported_errors=(ConnectionError,))
 
 
 @dataclass
@@ -42,7 +49,7 @@ class RedisClients:
             url,
             socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
             socket_connect_timeout=CONNECT_TIMEOUT_S,
-            retry=_no_retry(),
+            retry=_reconnect_once(),
             health_check_interval=10,
         )
         blocking = aioredis.Redis.from_url(

@@ -195,6 +195,13 @@ class TaskRunner:
             run.stop_reason, run.requeue = "handback", True
             await sink.discard()
             raise
+        except REDIS_ERRORS as exc:
+            # Redis failed under the run (history or event writes, e.g. a restart): the log cannot be
+            # trusted to hold the whole answer, so hand the task back; the next attempt restarts it.
+            if result is not None:
+                result.cancel()
+            log.warning("Redis failed under the run (%s); handing the task back", type(exc).__name__)
+            run.stop_reason, run.requeue = "handback", True
         except Exception as exc:
             code = error_code(exc)
             log.warning("run failed: %s (%s)", type(exc).__name__, code, exc_info=True)
