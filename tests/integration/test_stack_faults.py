@@ -1,0 +1,222 @@
+"""Issue 3 end to end, with real faults: SIGKILLed workers, a Redis outage, client drops, a gateway
+drained by SIGTERM, cancels at every stage, and the queue / stream caps. Real redis-server (with AOF, as
+in docker-compose), real gateway and worker processes, the demo model at a slow token rate."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+import httpx2
+import pytest
+from stack_kit import (
+    KEY,
+    OTHER_KEY,
+    Frames,
+    LiveStack,
+    chat,
+    read_frames,
+    rejoin,
+    seqs_contiguous,
+    wait_until,
+)
+
+pytestmark = pytest.mark.integration
+
+SLOW_ANSWER = "Total revenue per country"  # a long answer: a table with a row per country
+
+
+@pytest.fixture
+def live():
+    stack = LiveStack(
+        worker_env={"DEMO_TOKENS_PER_S": "40", "WORKER_CONCURRENCY": "20", "MAX_ATTEMPTS": "3"},
+        gateway_env={"MAX_STREAMS_PER_KEY": "100"},
+        appendonly=True,
+    )
+    try:
+        yield stack
+    except BaseException:
+        print(stack.logs_text())
+        raise
+    finally:
+        stack.close()
+
+
+@pytest.fixture
+async def client():
+    async with httpx2.AsyncClient(limits=httpx2.Limits(max_connections=200)) as c:
+        yield c
+
+
+def assert_well_formed(frames, allow_error: bool = False) -> None:
+    """Ends in a terminal event, contiguous seq from 0, and the shown answer equals the final one."""
+    assert frames.terminal is not None, frames.types[-5:]
+    assert seqs_contiguous(frames.events), [e["seq"] for e in frames.events]
+    if frames.terminal["type"] == "complete":
+        assert frames.text == frames.terminal["response"]
+    else:
+        assert allow_error and frames.terminal["type"] == "error", frames.terminal
+
+
+async def test_sigkill_of_one_of_two_workers_redelivers_its_runs(live, client):
+    url = live.gateway()
+    victim, _survivor = live.worker(), live.worker()
+    live.wait_workers(2)
+    streams = [asyncio.create_task(chat(client, url, SLOW_ANSWER)) for _ in range(20)]
+    await asyncio.sleep(2.5)  # every run is mid-answer (20 runs over two workers)
+    victim.signal(signal.SIGKILL)
+    results = await asyncio.wait_for(asyncio.gather(*streams), timeout=120)
+    for frames in results:
+        assert_well_formed(frames, allow_error=True)
+        assert frames.types.count("retry") <= 1
+    retried = [f for f in results if "retry" in f.types]
+    assert retried, "the killed worker held some of the runs"
+    assert all(f.terminal["type"] == "complete" for f in retried)
+
+
+async def test_redis_outage_of_five_seconds_with_live_streams(live, client):
+    url = live.gateway()
+    live.worker()
+    live.worker()
+    live.wait_workers(2)
+    streams = [asyncio.create_task(chat(client, url, SLOW_ANSWER)) for _ in range(6)]
+    await asyncio.sleep(1.5)
+    live.redis.stop()
+    await asyncio.sleep(0.5)
+    assert (await client.get(f"{url}/ai/api/health/ready", timeout=10)).status_code == 503
+    await asyncio.sleep(4.5)
+    live.redis.start()
+    wait_until(lambda: httpx2.get(f"{url}/ai/api/health/ready", timeout=5).status_code == 200, timeout=30)
+    results = await asyncio.wait_for(asyncio.gather(*streams), timeout=120)
+    for frames in results:
+        assert_well_formed(frames, allow_error=True)
+    after = await chat(client, url, "How many customers are there?")
+    assert after.terminal["type"] == "complete"
+
+
+async def test_client_drops_and_rejoins_on_another_gateway_without_gap_or_duplicate(live, client):
+    first, second = live.gateway(), live.gateway()
+    live.worker()
+    live.wait_workers(1)
+    part = await chat(client, first, SLOW_ANSWER, stop_after=8)  # the connection closes mid-answer
+    assert part.terminal is None and "token" in part.types
+    rest = await rejoin(client, second, part.task_id, last_event_id=part.events[-1]["seq"])
+    assert rest.status == 200
+    joined = part.events + rest.events
+    assert seqs_contiguous(joined)
+    done = rest.terminal
+    assert done["type"] == "complete"
+    assert "".join(e["content"] for e in joined if e["type"] == "token") == done["response"]
+
+
+async def test_rejoining_a_finished_task_replays_from_the_cursor_then_204_after_the_end(live, client):
+    url = live.gateway()
+    live.worker()
+    live.wait_workers(1)
+    whole = await chat(client, url, "How many customers are there?")
+    tail = await rejoin(client, url, whole.task_id, last_event_id=2)
+    assert [e["seq"] for e in tail.events] == [e["seq"] for e in whole.events[3:]]
+    done = await rejoin(client, url, whole.task_id, last_event_id=whole.terminal["seq"])
+    assert done.status == 204
+    assert (await rejoin(client, url, "0" * 32, last_event_id=None)).status == 204
+    assert (await rejoin(client, url, whole.task_id, None, key=OTHER_KEY)).status == 404
+
+
+async def test_gateway_sigterm_sends_reconnect_and_the_client_resumes_elsewhere(live, client):
+    draining, other = live.gateway(), live.gateway()
+    live.worker()
+    live.wait_workers(1)
+    stream = asyncio.create_task(chat(client, draining, SLOW_ANSWER))
+    await asyncio.sleep(1.5)
+    live.stack.gateways[0].signal(signal.SIGTERM)
+    await asyncio.sleep(0.3)
+    ready = await client.get(f"{draining}/ai/api/health/ready")
+    assert ready.status_code == 503
+    part = await asyncio.wait_for(stream, timeout=30)
+    assert part.terminal is None and part.retry_frames >= 1
+    rest = await rejoin(client, other, part.task_id, last_event_id=part.events[-1]["seq"])
+    joined = part.events + rest.events
+    assert seqs_contiguous(joined) and rest.terminal["type"] == "complete"
+    assert "".join(e["content"] for e in joined if e["type"] == "token") == rest.terminal["response"]
+
+
+async def test_cancel_while_queued_ends_the_stream_cancelled(live, client):
+    url = live.gateway()  # no worker: the task stays queued
+    async with client.stream(
+        "POST", f"{url}/ai/api/chat/stream", headers={"X-API-Key": KEY}, json={"message": "hi"}, timeout=30
+    ) as resp:
+        task_id = resp.headers["x-task-id"]
+        cancel = await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers={"X-API-Key": KEY})
+        assert cancel.status_code in (200, 202)
+        frames = await read_frames(resp, Frames(resp.status_code, resp.headers))
+    assert frames.types == ["session", "cancelled"]
+    status = await client.get(f"{url}/ai/api/tasks/{task_id}", headers={"X-API-Key": KEY})
+    assert status.json()["status"] == "cancelled"
+
+
+async def test_cancel_while_tokens_stream_stops_the_run_within_a_second(live, client):
+    url = live.gateway()
+    live.worker(DEMO_TOKENS_PER_S="10")
+    live.wait_workers(1)
+    async with client.stream(
+        "POST",
+        f"{url}/ai/api/chat/stream",
+        headers={"X-API-Key": KEY},
+        json={"message": SLOW_ANSWER},
+        timeout=60,
+    ) as resp:
+        task_id = resp.headers["x-task-id"]
+        types, cancelled_at = [], None
+        async for line in resp.aiter_lines():
+            if not line.startswith("data:"):
+                continue
+            kind = line.split('"type":"', 1)[1].split('"', 1)[0]
+            types.append(kind)
+            if kind == "token" and cancelled_at is None:
+                await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers={"X-API-Key": KEY})
+                cancelled_at = time.monotonic()
+            if kind in ("complete", "error", "cancelled"):
+                break
+    assert types[-1] == "cancelled"
+    assert time.monotonic() - cancelled_at < 1.5
+    assert types.count("token") <= 12  # at most ~1 s of tokens at 10/s after the cancel
+
+
+async def test_cancel_of_another_keys_task_is_404(live, client):
+    url = live.gateway()
+    frames = await chat(client, url, "How many customers are there?", stop_after=1)
+    resp = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers={"X-API-Key": OTHER_KEY})
+    assert resp.status_code == 404
+    mine = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers={"X-API-Key": KEY})
+    assert mine.status_code in (200, 202)
+    again = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers={"X-API-Key": KEY})
+    assert again.status_code in (200, 202)  # idempotent
+
+
+async def test_queue_depth_over_the_cap_is_503_with_retry_after(live, client):
+    url = live.gateway(MAX_QUEUE_DEPTH="2")  # no worker: tasks stay queued
+    streams = [asyncio.create_task(chat(client, url, f"q{i}")) for i in range(2)]
+    await asyncio.sleep(1)
+    resp = await client.post(
+        f"{url}/ai/api/chat/stream", json={"message": "one more"}, headers={"X-API-Key": KEY}
+    )
+    assert resp.status_code == 503 and int(resp.headers["retry-after"]) > 0
+    for s in streams:
+        s.cancel()
+
+
+async def test_open_streams_over_the_per_key_cap_are_429(live, client):
+    url = live.gateway(MAX_STREAMS_PER_KEY="2")  # no worker: streams stay open
+    streams = [asyncio.create_task(chat(client, url, f"q{i}")) for i in range(2)]
+    await asyncio.sleep(1)
+    resp = await client.post(
+        f"{url}/ai/api/chat/stream", json={"message": "one more"}, headers={"X-API-Key": KEY}
+    )
+    assert resp.status_code == 429
+    other = await client.post(
+        f"{url}/ai/api/chat/stream", json={"message": "x" * 20000}, headers={"X-API-Key": OTHER_KEY}
+    )
+    assert other.status_code == 413  # the other key is not capped (and long messages are refused first)
+    for s in streams:
+        s.cancel()
