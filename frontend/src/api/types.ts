@@ -1,0 +1,140 @@
+/**
+ * Wire types mirrored from backend/contract/events.py and transcript.py.
+ * Every event carries task_id and seq; the SSE frame id is the seq (resume with Last-Event-ID).
+ */
+
+interface BaseEvent {
+  task_id: string
+  seq: number
+}
+
+export interface SessionEvent extends BaseEvent {
+  type: 'session'
+  session_id: string
+}
+
+export interface RetryEvent extends BaseEvent {
+  type: 'retry'
+  attempt: number
+  message: string
+}
+
+export interface ToolEvent extends BaseEvent {
+  type: 'tool'
+  name: string
+  arguments: Record<string, unknown>
+  call_id: string
+  message: string
+}
+
+export interface ToolResultEvent extends BaseEvent {
+  type: 'tool_result'
+  call_id: string
+  name: string
+  output: unknown
+  is_error: boolean
+  duration_ms: number
+}
+
+export interface TokenEvent extends BaseEvent {
+  type: 'token'
+  content: string
+}
+
+export interface WorkflowStep {
+  step: number
+  name: string
+  duration_ms: number
+}
+
+export interface CompleteEvent extends BaseEvent {
+  type: 'complete'
+  response: string
+  session_id: string
+  workflow: WorkflowStep[]
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number }
+  tools: string[]
+  duration_ms: number
+}
+
+export interface ErrorEvent extends BaseEvent {
+  type: 'error'
+  code: string
+  message: string
+}
+
+export interface CancelledEvent extends BaseEvent {
+  type: 'cancelled'
+  message: string
+}
+
+export type AgentEvent =
+  | SessionEvent
+  | RetryEvent
+  | ToolEvent
+  | ToolResultEvent
+  | TokenEvent
+  | CompleteEvent
+  | ErrorEvent
+  | CancelledEvent
+
+export const TERMINAL_TYPES: ReadonlySet<AgentEvent['type']> = new Set(['complete', 'error', 'cancelled'])
+
+export function isTerminal(event: AgentEvent): boolean {
+  return TERMINAL_TYPES.has(event.type)
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set([
+  'session', 'retry', 'tool', 'tool_result', 'token', 'complete', 'error', 'cancelled',
+])
+
+/** Parses one SSE data payload; null for anything that is not a contract event (pings, reconnect notices). */
+export function parseEvent(data: string): AgentEvent | null {
+  try {
+    const value: unknown = JSON.parse(data)
+    if (value && typeof value === 'object' && EVENT_TYPES.has((value as { type?: string }).type ?? '')) {
+      return value as AgentEvent
+    }
+  } catch {
+    // not JSON: not an event
+  }
+  return null
+}
+
+/** transcript.py ToolStep */
+export interface ToolStepRecord {
+  call_id: string
+  name: string
+  arguments: Record<string, unknown>
+  output: unknown
+  is_error: boolean
+  duration_ms: number
+}
+
+/** transcript.py TranscriptMessage */
+export interface TranscriptMessage {
+  role: 'user' | 'assistant'
+  text: string
+  task_id: string
+  created_at: number
+  status?: 'completed' | 'failed' | 'cancelled' | null
+  tools?: ToolStepRecord[]
+}
+
+export interface SessionSummary {
+  id: string
+  title: string
+  updated_at: number | string | null
+  message_count: number
+}
+
+export interface SessionDetail extends SessionSummary {
+  messages: TranscriptMessage[]
+  active_task: string | null
+}
+
+export interface Health {
+  status: string
+  models: string[]
+  workers_alive: number
+}

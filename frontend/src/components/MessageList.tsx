@@ -1,0 +1,41 @@
+import { useRef } from 'react'
+import type { ConnectionState } from '../api/taskStream'
+import { useAutoScroll } from '../hooks/useAutoScroll'
+import { isActive, type ChatMessage } from '../state/chatModel'
+import { AssistantMessageView } from './AssistantMessageView'
+import { UserMessageView } from './UserMessageView'
+
+interface Props {
+  messages: ChatMessage[]
+  connection: ConnectionState
+  attempt: number
+  loading: boolean
+  onRetry: (id: string) => void
+  empty: React.ReactNode
+}
+
+/** The conversation, following new content until the user scrolls up (then: jump to latest). */
+export function MessageList({ messages, connection, attempt, loading, onRetry, empty }: Props) {
+  const ref = useRef<HTMLDivElement>(null)
+  const { following, onScroll, jumpToLatest } = useAutoScroll(ref, messages)
+  return (
+    <div className="message-list-wrap">
+      <div className="message-list" ref={ref} onScroll={onScroll} data-testid="message-list" tabIndex={0} aria-label="Conversation">
+        {loading && <div className="muted center">Loading conversation…</div>}
+        {!loading && messages.length === 0 && empty}
+        {messages.map((m) =>
+          m.kind === 'user' ? (
+            <UserMessageView key={m.id} message={m} />
+          ) : (
+            <AssistantMessageView key={m.id} answer={m} live={isActive(m)} connection={connection} attempt={attempt} onRetry={onRetry} />
+          ),
+        )}
+      </div>
+      {!following && (
+        <button type="button" className="jump-latest" onClick={jumpToLatest} data-testid="jump-latest">
+          ↓ Jump to latest
+        </button>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,287 @@
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { ApiError } from '../api/apiError'
+import { GatewayClient } from '../api/gatewayClient'
+import { TaskStream, type ConnectionState, type StreamOutcome } from '../api/taskStream'
+import type { AgentEvent } from '../api/types'
+import {
+  applyEvent, fromTranscript, isActive, newId, pendingAnswer,
+  type AssistantMessage, type ChatMessage, type UiError, type UserMessage,
+} from '../state/chatModel'
+import { clearRun, loadCurrentSession, loadRun, saveCurrentSession, saveRun } from '../state/runStore'
+
+/**
+ * The conversation on screen and its one live run. Sending POSTs once; drops are rejoined by
+ * TaskStream; every event is applied to the answer and saved with its seq (runStore) so a reload or
+ * a session switch can rejoin where it left off. Switching sessions only stops *reading* a run — the
+ * run continues on the server (on_disconnect=continue) and is rejoined when that session is reopened.
+ */
+
+export interface ChatApi {
+  messages: ChatMessage[]
+  sessionId: string | null
+  connection: ConnectionState
+  reconnectAttempt: number
+  running: boolean
+  loadingSession: boolean
+  send: (text: string) => void
+  stop: () => void
+  retry: (answerId: string) => void
+  openSession: (id: string) => void
+  newChat: () => void
+  forgetSession: (id: string) => void
+}
+
+interface Options {
+  apiKey: string
+  onNeedKey: (reason: 'missing' | 'rejected') => void
+  onSessionsChanged: () => void
+}
+
+export function toUiError(error: unknown): UiError {
+  if (error instanceof ApiError) {
+    if (error.status === 401 || error.status === 403) return { kind: 'auth', message: 'The API key was rejected. Enter a valid key.' }
+    if (error.status === 429 || error.status === 503) {
+      const busy = error.status === 429 ? 'Too many requests' : 'The service is busy'
+      return { kind: 'limited', message: busy, retryAfterS: error.retryAfterS ?? 5, at: Date.now() }
+    }
+    if (error.status === 409) return { kind: 'request', message: 'This conversation is still answering a previous message.' }
+    if (error.status === 404) return { kind: 'request', message: 'This conversation no longer exists. Start a new chat.' }
+    return { kind: 'request', message: error.detail }
+  }
+  return { kind: 'connection', message: 'Could not reach the server.' }
+}
+
+export function useChat({ apiKey, onNeedKey, onSessionsChanged }: Options): ChatApi {
+  const [messages, setMessages] = useState<ChatMessage[]>([])
+  const [sessionId, setSessionId] = useState<string | null>(null)
+  const [connection, setConnection] = useState<ConnectionState>('closed')
+  const [reconnectAttempt, setReconnectAttempt] = useState(0)
+  const [loadingSession, setLoadingSession] = useState(false)
+  const streamRef = useRef<TaskStream | null>(null)
+  const sessionRef = useRef<string | null>(null)
+  const viewToken = useRef(0)
+  const client = useMemo(() => new GatewayClient(apiKey), [apiKey])
+  const latest = useRef({ apiKey, onNeedKey, onSessionsChanged })
+  useLayoutEffect(() => {
+    latest.current = { apiKey, onNeedKey, onSessionsChanged }
+  })
+
+  const setSession = useCallback((id: string | null) => {
+    sessionRef.current = id
+    setSessionId(id)
+    saveCurrentSession(id)
+  }, [])
+
+  const replaceAnswer = useCallback((answer: AssistantMessage) => {
+    setMessages((ms) => ms.map((m) => (m.id === answer.id ? answer : m)))
+  }, [])
+
+  const detach = useCallback(() => {
+    streamRef.current?.abort()
+    streamRef.current = null
+    setConnection('closed')
+  }, [])
+
+  /** Reads a run to its end, keeping the answer and its stored cursor in step. */
+  const run = useCallback(
+    async (user: UserMessage, initial: AssistantMessage, begin: (s: TaskStream) => Promise<StreamOutcome>, resume?: { taskId: string; lastSeq: number }) => {
+      let answer = initial
+      const stream = new TaskStream(
+        {
+          apiKey: latest.current.apiKey,
+          onEvent: (event: AgentEvent) => {
+            if (event.type === 'session' && sessionRef.current !== event.session_id) {
+              setSession(event.session_id)
+              latest.current.onSessionsChanged()
+            }
+            answer = applyEvent(answer, event)
+            const sid = sessionRef.current
+            if (sid && stream.taskId) saveRun({ sessionId: sid, taskId: stream.taskId, lastSeq: event.seq, user, answer })
+            if (streamRef.current === stream) replaceAnswer(answer)
+          },
+          onTaskId: (taskId) => {
+            answer = { ...answer, taskId }
+            if (streamRef.current === stream) replaceAnswer(answer)
+          },
+          onConnection: (state, attempt) => {
+            if (streamRef.current !== stream) return
+            setConnection(state)
+            setReconnectAttempt(attempt)
+          },
+        },
+        resume,
+      )
+      streamRef.current?.abort()
+      streamRef.current = stream
+      const fail = (error: UiError) => {
+        answer = { ...answer, status: 'failed', stopping: false, error }
+        if (streamRef.current === stream) replaceAnswer(answer)
+      }
+      try {
+        const outcome = await begin(stream)
+        const sid = sessionRef.current
+        if (outcome.kind === 'terminal') {
+          if (sid) clearRun(sid)
+          latest.current.onSessionsChanged()
+        } else if (outcome.kind === 'gone') {
+          if (sid) clearRun(sid)
+          fail({ kind: 'gone', message: 'This answer is no longer available to resume.' })
+        } else if (outcome.kind === 'lost') {
+          const e = outcome.error
+          if (e instanceof ApiError && (e.status === 401 || e.status === 404)) {
+            if (sid) clearRun(sid)
+            fail(toUiError(e))
+            if (e.status === 401) latest.current.onNeedKey('rejected')
+          } else {
+            fail({ kind: 'connection', message: 'The connection was lost.' })
+          }
+        }
+      } catch (error) {
+        const ui = toUiError(error)
+        fail(ui)
+        if (ui.kind === 'auth') latest.current.onNeedKey('rejected')
+      } finally {
+        if (streamRef.current === stream) streamRef.current = null
+      }
+    },
+    [replaceAnswer, setSession],
+  )
+
+  const send = useCallback(
+    (text: string) => {
+      const message = text.trim()
+      if (!message) return
+      if (!latest.current.apiKey) {
+        latest.current.onNeedKey('missing')
+        return
+      }
+      const user: UserMessage = { kind: 'user', id: newId('u'), text: message }
+      const answer = pendingAnswer(message)
+      setMessages((ms) => [...ms, user, answer])
+      void run(user, answer, (s) => s.start({ message, session_id: sessionRef.current }))
+    },
+    [run],
+  )
+
+  /** Opens a session: its transcript, plus its unfinished run (if this tab was reading one) rejoined. */
+  const openSession = useCallback(
+    async (id: string) => {
+      detach()
+      const token = ++viewToken.current
+      setSession(id)
+      setMessages([])
+      setLoadingSession(true)
+      try {
+        const detail = await client.getSession(id)
+        if (token !== viewToken.current) return
+        const history = fromTranscript(detail.messages)
+        const stored = loadRun(id)
+        const finished = stored && detail.messages.some((m) => m.task_id === stored.taskId && m.role === 'assistant')
+        if (stored && !finished) {
+          setMessages([...history, stored.user, stored.answer])
+          void run(stored.user, stored.answer, (s) => s.rejoin(), { taskId: stored.taskId, lastSeq: stored.lastSeq })
+        } else if (detail.active_task && !detail.messages.some((m) => m.task_id === detail.active_task)) {
+          // A run this tab was not reading (another tab, or storage lost): replay it from the start.
+          if (stored) clearRun(id)
+          const answer = { ...pendingAnswer(''), taskId: detail.active_task, notice: 'Answer in progress (started elsewhere)' }
+          const user: UserMessage = { kind: 'user', id: newId('u'), text: '…' }
+          setMessages([...history, answer])
+          void run(user, answer, (s) => s.rejoin(), { taskId: detail.active_task, lastSeq: -1 })
+        } else {
+          if (stored) clearRun(id)
+          setMessages(history)
+        }
+      } catch (error) {
+        if (token !== viewToken.current) return
+        if (error instanceof ApiError && error.status === 404) {
+          clearRun(id)
+          setSession(null)
+          latest.current.onSessionsChanged()
+        } else if (error instanceof ApiError && error.status === 401) {
+          latest.current.onNeedKey('rejected')
+        }
+      } finally {
+        if (token === viewToken.current) setLoadingSession(false)
+      }
+    },
+    [client, detach, run, setSession],
+  )
+
+  const newChat = useCallback(() => {
+    detach()
+    viewToken.current += 1
+    setSession(null)
+    setMessages([])
+    setLoadingSession(false)
+  }, [detach, setSession])
+
+  const stop = useCallback(() => {
+    const answer = messages.findLast((m): m is AssistantMessage => m.kind === 'assistant' && isActive(m))
+    if (!answer?.taskId) return
+    replaceAnswer({ ...answer, stopping: true })
+    client.cancelTask(answer.taskId).catch((error: unknown) => {
+      replaceAnswer({ ...answer, stopping: false, notice: `Could not stop: ${toUiError(error).message}` })
+    })
+  }, [client, messages, replaceAnswer])
+
+  const retry = useCallback(
+    (answerId: string) => {
+      const answer = messages.find((m): m is AssistantMessage => m.id === answerId && m.kind === 'assistant')
+      if (!answer) return
+      if (answer.error?.kind === 'connection' && answer.taskId) {
+        const before = messages[messages.indexOf(answer) - 1]
+        const user: UserMessage = before?.kind === 'user' ? before : { kind: 'user', id: newId('u'), text: answer.question }
+        const resumed = { ...answer, status: 'streaming' as const, error: undefined }
+        const sid = sessionRef.current
+        const lastSeq = (sid && loadRun(sid)?.lastSeq) ?? -1
+        replaceAnswer(resumed)
+        void run(user, resumed, (s) => s.rejoin(), { taskId: answer.taskId, lastSeq: typeof lastSeq === 'number' ? lastSeq : -1 })
+        return
+      }
+      if (!answer.taskId) {
+        // Nothing was started: take the failed attempt off the screen and send again.
+        setMessages((ms) => {
+          const i = ms.findIndex((m) => m.id === answerId)
+          return i > 0 ? [...ms.slice(0, i - 1), ...ms.slice(i + 1)] : ms
+        })
+      }
+      send(answer.question)
+    },
+    [messages, replaceAnswer, run, send],
+  )
+
+  const forgetSession = useCallback(
+    (id: string) => {
+      clearRun(id)
+      if (sessionRef.current === id) newChat()
+    },
+    [newChat],
+  )
+
+  // Reload: reopen the tab's current session (and rejoin its run) once.
+  const restored = useRef(false)
+  useEffect(() => {
+    if (restored.current || !apiKey) return
+    restored.current = true
+    const current = loadCurrentSession()
+    // oxlint-disable-next-line react/set-state-in-effect -- restoring the tab's session from sessionStorage
+    if (current) void openSession(current)
+  }, [apiKey, openSession])
+
+  useEffect(() => () => streamRef.current?.abort(), [])
+
+  return {
+    messages,
+    sessionId,
+    connection,
+    reconnectAttempt,
+    running: messages.some(isActive),
+    loadingSession,
+    send,
+    stop,
+    retry,
+    openSession: (id: string) => void openSession(id),
+    newChat,
+    forgetSession,
+  }
+}

@@ -1,0 +1,52 @@
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import { ApiError } from '../api/apiError'
+import { GatewayClient } from '../api/gatewayClient'
+import type { SessionSummary } from '../api/types'
+
+function listError(e: unknown): string {
+  return e instanceof ApiError && e.status === 401 ? 'Enter a valid API key to see your conversations.' : 'Could not load conversations.'
+}
+
+/** The sidebar's session list (GET /ai/api/sessions), refreshed on demand. */
+export function useSessions(apiKey: string) {
+  const [sessions, setSessions] = useState<SessionSummary[]>([])
+  const [error, setError] = useState<string | null>(null)
+  const client = useMemo(() => new GatewayClient(apiKey), [apiKey])
+
+  const refresh = useCallback(async () => {
+    if (!apiKey) return
+    try {
+      setSessions(await client.listSessions())
+      setError(null)
+    } catch (e) {
+      setSessions([])
+      setError(listError(e))
+    }
+  }, [apiKey, client])
+
+  const remove = useCallback(
+    async (id: string) => {
+      await client.deleteSession(id)
+      setSessions((s) => s.filter((x) => x.id !== id))
+    },
+    [client],
+  )
+
+  useEffect(() => {
+    if (!apiKey) return
+    let alive = true
+    client
+      .listSessions()
+      .then((list) => {
+        if (!alive) return
+        setSessions(list)
+        setError(null)
+      })
+      .catch((e: unknown) => alive && setError(listError(e)))
+    return () => {
+      alive = false
+    }
+  }, [apiKey, client])
+
+  return { sessions, error, refresh, remove }
+}

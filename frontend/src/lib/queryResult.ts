@@ -1,0 +1,63 @@
+/**
+ * run_query results ({"columns","rows","row_count","truncated"}) normalised to a column list and
+ * rows of cells, plus whether the data suits a chart (one label column + numeric columns).
+ */
+
+export type Cell = string | number | boolean | null
+
+export interface QueryResult {
+  columns: string[]
+  rows: Cell[][]
+  rowCount: number
+  truncated: boolean
+}
+
+function toCell(v: unknown): Cell {
+  if (v === null || v === undefined) return null
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
+  return JSON.stringify(v)
+}
+
+export function asQueryResult(output: unknown): QueryResult | null {
+  let value = output
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value)
+    } catch {
+      return null
+    }
+  }
+  if (!value || typeof value !== 'object') return null
+  const o = value as { columns?: unknown; rows?: unknown; row_count?: unknown; truncated?: unknown }
+  if (!Array.isArray(o.columns) || !Array.isArray(o.rows)) return null
+  const columns = o.columns.map(String)
+  const rows = o.rows.map((r) =>
+    Array.isArray(r) ? r.map(toCell) : columns.map((c) => toCell((r as Record<string, unknown>)?.[c])),
+  )
+  return {
+    columns,
+    rows,
+    rowCount: typeof o.row_count === 'number' ? o.row_count : rows.length,
+    truncated: Boolean(o.truncated),
+  }
+}
+
+export interface ChartShape {
+  labelIndex: number
+  valueIndexes: number[]
+}
+
+function isNumeric(v: Cell): boolean {
+  return typeof v === 'number' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
+}
+
+/** A chart fits when there are ≥2 rows, one label column and at least one all-numeric column. */
+export function chartShape(result: QueryResult): ChartShape | null {
+  if (result.rows.length < 2 || result.columns.length < 2) return null
+  const numeric = result.columns.map((_, i) => result.rows.every((r) => r[i] === null || isNumeric(r[i])))
+  const labelIndex = numeric.findIndex((n) => !n)
+  const label = labelIndex === -1 ? 0 : labelIndex
+  const valueIndexes = numeric.flatMap((n, i) => (n && i !== label ? [i] : []))
+  if (valueIndexes.length === 0) return null
+  return { labelIndex: label, valueIndexes }
+}

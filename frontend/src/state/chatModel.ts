@@ -1,0 +1,123 @@
+import type { AgentEvent, TranscriptMessage } from '../api/types'
+
+/** What the UI renders: the display form of a conversation, built from events or from a transcript. */
+
+export interface ToolStep {
+  call_id: string
+  name: string
+  arguments: Record<string, unknown>
+  message: string
+  output?: unknown
+  is_error: boolean
+  duration_ms: number
+  done: boolean
+}
+
+export type AnswerStatus = 'pending' | 'streaming' | 'completed' | 'failed' | 'cancelled'
+
+export interface UiError {
+  /** auth: 401; limited: 429/503 (Retry-After); run: terminal error event; connection: rejoin gave up;
+   *  gone: the task's events expired; request: any other HTTP error. */
+  kind: 'auth' | 'limited' | 'run' | 'connection' | 'gone' | 'request'
+  message: string
+  code?: string
+  retryAfterS?: number
+  at?: number
+}
+
+export interface UserMessage {
+  kind: 'user'
+  id: string
+  text: string
+}
+
+export interface AssistantMessage {
+  kind: 'assistant'
+  id: string
+  taskId: string | null
+  /** The user message this answers (for retry). */
+  question: string
+  text: string
+  tools: ToolStep[]
+  status: AnswerStatus
+  error?: UiError
+  attempt: number
+  notice?: string
+  stopping?: boolean
+  durationMs?: number
+}
+
+export type ChatMessage = UserMessage | AssistantMessage
+
+let counter = 0
+export function newId(prefix: string): string {
+  counter += 1
+  return `${prefix}-${Date.now().toString(36)}-${counter}`
+}
+
+export function pendingAnswer(question: string): AssistantMessage {
+  return { kind: 'assistant', id: newId('a'), taskId: null, question, text: '', tools: [], status: 'pending', attempt: 1 }
+}
+
+export function isActive(m: ChatMessage): boolean {
+  return m.kind === 'assistant' && (m.status === 'pending' || m.status === 'streaming')
+}
+
+/** Applies one event to the answer it belongs to (pure: returns a new object). */
+export function applyEvent(answer: AssistantMessage, event: AgentEvent): AssistantMessage {
+  const a: AssistantMessage = { ...answer, taskId: answer.taskId ?? event.task_id }
+  switch (event.type) {
+    case 'session':
+      return { ...a, status: 'streaming' }
+    case 'retry':
+      // A new attempt restarts the answer: drop what the previous attempt streamed.
+      return { ...a, status: 'streaming', text: '', tools: [], attempt: event.attempt, notice: event.message || `Retrying (attempt ${event.attempt})` }
+    case 'tool': {
+      if (a.tools.some((t) => t.call_id === event.call_id)) return a
+      const step: ToolStep = {
+        call_id: event.call_id, name: event.name, arguments: event.arguments ?? {}, message: event.message ?? '',
+        is_error: false, duration_ms: 0, done: false,
+      }
+      return { ...a, status: 'streaming', tools: [...a.tools, step] }
+    }
+    case 'tool_result': {
+      const result = { output: event.output, is_error: event.is_error, duration_ms: event.duration_ms, done: true }
+      const known = a.tools.some((t) => t.call_id === event.call_id)
+      const tools = known
+        ? a.tools.map((t) => (t.call_id === event.call_id ? { ...t, ...result } : t))
+        : [...a.tools, { call_id: event.call_id, name: event.name, arguments: {}, message: '', ...result }]
+      return { ...a, status: 'streaming', tools }
+    }
+    case 'token':
+      return { ...a, status: 'streaming', text: a.text + event.content }
+    case 'complete':
+      return { ...a, status: 'completed', text: event.response, durationMs: event.duration_ms, stopping: false, notice: undefined }
+    case 'error':
+      return { ...a, status: 'failed', stopping: false, error: { kind: 'run', message: event.message, code: event.code } }
+    case 'cancelled':
+      return { ...a, status: 'cancelled', stopping: false, notice: undefined }
+  }
+}
+
+/** Rebuilds display messages from a stored transcript (GET /ai/api/sessions/{id}). */
+export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = []
+  let lastQuestion = ''
+  for (const m of messages) {
+    if (m.role === 'user') {
+      lastQuestion = m.text
+      out.push({ kind: 'user', id: `u-${m.task_id}`, text: m.text })
+      continue
+    }
+    const status = m.status === 'failed' ? 'failed' : m.status === 'cancelled' ? 'cancelled' : 'completed'
+    out.push({
+      kind: 'assistant', id: `a-${m.task_id}`, taskId: m.task_id, question: lastQuestion, text: m.text, status, attempt: 1,
+      error: status === 'failed' ? { kind: 'run', message: 'This answer failed.' } : undefined,
+      tools: (m.tools ?? []).map((t) => ({
+        call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: '', output: t.output,
+        is_error: t.is_error, duration_ms: t.duration_ms, done: true,
+      })),
+    })
+  }
+  return out
+}
