@@ -112,7 +112,9 @@ class Translator:
         name = getattr(item, "tool_name", None) or getattr(raw, "name", None) or "tool"
         call_id = getattr(item, "call_id", None) or getattr(raw, "call_id", None) or ""
         arguments = parse_arguments(getattr(raw, "arguments", None))
-        step = ToolStep(call_id=call_id, name=name, arguments=arguments)
+        step = ToolStep(
+            call_id=call_id, name=name, message=step_message(name, arguments), arguments=arguments
+        )
         self._calls[call_id] = (step, time.monotonic())
         self.steps.append(step)
         if name not in self.tools:
@@ -123,7 +125,7 @@ class Translator:
                 name=name,
                 arguments=arguments,
                 call_id=call_id,
-                message=step_message(name, arguments),
+                message=step.message,
             )
         )
 

@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 class ToolStep(BaseModel):
     call_id: str
     name: str
+    message: str = ""
+    """Human-readable step, as in ToolEvent.message ('Running SQL query')."""
     arguments: dict[str, Any] = Field(default_factory=dict)
     output: Any = None
     is_error: bool = False

@@ -105,6 +105,7 @@ export function parseEvent(data: string): AgentEvent | null {
 export interface ToolStepRecord {
   call_id: string
   name: string
+  message?: string
   arguments: Record<string, unknown>
   output: unknown
   is_error: boolean

@@ -114,7 +114,7 @@ export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
       kind: 'assistant', id: `a-${m.task_id}`, taskId: m.task_id, question: lastQuestion, text: m.text, status, attempt: 1,
       error: status === 'failed' ? { kind: 'run', message: 'This answer failed.' } : undefined,
       tools: (m.tools ?? []).map((t) => ({
-        call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: '', output: t.output,
+        call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: t.message ?? '', output: t.output,
         is_error: t.is_error, duration_ms: t.duration_ms, done: true,
       })),
     })
