@@ -20,7 +20,7 @@ def _default_worker_id() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", use_attribute_docstrings=True)
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     worker_id: str = Field(default_factory=_default_worker_id)

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", use_attribute_docstrings=True)
 
     host: str = "0.0.0.0"
     """Interface the gateway binds (`python -m backend`)."""
@@ -51,6 +51,43 @@ class Settings(BaseSettings):
     """On SIGTERM, open streams get this long to receive a last 'reconnect' frame."""
     log_level: str = "INFO"
     log_json: bool = True
+
+    rate_limit_storage_url: str = ""
+    """slowapi/limits storage URI; empty = REDIS_URL (unit tests use 'memory://')."""
+    rate_limit_socket_timeout_s: float = 0.3
+    """Socket timeout of the rate limiter's (synchronous!) Redis client: bounds how long one
+    limit check can freeze the event loop when Redis stalls."""
+    redis_socket_timeout_s: float = 5
+    """Command-client socket timeout (no blocking commands run on the gateway's client)."""
+    redis_connect_timeout_s: float = 2
+    redis_retries: int = 2
+    """Retries of the command client on connection errors/timeouts (the enqueue transaction is
+    WATCHed, so redis-py never re-sends it; see backend/connections.py)."""
+    stream_lease_s: int = 60
+    """An open stream's slot in the per-key stream cap expires this long after its last refresh
+    (a crashed gateway cannot hold slots forever)."""
+    stream_gap_s: float = 2
+    """A stream with no live message for this long re-reads the event log (lost pub/sub messages)."""
+    subscribe_timeout_s: float = 3
+    """How long a new stream waits for its SUBSCRIBE to be confirmed before answering 503."""
+    busy_retry_after_s: int = 5
+    """Retry-After seconds on 503 (queue full, Redis down)."""
+    health_timeout_s: float = 1.5
+    """Redis checks in /health and /health/ready give up after this long."""
+    graceful_timeout_s: float = 10
+    """uvicorn timeout_graceful_shutdown: open connections get this long after SIGTERM (keep it
+    above SHUTDOWN_DELAY_S + SHUTDOWN_GRACE_S and below the orchestrator's kill timeout)."""
+    shutdown_delay_s: float = 1
+    """After SIGTERM keep serving (readiness 503) this long before closing the listener and
+    streams, so load balancers stop routing here first (a built-in preStop delay)."""
+    proxy_headers: bool = False
+    """Trust X-Forwarded-For/Proto (only behind a proxy you control)."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """Proxy addresses trusted for forwarded headers when PROXY_HEADERS is on."""
+
+    @property
+    def limiter_storage_url(self) -> str:
+        return self.rate_limit_storage_url or self.redis_url
 
     @field_validator("static_dir", mode="before")
     @classmethod

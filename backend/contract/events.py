@@ -118,7 +118,14 @@ class CancelledEvent(_Event):
 
 
 Event = Annotated[
-    SessionEvent | RetryEvent | ToolEvent | ToolResultEvent | TokenEvent | CompleteEvent | ErrorEvent | CancelledEvent,
+    SessionEvent
+    | RetryEvent
+    | ToolEvent
+    | ToolResultEvent
+    | TokenEvent
+    | CompleteEvent
+    | ErrorEvent
+    | CancelledEvent,
     Field(discriminator="type"),
 ]
 EventAdapter: TypeAdapter[Event] = TypeAdapter(Event)

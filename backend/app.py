@@ -1,0 +1,136 @@
+"""The gateway application: `create_app(settings) -> FastAPI`.
+
+No import-time app or settings: tests build their own Settings (and fakeredis clients through
+`redis_factory`); `python -m backend` uses `get_settings()`. The lifespan owns the process-wide
+resources — one Redis command client, the relay (one pub/sub connection and its reader task) —
+and closes them after uvicorn has drained the open streams.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
+from slowapi.errors import RateLimitExceeded
+
+from backend import errors
+from backend.auth import ApiKeys
+from backend.config import Settings, get_settings
+from backend.connections import RedisFactory, connect
+from backend.contract import EventLog
+from backend.lifecycle import Lifecycle
+from backend.limits import StreamSlots, build_limiter, rate_limit_exceeded
+from backend.middleware import (
+    BodySizeLimitMiddleware,
+    ErrorTrackingMiddleware,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
+from backend.relay import Relay
+from backend.routes import chat, health, sessions, tasks
+from backend.sessions import SessionStore
+from backend.static import UiFiles
+from backend.stream import StreamDeps
+from backend.taskstore import TaskStore
+
+log = logging.getLogger(__name__)
+
+STATIC_PREFIX = "/ai/static"
+EXPOSED_HEADERS = ["X-Task-ID", "X-Session-ID", "X-Request-ID", "Content-Location", "Retry-After"]
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot run a gateway (e.g. no API keys)."""
+
+
+def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory = connect) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.keys:
+        raise ConfigError(
+            "No API keys configured: set API_KEYS (comma-separated) or API_KEY; "
+            "the gateway refuses to run open to anyone."
+        )
+    lifecycle = Lifecycle()
+    limiter = build_limiter(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        redis = redis_factory(settings, "commands")
+        relay = Relay(
+            redis_factory(settings, "pubsub"),
+            queue_size=settings.relay_queue_size,
+            subscribe_timeout_s=settings.subscribe_timeout_s,
+            retry_after_s=settings.busy_retry_after_s,
+        )
+        eventlog = EventLog(
+            redis, live_ttl_s=settings.task_live_ttl_s, retention_s=settings.event_retention_s
+        )
+        task_store = TaskStore(redis, eventlog, settings)
+        app.state.redis = redis
+        app.state.relay = relay
+        app.state.tasks = task_store
+        app.state.sessions = SessionStore(redis, task_store)
+        app.state.streams = StreamDeps(
+            settings=settings,
+            eventlog=eventlog,
+            relay=relay,
+            tasks=task_store,
+            slots=StreamSlots(redis, settings),
+            lifecycle=lifecycle,
+        )
+        lifecycle.on_close(relay.interrupt_all)
+        await relay.start()
+        log.info("gateway started (%d API keys)", len(settings.keys))
+        try:
+            yield
+        finally:
+            lifecycle.begin_close()
+            await relay.stop()
+            await redis.aclose()
+            log.info("gateway stopped")
+
+    app = FastAPI(
+        title="Agent gateway",
+        version=health.VERSION,
+        lifespan=lifespan,
+        docs_url=None,  # Swagger UI loads scripts from a CDN, which the CSP rightly refuses
+        redoc_url=None,
+        openapi_url="/ai/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.lifecycle = lifecycle
+    app.state.limiter = limiter
+    app.state.api_keys = ApiKeys(settings.keys)
+
+    errors.install(app)
+    app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded)
+
+    app.include_router(chat.build_router(limiter, settings))
+    app.include_router(tasks.router)
+    app.include_router(sessions.router)
+    app.include_router(health.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse(f"{STATIC_PREFIX}/", status_code=307)
+
+    app.mount(STATIC_PREFIX, UiFiles(settings.static_dir), name="static")
+
+    # added innermost first; the last one added is the outermost (see backend/middleware.py)
+    if settings.origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["X-API-Key", "Content-Type", "Last-Event-ID", "X-Request-ID"],
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_message_chars * 6 + 65536)
+    app.add_middleware(ErrorTrackingMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+    return app

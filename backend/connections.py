@@ -1,0 +1,54 @@
+"""The gateway's two Redis clients, with timeouts and retries pinned instead of redis-py's defaults.
+
+Why two: pub/sub holds one dedicated connection in subscribed mode for the life of the process
+(backend/relay.py), everything else shares the command pool. Why pinned:
+- redis-py 8 defaults to a 5 s socket timeout and a retry policy (on ConnectionError and
+  TimeoutError) that re-sends *any* command, including writes that may already have reached the
+  server. The gateway's only non-idempotent write is the enqueue transaction, and it runs under
+  WATCH, where redis-py raises instead of retrying; taskstore.py then checks whether the task hash
+  exists (the client-generated task id is the idempotency key). Every other gateway write is safe
+  to repeat (HSET, ZADD, LREM, PUBLISH of a cancel, terminal EventLog appends the log refuses
+  twice), so a short retry policy is allowed and smooths over a stale pooled connection after a
+  Redis restart.
+- The command client never runs blocking commands, so the socket timeout can stay short.
+- The pub/sub client uses RESP2: with hiredis installed, RESP3 push replies leak memory per message
+  (redis-py#4339); `health_check_interval` is above the relay's 1 s get_message() timeout.
+`RedisFactory` is the seam unit tests use to hand in fakeredis clients sharing one FakeServer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff, NoBackoff
+
+from backend.config import Settings
+
+Purpose = Literal["commands", "pubsub"]
+
+
+class RedisFactory(Protocol):
+    def __call__(self, settings: Settings, purpose: Purpose) -> Redis: ...
+
+
+def connect(settings: Settings, purpose: Purpose) -> Redis:
+    """Build (lazily connecting) the command client or the relay's pub/sub client."""
+    if purpose == "pubsub":
+        return Redis.from_url(
+            settings.redis_url,
+            decode_responses=False,
+            protocol=2,
+            socket_connect_timeout=settings.redis_connect_timeout_s,
+            socket_timeout=settings.redis_socket_timeout_s,
+            health_check_interval=10,
+            retry=Retry(NoBackoff(), 0),
+        )
+    return Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        socket_connect_timeout=settings.redis_connect_timeout_s,
+        socket_timeout=settings.redis_socket_timeout_s,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
+    )

@@ -1,0 +1,232 @@
+"""Live fan-out of task events: ONE pub/sub connection and ONE reader task per gateway process.
+
+Why this shape (pitfalls notes §1, rules 3-5):
+- A PubSub per request leaks connections and multiplies Redis clients; one shared subscriber with
+  SUBSCRIBE on a channel's first local listener and UNSUBSCRIBE on its last costs one connection
+  per process however many streams are open (no PSUBSCRIBE: every replica would get all traffic).
+- Each listener has its own bounded asyncio.Queue. A shared queue would let streams steal each
+  other's events.
+- The reader never waits on a client: `put_nowait`, and when a listener's queue is full it is
+  marked `lagging` and no longer fed. Its stream then catches up from the event log (the truth;
+  pub/sub is only a fast doorbell). A slow client can therefore neither block other streams nor
+  grow the subscriber's Redis output buffer until Redis kills the shared connection.
+- One reader task loops on `get_message(timeout=1)`: bounded waits, no busy spin, and the
+  connection's health-check PING stays serviced.
+- The connection always holds one base subscription (keys.CONTROL_CHANNEL, whose rare cancel
+  commands are ignored here): with zero subscriptions redis-py would health-check *and read* inside
+  a later SUBSCRIBE, racing the reader task on the same socket.
+- Redis restarts: redis-py reconnects and re-subscribes on the next read; errors in between are
+  logged and retried with backoff. Messages published during the gap are lost — the streams notice
+  (seq gap or silence) and re-read the log.
+`listen()` returns only after Redis confirmed the SUBSCRIBE, so a caller that subscribes before it
+enqueues cannot miss the first live event (redis/redis#1089).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from backend.contract import keys
+from backend.errors import unavailable
+
+log = logging.getLogger(__name__)
+
+
+class Listener:
+    """One open stream's inbox for one task."""
+
+    __slots__ = ("task_id", "channel", "queue", "lagging")
+
+    def __init__(self, task_id: str, size: int) -> None:
+        self.task_id = task_id
+        self.channel = keys.task_channel(task_id)
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=size)
+        self.lagging = False
+        """Set by the reader when the queue overflowed; the stream must re-read the log."""
+
+    async def next(self, wait_s: float) -> bytes | None:
+        """The next live message, or None after `wait_s` or when woken by `interrupt()`."""
+        try:
+            return self.queue.get_nowait()
+        except asyncio.QueueEmpty:
+            pass
+        try:
+            return await asyncio.wait_for(self.queue.get(), wait_s)
+        except TimeoutError:
+            return None
+
+    def interrupt(self) -> None:
+        with contextlib.suppress(asyncio.QueueFull):
+            self.queue.put_nowait(None)
+
+
+class _Channel:
+    __slots__ = ("listeners", "ready")
+
+    def __init__(self) -> None:
+        self.listeners: set[Listener] = set()
+        self.ready = asyncio.Event()
+
+
+class Relay:
+    def __init__(self, client: Redis, *, queue_size: int, subscribe_timeout_s: float, retry_after_s: int = 5):
+        self.client = client
+        self.queue_size = queue_size
+        self.subscribe_timeout_s = subscribe_timeout_s
+        self.retry_after_s = retry_after_s
+        self.pubsub = client.pubsub()
+        self._channels: dict[str, _Channel] = {}
+        self._pending: defaultdict[str, int] = defaultdict(int)
+        self._orphans: set[str] = set()
+        self._connected = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+        self.delivered = 0
+        self.dropped = 0
+
+    # lifecycle -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._read_loop(), name="relay-reader")
+
+    async def stop(self) -> None:
+        # Flag, then cancel, then a bounded wait: on Python 3.11 a cancel that lands as a read's own
+        # timeout fires can be swallowed (asyncio wait_for/timeout race), and the loop must still end.
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=3)
+        with contextlib.suppress(Exception):
+            await self.pubsub.aclose()
+        with contextlib.suppress(Exception):
+            await self.client.aclose()
+
+    def interrupt_all(self) -> None:
+        """Wake every listener (shutdown): its stream checks the lifecycle at once."""
+        for channel in self._channels.values():
+            for listener in channel.listeners:
+                listener.interrupt()
+
+    @property
+    def channel_count(self) -> int:
+        return len(self._channels)
+
+    # subscriptions -------------------------------------------------------------------------------
+
+    async def listen(self, task_id: str) -> Listener:
+        """Register a listener; returns once the channel's SUBSCRIBE is confirmed (else 503)."""
+        try:
+            await asyncio.wait_for(self._connected.wait(), self.subscribe_timeout_s)
+        except TimeoutError:
+            raise unavailable("live event relay unavailable, try again shortly", self.retry_after_s) from None
+        listener = Listener(task_id, self.queue_size)
+        name = listener.channel
+        channel = self._channels.get(name)
+        if channel is None:
+            channel = self._channels[name] = _Channel()
+            channel.listeners.add(listener)
+            self._orphans.discard(name)
+            self._pending[name] += 1
+            try:
+                await self.pubsub.subscribe(name)
+            except BaseException:
+                self._pending[name] -= 1
+                await self.release(listener)
+                raise
+        else:
+            channel.listeners.add(listener)
+        try:
+            await asyncio.wait_for(channel.ready.wait(), self.subscribe_timeout_s)
+        except TimeoutError:
+            await self.release(listener)
+            raise unavailable("live event relay unavailable, try again shortly", self.retry_after_s) from None
+        return listener
+
+    async def release(self, listener: Listener) -> None:
+        name = listener.channel
+        channel = self._channels.get(name)
+        if channel is None or listener not in channel.listeners:
+            return
+        channel.listeners.discard(listener)
+        if channel.listeners:
+            return
+        del self._channels[name]
+        try:
+            await self.pubsub.unsubscribe(name)
+        except (RedisError, OSError) as exc:
+            log.debug("unsubscribe %s deferred: %s", name, exc)
+            self._orphans.add(name)
+
+    def resume(self, listener: Listener) -> None:
+        """The stream is about to re-read the log: feed it live messages again from now on.
+
+        Whatever is still queued was published before this call, so the log read that follows
+        covers it: drop it now to free the memory and the queue room."""
+        listener.lagging = False
+        while not listener.queue.empty():
+            listener.queue.get_nowait()
+
+    # reader --------------------------------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        backoff = 0.1
+        while not self._stopping:
+            try:
+                if not self._connected.is_set():
+                    await self.pubsub.subscribe(keys.CONTROL_CHANNEL)
+                    self._connected.set()
+                message = await self.pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    self._dispatch(message)
+                if self._orphans:
+                    await self._unsubscribe_orphans()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the reader must outlive any Redis failure
+                log.warning("relay reader: %s: %s (retrying in %.1fs)", type(exc).__name__, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+
+    def _dispatch(self, message: dict) -> None:
+        kind = message.get("type")
+        raw_name = message.get("channel")
+        name = raw_name.decode() if isinstance(raw_name, bytes) else str(raw_name)
+        if kind == "message":
+            channel = self._channels.get(name)
+            if channel is None:
+                return
+            data = message["data"]
+            for listener in channel.listeners:
+                if listener.lagging:
+                    continue
+                try:
+                    listener.queue.put_nowait(data)
+                    self.delivered += 1
+                except asyncio.QueueFull:
+                    listener.lagging = True
+                    self.dropped += 1
+                    log.info(
+                        "listener of task %s lagging: it catches up from the event log", listener.task_id
+                    )
+        elif kind == "subscribe":
+            self._pending[name] = max(0, self._pending[name] - 1)
+            channel = self._channels.get(name)
+            if channel is not None and self._pending[name] == 0:
+                channel.ready.set()
+            if self._pending[name] == 0:
+                del self._pending[name]
+
+    async def _unsubscribe_orphans(self) -> None:
+        for name in list(self._orphans):
+            if name in self._channels:
+                self._orphans.discard(name)
+                continue
+            await self.pubsub.unsubscribe(name)
+            self._orphans.discard(name)

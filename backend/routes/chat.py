@@ -1,0 +1,117 @@
+"""POST /ai/api/chat/stream: validate, admit, subscribe, enqueue, stream.
+
+The order is the point:
+  auth (401) → body (422, 413) → rate limit (429) → queue depth (503) → stream slot (429)
+  → SUBSCRIBE the task channel → enqueue transaction (404/409 on the session) → stream.
+Subscribing before the task exists on the queue means even a worker that answers instantly cannot
+publish before we listen; the stream still reads the log first, so nothing is lost either way.
+The router is built per app because slowapi's decorator binds one Limiter instance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from redis.exceptions import RedisError
+from slowapi import Limiter
+from sse_starlette import EventSourceResponse
+
+from backend.auth import Owner
+from backend.config import Settings
+from backend.contract import ChatTask, logfields
+from backend.deps import RedisDep, SettingsDep, StreamsDep, TasksDep
+from backend.errors import ApiError
+from backend.limits import check_queue_depth
+from backend.schemas import ChatRequest
+from backend.stream import TaskStream, sse_response
+
+log = logging.getLogger(__name__)
+
+
+async def checked_body(body: ChatRequest, settings: SettingsDep) -> ChatRequest:
+    if len(body.message) > settings.max_message_chars:
+        raise ApiError(413, f"message is longer than {settings.max_message_chars} characters")
+    return body
+
+
+def events_url(task_id: str) -> str:
+    return f"/ai/api/tasks/{task_id}/events"
+
+
+def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/ai/api", tags=["chat"])
+
+    @router.post(
+        "/chat/stream",
+        response_class=EventSourceResponse,
+        responses={
+            200: {"content": {"text/event-stream": {}}, "description": "The task's events as SSE"},
+            401: {"description": "Missing or invalid API key"},
+            404: {"description": "Unknown session (or another key's)"},
+            409: {"description": "The session has an active run"},
+            413: {"description": "Message too long"},
+            422: {"description": "Invalid body"},
+            429: {"description": "Rate limit or open-stream cap"},
+            503: {"description": "Queue full or Redis unavailable"},
+        },
+    )
+    @limiter.limit(settings.rate_limit)
+    async def chat_stream(
+        request: Request,
+        owner: Owner,
+        body: Annotated[ChatRequest, Depends(checked_body)],
+        redis: RedisDep,
+        streams: StreamsDep,
+        tasks: TasksDep,
+    ) -> EventSourceResponse:
+        """Start a chat turn and stream its events (session first, one terminal event last)."""
+        await check_queue_depth(redis, streams.settings)
+        task = ChatTask(
+            session_id=body.session_id or uuid.uuid4().hex,
+            owner=owner,
+            message=body.message,
+            request_id=getattr(request.state, "request_id", ""),
+            on_disconnect=body.on_disconnect,
+            multitask=body.multitask,
+        )
+        logfields.task_id.set(task.task_id)
+        logfields.session_id.set(task.session_id)
+        slot = await streams.slots.acquire(owner)
+        try:
+            listener = await streams.relay.listen(task.task_id)
+            try:
+                await tasks.enqueue(task, new_session=body.session_id is None)
+            except BaseException:
+                await streams.relay.release(listener)
+                raise
+        except BaseException:
+            with contextlib.suppress(RedisError, OSError):
+                await streams.slots.release(owner, slot)
+            raise
+        log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
+        stream = TaskStream(streams, task_id=task.task_id, owner=owner, listener=listener, slot=slot)
+
+        async def cancel_on_disconnect(message: dict) -> None:
+            if stream.finished:
+                return
+            try:
+                record = await tasks.get(task.task_id)
+                if record is not None:
+                    status = await tasks.cancel(task.task_id, record)
+                    log.info("client left: cancel requested (%s)", status)
+            except (RedisError, OSError) as exc:
+                log.warning("client left: cancel failed: %s", exc)
+
+        headers = {
+            "X-Task-ID": task.task_id,
+            "X-Session-ID": task.session_id,
+            "Content-Location": events_url(task.task_id),
+        }
+        on_close = cancel_on_disconnect if body.on_disconnect == "cancel" else None
+        return sse_response(stream, headers=headers, on_client_close=on_close)
+
+    return router

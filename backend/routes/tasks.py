@@ -1,0 +1,109 @@
+"""Task status, resumable event streams and cancellation (issue 3), owner-scoped.
+
+GET /tasks/{id}/events answers 204 (not 404) for an unknown, expired or fully-read finished task:
+per the HTML spec a 204 closes an EventSource for good, which is exactly what a client resuming a
+finished task needs; another key's task answers 404 like any missing resource.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
+from starlette.responses import Response
+
+from backend.auth import Owner
+from backend.contract import TaskField, TaskStatus, logfields
+from backend.deps import StreamsDep, TasksDep
+from backend.errors import ApiError, not_found
+from backend.routes.chat import events_url
+from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState
+from backend.stream import TaskStream, sse_response
+
+router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
+TaskId = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
+FINISHED = {status.value for status in TaskStatus if status.finished}
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_last_event_id(header: str | None, query: str | None) -> int:
+    """The header wins: a browser's automatic reconnect sends it on the original URL, whose query
+    may still carry an older id."""
+    raw = header if header not in (None, "") else query
+    if raw in (None, ""):
+        return -1
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(422, "Last-Event-ID must be an integer event seq") from None
+    return max(value, -1)
+
+
+@router.get("/{task_id}", response_model=TaskState)
+async def get_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> TaskState:
+    record = await tasks.owned(task_id, owner)
+    return TaskState(
+        task_id=task_id,
+        status=record.get(TaskField.STATUS, "unknown"),
+        attempts=int(record.get(TaskField.ATTEMPTS) or 0),
+        session_id=record.get(TaskField.SESSION_ID) or None,
+        created_at=_float(record.get(TaskField.CREATED_AT)),
+        started_at=_float(record.get(TaskField.STARTED_AT)),
+        finished_at=_float(record.get(TaskField.FINISHED_AT)),
+        worker=record.get(TaskField.WORKER) or None,
+        cancel_requested=record.get(TaskField.CANCEL) == "1",
+        events_url=events_url(task_id),
+    )
+
+
+@router.get("/{task_id}/events", response_model=None, status_code=200)
+async def task_events(
+    task_id: TaskId,
+    owner: Owner,
+    tasks: TasksDep,
+    streams: StreamsDep,
+    last_event_id: Annotated[str | None, Query(description="Resume after this seq")] = None,
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> Response:
+    """Join (or resume) a task's event stream: backlog from the log, then live, ending after the
+    terminal event."""
+    after = parse_last_event_id(last_event_id_header, last_event_id)
+    logfields.task_id.set(task_id)
+    record = await tasks.get(task_id)
+    if record is None:
+        return Response(status_code=204)
+    if record.get(TaskField.OWNER) != owner:
+        raise not_found("Task")
+    if record.get(TaskField.STATUS) in FINISHED:
+        last = await streams.eventlog.last(task_id)
+        if last is None or after >= last.seq:
+            return Response(status_code=204)
+    slot = await streams.slots.acquire(owner)
+    try:
+        listener = await streams.relay.listen(task_id)
+    except BaseException:
+        with contextlib.suppress(RedisError, OSError):
+            await streams.slots.release(owner, slot)
+        raise
+    stream = TaskStream(streams, task_id=task_id, owner=owner, listener=listener, slot=slot, after_seq=after)
+    return sse_response(stream, headers={"X-Task-ID": task_id, "Content-Location": events_url(task_id)})
+
+
+@router.post("/{task_id}/cancel", response_model=CancelResult, responses={202: {"model": CancelResult}})
+async def cancel_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> JSONResponse:
+    """Cancel (idempotent): a queued task ends at once with `cancelled`; a running one is signalled
+    to its worker. 202 while the cancel is in effect, 200 if the task had already finished."""
+    record = await tasks.owned(task_id, owner)
+    if record.get(TaskField.STATUS) in FINISHED:
+        return JSONResponse({"task_id": task_id, "status": record[TaskField.STATUS]}, status_code=200)
+    status = await tasks.cancel(task_id, record)
+    return JSONResponse({"task_id": task_id, "status": status}, status_code=202)

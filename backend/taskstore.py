@@ -1,0 +1,207 @@
+"""Task records on the gateway side: enqueue (one transaction), status, cancel, the no-worker watchdog.
+
+Enqueue is ONE MULTI/EXEC (brief, "Task lifecycle"): the task hash, the session hash + owner index,
+the `session` event (seq 0, through EventLog.append_in so seq/TTL rules hold) and the LPUSH onto
+agent:tasks (or RPUSH onto the session's queue with "multitask": "enqueue") land together or not
+at all — a worker can never pop a task whose hash or first event is missing.
+It runs under WATCH of the task and session keys, for two reasons:
+- optimistic concurrency: two POSTs on one session cannot both become its active run; a session
+  that changes between the check and EXEC (another POST, or a run ending) is re-checked;
+- no silent re-send: redis-py never retries a WATCHed transaction. After a connection error it
+  raises; we retry only after checking that the task hash does not exist yet (the client-generated
+  task id is the idempotency key), so a task is never enqueued twice.
+The caller subscribes the task's live channel BEFORE calling enqueue (see routes/chat.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from backend.config import Settings
+from backend.contract import (
+    ERROR_CODES,
+    CancelledEvent,
+    ChatTask,
+    ControlCommand,
+    ErrorEvent,
+    EventLog,
+    SessionEvent,
+    SessionField,
+    TaskField,
+    TaskStatus,
+    keys,
+)
+from backend.errors import ApiError, not_found
+
+log = logging.getLogger(__name__)
+
+TITLE_CHARS = 80
+ACTIVE = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value)
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    task: ChatTask
+    queued_behind: str | None
+    """The active task this one waits behind ("multitask": "enqueue"), else None."""
+
+
+def title_for(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+class TaskStore:
+    def __init__(self, redis: Redis, eventlog: EventLog, settings: Settings) -> None:
+        self.redis = redis
+        self.log = eventlog
+        self.settings = settings
+
+    # enqueue -------------------------------------------------------------------------------------
+
+    async def enqueue(self, task: ChatTask, *, new_session: bool) -> Enqueued:
+        for _ in range(5):
+            try:
+                return await self._enqueue_once(task, new_session=new_session)
+            except WatchError:
+                if await self.redis.exists(keys.task(task.task_id)):
+                    return Enqueued(task, await self._behind(task))
+        raise ApiError(409, "the session is changing too fast, try again")
+
+    async def _behind(self, task: ChatTask) -> str | None:
+        active = await self.redis.hget(keys.session(task.session_id), SessionField.ACTIVE_TASK)
+        return active if active and active != task.task_id else None
+
+    async def _enqueue_once(self, task: ChatTask, *, new_session: bool) -> Enqueued:
+        tkey, skey = keys.task(task.task_id), keys.session(task.session_id)
+        s = self.settings
+        async with self.redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(tkey, skey)
+            if await pipe.exists(tkey):
+                await pipe.reset()
+                return Enqueued(task, await self._behind(task))
+            session = await pipe.hgetall(skey)
+            behind = None
+            if new_session:
+                if session:
+                    raise ApiError(409, "session id already exists")
+            else:
+                if not session or session.get(SessionField.OWNER) != task.owner:
+                    raise not_found("Session")
+                behind = await self._active_run(pipe, session.get(SessionField.ACTIVE_TASK))
+                if behind and task.multitask == "reject":
+                    raise ApiError(409, "session has an active run", extra={"task_id": behind})
+            now = time.time()
+            payload = task.model_dump_json()
+            pipe.multi()
+            pipe.hset(
+                tkey,
+                mapping={
+                    TaskField.STATUS: TaskStatus.QUEUED.value,
+                    TaskField.OWNER: task.owner,
+                    TaskField.SESSION_ID: task.session_id,
+                    TaskField.REQUEST_ID: task.request_id,
+                    TaskField.PAYLOAD: payload,
+                    TaskField.CREATED_AT: repr(task.created_at),
+                    TaskField.ATTEMPTS: 0,
+                },
+            )
+            pipe.expire(tkey, s.task_live_ttl_s)
+            fields: dict[str, object] = {SessionField.UPDATED_AT: repr(now)}
+            if new_session:
+                fields |= {
+                    SessionField.OWNER: task.owner,
+                    SessionField.TITLE: title_for(task.message),
+                    SessionField.CREATED_AT: repr(now),
+                    SessionField.MESSAGE_COUNT: 0,
+                }
+            if not behind:
+                fields[SessionField.ACTIVE_TASK] = task.task_id
+            pipe.hset(skey, mapping=fields)
+            pipe.expire(skey, s.session_ttl_s)
+            owner_index = keys.owner_sessions(task.owner)
+            pipe.zadd(owner_index, {task.session_id: now})
+            pipe.expire(owner_index, s.session_ttl_s)
+            await self.log.append_in(pipe, SessionEvent(task_id=task.task_id, session_id=task.session_id))
+            if behind:
+                pipe.rpush(keys.session_queue(task.session_id), payload)
+                pipe.expire(keys.session_queue(task.session_id), s.task_live_ttl_s)
+            else:
+                pipe.lpush(keys.TASK_QUEUE, payload)
+            await pipe.execute()
+        return Enqueued(task, behind)
+
+    async def _active_run(self, pipe, active: str | None) -> str | None:
+        """The session's active task if it is still queued/running (a stale pointer is ignored)."""
+        if not active:
+            return None
+        status = await pipe.hget(keys.task(active), TaskField.STATUS)
+        return active if status in ACTIVE else None
+
+    # read ----------------------------------------------------------------------------------------
+
+    async def get(self, task_id: str) -> dict[str, str] | None:
+        record = await self.redis.hgetall(keys.task(task_id))
+        return record or None
+
+    async def owned(self, task_id: str, owner: str) -> dict[str, str]:
+        record = await self.get(task_id)
+        if record is None or record.get(TaskField.OWNER) != owner:
+            raise not_found("Task")
+        return record
+
+    # cancel --------------------------------------------------------------------------------------
+
+    async def cancel(self, task_id: str, record: dict[str, str]) -> str:
+        """Cancel a task (idempotent). Returns the status after the request."""
+        status = record.get(TaskField.STATUS, "")
+        if status not in ACTIVE:
+            return status
+        await self.redis.hset(keys.task(task_id), TaskField.CANCEL, "1")
+        if status == TaskStatus.QUEUED.value and await self._unqueue(record):
+            appended = await self.log.append(
+                CancelledEvent(task_id=task_id), session_id=record.get(TaskField.SESSION_ID) or None
+            )
+            if appended.ok:
+                return TaskStatus.CANCELLED.value
+        # a worker holds it (or took it while we looked): ask the workers; the holder cancels
+        command = ControlCommand(action="cancel", task_id=task_id)
+        await self.redis.publish(keys.CONTROL_CHANNEL, command.model_dump_json())
+        current = await self.redis.hget(keys.task(task_id), TaskField.STATUS)
+        return current or status
+
+    async def _unqueue(self, record: dict[str, str]) -> bool:
+        """LREM the task's exact payload from the main queue or its session queue. True if removed:
+        then no worker has it, and whoever removed it owns writing its terminal event."""
+        payload = record.get(TaskField.PAYLOAD, "")
+        if not payload:
+            return False
+        if await self.redis.lrem(keys.TASK_QUEUE, 0, payload):
+            return True
+        session_id = record.get(TaskField.SESSION_ID)
+        return bool(session_id and await self.redis.lrem(keys.session_queue(session_id), 0, payload))
+
+    # watchdog ------------------------------------------------------------------------------------
+
+    async def expire_if_unclaimed(self, task_id: str, record: dict[str, str]) -> bool:
+        """No worker took a queued task within QUEUE_TIMEOUT_S → terminal error no_worker.
+
+        Only tasks on the main queue qualify (one waiting behind a session's active run is not
+        late); LREM decides the race with a worker's BLMOVE and with the workers' own reaper."""
+        if record.get(TaskField.STATUS) != TaskStatus.QUEUED.value:
+            return False
+        created = float(record.get(TaskField.CREATED_AT) or 0)
+        if time.time() - created < self.settings.queue_timeout_s:
+            return False
+        payload = record.get(TaskField.PAYLOAD, "")
+        if not payload or not await self.redis.lrem(keys.TASK_QUEUE, 0, payload):
+            return False
+        log.warning("task %s: no worker within %ss", task_id, self.settings.queue_timeout_s)
+        event = ErrorEvent(task_id=task_id, code="no_worker", message=ERROR_CODES["no_worker"])
+        await self.log.append(event, session_id=record.get(TaskField.SESSION_ID) or None)
+        return True

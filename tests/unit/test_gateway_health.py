@@ -1,0 +1,84 @@
+"""Probes and the UI mount."""
+
+from __future__ import annotations
+
+import json
+
+import fakeredis
+import pytest
+from gateway_fixtures import gateway_settings, running_gateway
+
+from backend.contract import keys
+
+
+@pytest.fixture
+def server():
+    return fakeredis.FakeServer()
+
+
+async def test_health_reports_live_workers_queue_depth_and_models(server):
+    redis = fakeredis.FakeAsyncRedis(server=server)
+    await redis.sadd(keys.WORKERS, "w1", "w2", "dead")
+    await redis.set(keys.heartbeat("w1"), json.dumps({"pid": 1, "model_provider": "demo"}), ex=10)
+    await redis.set(keys.heartbeat("w2"), json.dumps({"pid": 2, "model_provider": "openai"}), ex=10)
+    await redis.rpush(keys.TASK_QUEUE, "a", "b", "c")
+    async with running_gateway(gateway_settings(), server) as client:
+        response = await client.get("/ai/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "healthy" and body["redis_status"] == "ok"
+    assert body["workers_alive"] == 2
+    assert body["queue_depth"] == 3
+    assert body["models"] == ["demo", "openai"]
+    assert body["version"]
+
+
+async def test_health_is_503_when_redis_is_unreachable(server):
+    async with running_gateway(gateway_settings(), server) as client:
+        server.connected = False
+        response = await client.get("/ai/api/health")
+        live = await client.get("/ai/api/health/live")
+        server.connected = True
+    assert response.status_code == 503
+    assert response.json()["status"] == "unhealthy"
+    assert response.json()["redis_status"].startswith("error: ")
+    assert live.status_code == 200
+
+
+async def test_readiness_fails_at_once_when_draining(server):
+    async with running_gateway(gateway_settings(), server) as client:
+        before = await client.get("/ai/api/health/ready")
+        client.app.state.lifecycle.begin_drain()
+        after = await client.get("/ai/api/health/ready")
+    assert before.status_code == 200
+    assert after.status_code == 503
+    assert after.json() == {"status": "draining"}
+
+
+async def test_root_redirects_to_the_ui(server):
+    async with running_gateway(gateway_settings(), server) as client:
+        response = await client.get("/")
+    assert response.status_code == 307
+    assert response.headers["Location"] == "/ai/static/"
+
+
+async def test_missing_ui_build_serves_a_placeholder(server, tmp_path):
+    async with running_gateway(gateway_settings(tmp_path), server) as client:
+        response = await client.get("/ai/static/")
+    assert response.status_code == 200
+    assert "not built" in response.text
+
+
+async def test_ui_assets_are_immutable_and_index_is_revalidated(server, tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><title>chat</title>")
+    (dist / "assets" / "app-abc123.js").write_text("console.log(1)")
+    async with running_gateway(gateway_settings(tmp_path), server) as client:
+        index = await client.get("/ai/static/")
+        asset = await client.get("/ai/static/assets/app-abc123.js")
+        missing = await client.get("/ai/static/assets/nope.js")
+    assert index.status_code == 200 and "chat" in index.text
+    assert index.headers["Cache-Control"] == "no-cache"
+    assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert missing.status_code == 404

@@ -1,0 +1,112 @@
+"""The relay: one pub/sub subscription per task channel, fanned out to bounded per-listener queues."""
+
+from __future__ import annotations
+
+import asyncio
+
+import fakeredis
+import pytest
+from gateway_fixtures import gateway_settings, running_gateway, wait_until
+
+from backend.contract import CompleteEvent, EventLog, SessionEvent, TaskField, TokenEvent, keys
+from backend.relay import Relay
+from backend.stream import TaskStream
+
+
+@pytest.fixture
+def server():
+    return fakeredis.FakeServer()
+
+
+@pytest.fixture
+async def redis(server):
+    client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def relay(server):
+    relay = Relay(fakeredis.FakeAsyncRedis(server=server), queue_size=100, subscribe_timeout_s=2)
+    await relay.start()
+    yield relay
+    await relay.stop()
+
+
+async def _new_task(redis, task_id: str) -> EventLog:
+    await redis.hset(keys.task(task_id), mapping={TaskField.STATUS: "running", TaskField.OWNER: "o"})
+    return EventLog(redis)
+
+
+async def _drain(listener, n: int) -> list[str]:
+    out = []
+    while len(out) < n:
+        raw = await listener.next(2)
+        assert raw is not None, f"only {len(out)} of {n} messages arrived"
+        out.append(raw.decode())
+    return out
+
+
+async def test_two_listeners_of_one_task_both_get_every_event(relay, redis):
+    log = await _new_task(redis, "t1")
+    first, second = await relay.listen("t1"), await relay.listen("t1")
+    for i in range(5):
+        await log.append(TokenEvent(task_id="t1", content=str(i)))
+    assert await _drain(first, 5) == await _drain(second, 5)
+    assert relay.channel_count == 1
+
+
+async def test_last_listener_leaving_unsubscribes_the_channel(relay, redis):
+    first, second = await relay.listen("t2"), await relay.listen("t2")
+    channel = keys.task_channel("t2")
+    assert dict(await redis.pubsub_numsub(channel))[channel] == 1
+    await relay.release(first)
+    assert relay.channel_count == 1
+    await relay.release(second)
+    assert relay.channel_count == 0
+    await wait_until(lambda: _numsub(redis, channel))
+
+
+async def _numsub(redis, channel) -> bool:
+    return dict(await redis.pubsub_numsub(channel))[channel] == 0
+
+
+async def test_full_listener_is_marked_lagging_without_blocking_the_reader(server, redis):
+    relay = Relay(fakeredis.FakeAsyncRedis(server=server), queue_size=3, subscribe_timeout_s=2)
+    await relay.start()
+    try:
+        log = await _new_task(redis, "t3")
+        slow, fast = await relay.listen("t3"), await relay.listen("t3")
+        received = asyncio.create_task(_drain(fast, 10))
+        for i in range(10):
+            await log.append(TokenEvent(task_id="t3", content=str(i)))
+        assert len(await received) == 10
+        assert slow.lagging
+        assert slow.queue.qsize() == 3
+        assert relay.dropped > 0
+    finally:
+        await relay.stop()
+
+
+async def test_lagging_stream_catches_up_from_the_log_without_gap_or_duplicate(server, redis):
+    async with running_gateway(gateway_settings(relay_queue_size=4), server) as client:
+        deps = client.app.state.streams
+        log = await _new_task(redis, "t4")
+        await log.append(SessionEvent(task_id="t4", session_id="s"))
+        fast = TaskStream(deps, task_id="t4", owner="o", listener=await deps.relay.listen("t4"), slot=None)
+        slow = TaskStream(deps, task_id="t4", owner="o", listener=await deps.relay.listen("t4"), slot=None)
+        slow_frames = slow.frames()
+        first = await anext(slow_frames)  # the slow client reads one frame, then stops reading
+
+        async def consume(frames) -> list[int]:
+            return [int(f.id) async for f in frames]
+
+        fast_seqs = asyncio.create_task(consume(fast.frames()))
+        await asyncio.sleep(0.05)
+        for i in range(40):
+            await log.append(TokenEvent(task_id="t4", content=str(i)))
+        await log.append(CompleteEvent(task_id="t4", response="", session_id="s"))
+        assert await asyncio.wait_for(fast_seqs, 5) == list(range(42))
+        assert slow.listener.lagging
+        rest = await asyncio.wait_for(consume(slow_frames), 5)
+    assert [int(first.id), *rest] == list(range(42))
