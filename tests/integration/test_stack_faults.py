@@ -220,3 +220,39 @@ async def test_open_streams_over_the_per_key_cap_are_429(live, client):
     assert other.status_code == 413  # the other key is not capped (and long messages are refused first)
     for s in streams:
         s.cancel()
+
+
+async def test_a_cancelled_turn_keeps_the_earlier_answered_turns_in_the_session(live, client):
+    url = live.gateway()
+    live.worker(DEMO_TOKENS_PER_S="10")
+    live.wait_workers(1)
+    first = await chat(client, url, "How many customers are there?")
+    session_id = first.events[0]["session_id"]
+    async with client.stream(
+        "POST",
+        f"{url}/ai/api/chat/stream",
+        headers={"X-API-Key": KEY},
+        json={"message": SLOW_ANSWER, "session_id": session_id},
+        timeout=60,
+    ) as resp:
+        task_id = resp.headers["x-task-id"]
+        async for line in resp.aiter_lines():
+            if '"type":"token"' in line:
+                await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers={"X-API-Key": KEY})
+                break
+    wait_until(
+        lambda: (
+            httpx2.get(f"{url}/ai/api/tasks/{task_id}", headers={"X-API-Key": KEY}).json()["status"]
+            == "cancelled"
+        )
+    )
+    session = (await client.get(f"{url}/ai/api/sessions/{session_id}", headers={"X-API-Key": KEY})).json()
+    roles = [(m["role"], m.get("status")) for m in session["messages"]]
+    assert roles[:2] == [("user", None), ("assistant", "completed")]
+    assert session["messages"][1]["text"] == first.terminal["response"]
+    follow = await chat(client, url, "What did I ask before?", session_id=session_id)
+    assert follow.terminal["type"] == "complete"
+    assert (
+        "How many customers are there?" in follow.terminal["response"]
+        or SLOW_ANSWER in follow.terminal["response"]
+    )

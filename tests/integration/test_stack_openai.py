@@ -1,0 +1,65 @@
+"""The OpenAI-compatible model path through real worker processes: MODEL_PROVIDER=openai pointed at a
+local scripted OpenAI-compatible server (tests/fakes/openai_server.py), never a mock of the SDK."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+from stack_kit import LiveStack, chat, seqs_contiguous
+
+from tests.fakes.openai_server import FakeOpenAIServer
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def fake_openai():
+    with FakeOpenAIServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def live(fake_openai):
+    stack = LiveStack(
+        worker_env={
+            "MODEL_PROVIDER": "openai",
+            "OPENAI_API_KEY": "sk-local-test",
+            "OPENAI_BASE_URL": fake_openai.base_url,
+            "MODEL": "scripted-model",
+        }
+    )
+    try:
+        stack.gateway()
+        stack.worker()
+        stack.wait_workers(1)
+        yield stack
+    except BaseException:
+        print(stack.logs_text())
+        raise
+    finally:
+        stack.close()
+
+
+async def test_openai_compatible_model_calls_the_mcp_tool_and_streams_the_answer(live, fake_openai):
+    async with httpx2.AsyncClient() as client:
+        frames = await chat(
+            client, live.urls[0], "How many customers? [[sql SELECT COUNT(*) AS n FROM customers]]"
+        )
+    assert frames.terminal["type"] == "complete", frames.events[-1]
+    assert seqs_contiguous(frames.events)
+    tool = next(e for e in frames.events if e["type"] == "tool")
+    result = next(e for e in frames.events if e["type"] == "tool_result")
+    assert tool["name"] == "run_query" and "COUNT(*)" in tool["arguments"]["sql"]
+    assert result["output"]["rows"] == [[500]]
+    assert frames.types.count("token") >= 1 and frames.text == frames.terminal["response"]
+    assert "500" in frames.terminal["response"]
+    assert frames.terminal["usage"]["total_tokens"] > 0
+    chat_calls = [r for r in fake_openai.requests if r["path"].endswith("/chat/completions")]
+    assert chat_calls and chat_calls[0]["headers"]["authorization"] == "Bearer sk-local-test"
+    assert any(m.get("role") == "tool" for m in chat_calls[-1]["body"]["messages"])
+
+
+async def test_an_endpoint_error_ends_the_stream_with_a_model_error(live):
+    async with httpx2.AsyncClient() as client:
+        frames = await chat(client, live.urls[0], "[[error 500]]")
+    assert frames.terminal == {**frames.terminal, "type": "error", "code": "model_error"}
