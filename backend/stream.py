@@ -11,7 +11,8 @@ lose messages (restart, lagging listener). So the generator:
 Frames are `id: <seq>` + `data: <event json>`; the id is what a client resumes from.
 
 So a client never hangs:
-  - a task still queued QUEUE_TIMEOUT_S after creation with no worker gets ErrorEvent(no_worker)
+  - a task still queued QUEUE_TIMEOUT_S after creation with no worker gets ErrorEvent(no_worker), and a
+    running task silent for QUEUE_TIMEOUT_S while no worker at all is alive gets ErrorEvent(worker_lost)
     (written through the EventLog, and its payload LREMed from agent:tasks);
   - a task whose hash vanished (TTL) without a terminal event ends with a synthesized error frame;
   - on shutdown the stream sends `retry: 1000` + `event: reconnect` (no id, no data: it is not a
@@ -87,6 +88,8 @@ class TaskStream:
         self.listener = listener
         self.slot = slot
         self.last = after_seq
+        self.progress_at = time.monotonic()
+        """When this stream last saw the task make progress (the abandoned-task watchdog's clock)."""
         self.shutdown_event = shutdown_event if shutdown_event is not None else anyio.Event()
         self.finished = False
         """True once the terminal event was sent."""
@@ -172,6 +175,7 @@ class TaskStream:
                 backoff = min(backoff * 2, 2.0)
 
     def _emit(self, seq: int, data: str, terminal: bool) -> ServerSentEvent:
+        self.progress_at = time.monotonic()
         self.last = seq
         self.finished = terminal
         return event_frame(seq, data)
@@ -201,6 +205,8 @@ class TaskStream:
             return self._emit(self.last + 1, self._lost_event(), True)
         if record.get(TaskField.STATUS) == TaskStatus.QUEUED.value:
             await self.deps.tasks.expire_if_unclaimed(self.task_id, record)
+        else:
+            await self.deps.tasks.fail_if_abandoned(self.task_id, record, time.monotonic() - self.progress_at)
         return None
 
     def _lost_event(self) -> str:

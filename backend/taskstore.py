@@ -205,3 +205,31 @@ class TaskStore:
         event = ErrorEvent(task_id=task_id, code="no_worker", message=ERROR_CODES["no_worker"])
         await self.log.append(event, session_id=record.get(TaskField.SESSION_ID) or None)
         return True
+
+    async def fail_if_abandoned(self, task_id: str, record: dict[str, str], silent_for: float) -> bool:
+        """A `running` task whose stream has been silent for QUEUE_TIMEOUT_S while no worker at all is
+        alive → terminal error worker_lost. With any live worker the workers' reaper redelivers it
+        instead (it also covers a task handed back by a drained worker, which stays `running` while it
+        waits in the queue). LREM from the queue and the dead worker's processing list keeps a worker
+        that comes back later from running it again; the event log refuses a second terminal event."""
+        if (
+            record.get(TaskField.STATUS) != TaskStatus.RUNNING.value
+            or silent_for < self.settings.queue_timeout_s
+        ):
+            return False
+        workers = list(await self.redis.smembers(keys.WORKERS))
+        if workers and any(await self.redis.mget([keys.heartbeat(_text(w)) for w in workers])):
+            return False
+        payload = record.get(TaskField.PAYLOAD, "")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lrem(keys.TASK_QUEUE, 0, payload)
+            if record.get(TaskField.WORKER):
+                pipe.lrem(keys.processing(record[TaskField.WORKER]), 0, payload)
+            await pipe.execute()
+        log.warning("task %s: its worker is gone and no worker is alive", task_id)
+        event = ErrorEvent(task_id=task_id, code="worker_lost", message=ERROR_CODES["worker_lost"])
+        return (await self.log.append(event, session_id=record.get(TaskField.SESSION_ID) or None)).ok
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

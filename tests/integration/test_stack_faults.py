@@ -256,3 +256,15 @@ async def test_a_cancelled_turn_keeps_the_earlier_answered_turns_in_the_session(
         "How many customers are there?" in follow.terminal["response"]
         or SLOW_ANSWER in follow.terminal["response"]
     )
+
+
+async def test_a_run_whose_only_worker_died_ends_with_worker_lost(live, client):
+    url = live.gateway(QUEUE_TIMEOUT_S="3")
+    only = live.worker(QUEUE_TIMEOUT_S="3")
+    live.wait_workers(1)
+    stream = asyncio.create_task(chat(client, url, SLOW_ANSWER))
+    await asyncio.sleep(1.5)
+    only.signal(signal.SIGKILL)
+    frames = await asyncio.wait_for(stream, timeout=30)
+    assert frames.terminal["type"] == "error" and frames.terminal["code"] == "worker_lost"
+    assert seqs_contiguous(frames.events)

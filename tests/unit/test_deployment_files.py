@@ -110,3 +110,18 @@ def test_dockerfile_env_names_real_settings(dockerfile):
             for name in re.findall(r"([A-Z_]+)=", rest):
                 if not name.startswith(("PIP_", "PYTHON")):
                     assert name.lower() in settings.model_fields, f"{dockerfile}: {name}"
+
+
+def _documented(path: str) -> set[str]:
+    return set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / path).read_text(), re.M))
+
+
+def test_example_env_documents_every_setting_and_nothing_else():
+    settings = {n.upper() for n in [*GatewaySettings.model_fields, *WorkerSettings.model_fields]}
+    assert _documented("example.env") == settings
+
+
+def test_readme_names_every_setting():
+    readme = (ROOT / "README.md").read_text()
+    settings = {n.upper() for n in [*GatewaySettings.model_fields, *WorkerSettings.model_fields]}
+    assert {name for name in settings if f"`{name}`" not in readme} == set()
