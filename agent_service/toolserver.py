@@ -5,7 +5,7 @@ runs on one MCPServerStdio returned correct, separate results), and one subproce
 Python start-up per question.
 Why a supervisor task: MCPServerStdio.connect()/cleanup() enter and exit anyio cancel scopes, which must
 happen in the same asyncio task, so one task owns the connection for its whole life: connect, watch
-(ping every PING_INTERVAL_S, or a run reporting a tool failure), clean up, reconnect with backoff.
+(PING_FAILURES pings in a row unanswered, or a run reporting a tool failure), clean up, reconnect with backoff.
 Tool failures raise instead of becoming model-visible text (failure_error_function=None), so a run that
 hits a dead server ends in ErrorEvent tool_error instead of a confused answer; ordinary tool errors
 (bad SQL → MCP is_error result) still reach the model as text, and `custom_data_extractor` carries the
@@ -25,7 +25,11 @@ from agent_service.config import Settings
 log = logging.getLogger(__name__)
 
 PING_INTERVAL_S = 5.0
-PING_TIMEOUT_S = 5.0
+PING_TIMEOUT_S = 10.0
+PING_FAILURES = 3
+"""Consecutive failed pings before a reconnect. A busy server (every run's SQL in its threads, a loaded
+host) can miss one ping; reconnecting it then would fail every in-flight tool call of a healthy server.
+A server that really died is noticed at once anyway: its calls fail and the run calls mark_broken()."""
 
 
 def _tool_result_data(ctx: Any) -> dict[str, Any]:
@@ -102,7 +106,9 @@ class ToolServer:
                     log.debug("MCP cleanup raised", exc_info=True)
 
     async def _watch(self) -> None:
-        """Return when the server looks dead (failed ping or a reported tool failure)."""
+        """Return when the server looks dead (PING_FAILURES failed pings in a row, or a reported tool
+        failure)."""
+        failures = 0
         while True:
             try:
                 await asyncio.wait_for(self._broken.wait(), PING_INTERVAL_S)
@@ -110,11 +116,15 @@ class ToolServer:
                 try:
                     session = self.server.session
                     if session is None:
-                        raise RuntimeError("no session")
+                        raise RuntimeError("no session") from None
                     await asyncio.wait_for(session.send_ping(), PING_TIMEOUT_S)
+                    failures = 0
                 except Exception as exc:
-                    log.warning("MCP server ping failed (%s); reconnecting", type(exc).__name__)
-                    return
+                    failures += 1
+                    log.warning("MCP server ping failed (%s), %s in a row", type(exc).__name__, failures)
+                    if failures >= PING_FAILURES:
+                        log.warning("MCP server unresponsive; reconnecting")
+                        return
                 continue
             self._broken.clear()
             log.warning("a run reported an MCP failure; reconnecting")

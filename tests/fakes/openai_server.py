@@ -211,6 +211,8 @@ class FakeOpenAIServer:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
+        # listening before READY is printed: connections queue in the backlog until uvicorn serves
+        self._sock.listen(128)
         self.host, self.port = self._sock.getsockname()[:2]
         config = uvicorn.Config(
             self._app.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1

@@ -72,7 +72,7 @@ async def test_sigkill_of_one_of_two_workers_redelivers_its_runs(live, client):
         assert frames.types.count("retry") <= 1
     retried = [f for f in results if "retry" in f.types]
     assert retried, "the killed worker held some of the runs"
-    assert all(f.terminal["type"] == "complete" for f in retried)
+    assert [f.terminal for f in retried if f.terminal["type"] != "complete"] == []
 
 
 async def test_redis_outage_of_five_seconds_with_live_streams(live, client):
