@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-import fakeredis
-import pytest
 from gateway_fixtures import (
     HEADERS_A,
     HEADERS_B,
-    FakeWorker,
     gateway_settings,
     running_gateway,
     task_events,
@@ -19,25 +16,6 @@ from gateway_fixtures import (
 from backend.contract import ChatTask, TaskField, keys
 
 CHAT = "/ai/api/chat/stream"
-
-
-@pytest.fixture
-def server():
-    return fakeredis.FakeServer()
-
-
-@pytest.fixture
-async def redis(server):
-    client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def worker(server):
-    w = FakeWorker(fakeredis.FakeAsyncRedis(server=server)).start()
-    yield w
-    await w.stop()
 
 
 async def test_stream_returns_task_headers_and_session_event_first(server, worker):

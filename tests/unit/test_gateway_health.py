@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 
 import fakeredis
-import pytest
 from gateway_fixtures import gateway_settings, running_gateway
 
 from backend.contract import keys
-
-
-@pytest.fixture
-def server():
-    return fakeredis.FakeServer()
 
 
 async def test_health_reports_live_workers_queue_depth_and_models(server):

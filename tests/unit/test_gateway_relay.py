@@ -14,18 +14,6 @@ from backend.stream import TaskStream
 
 
 @pytest.fixture
-def server():
-    return fakeredis.FakeServer()
-
-
-@pytest.fixture
-async def redis(server):
-    client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def relay(server):
     relay = Relay(fakeredis.FakeAsyncRedis(server=server), queue_size=100, subscribe_timeout_s=2)
     await relay.start()

@@ -4,32 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import fakeredis
-import pytest
-from gateway_fixtures import HEADERS_A, HEADERS_B, FakeWorker, gateway_settings, running_gateway, wait_until
+from gateway_fixtures import HEADERS_A, HEADERS_B, gateway_settings, running_gateway, wait_until
 
 from backend.contract import keys
 
 CHAT = "/ai/api/chat/stream"
-
-
-@pytest.fixture
-def server():
-    return fakeredis.FakeServer()
-
-
-@pytest.fixture
-async def redis(server):
-    client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def worker(server):
-    w = FakeWorker(fakeredis.FakeAsyncRedis(server=server)).start()
-    yield w
-    await w.stop()
 
 
 async def _chat(client, message, session_id=None, headers=HEADERS_A) -> str:

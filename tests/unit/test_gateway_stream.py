@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-import fakeredis
-import pytest
 from gateway_fixtures import (
     HEADERS_A,
-    FakeWorker,
     gateway_settings,
     parse_sse,
     running_gateway,
@@ -21,25 +18,6 @@ from backend.contract import ChatTask, TaskField, keys
 from backend.stream import event_frame, reconnect_frame
 
 CHAT = "/ai/api/chat/stream"
-
-
-@pytest.fixture
-def server():
-    return fakeredis.FakeServer()
-
-
-@pytest.fixture
-async def redis(server):
-    client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def worker(server):
-    w = FakeWorker(fakeredis.FakeAsyncRedis(server=server)).start()
-    yield w
-    await w.stop()
 
 
 def test_event_frame_bytes_are_exact():

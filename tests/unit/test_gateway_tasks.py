@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 
-import fakeredis
-import pytest
 from gateway_fixtures import (
     HEADERS_A,
     HEADERS_B,
-    FakeWorker,
     gateway_settings,
     running_gateway,
     task_events,
@@ -20,25 +17,6 @@ from gateway_fixtures import (
 from backend.contract import ChatTask, TaskField, keys
 
 CHAT = "/ai/api/chat/stream"
-
-
-@pytest.fixture
-def server():
-    return fakeredis.FakeServer()
-
-
-@pytest.fixture
-async def redis(server):
-    client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def worker(server):
-    w = FakeWorker(fakeredis.FakeAsyncRedis(server=server)).start()
-    yield w
-    await w.stop()
 
 
 async def _finished_task(client) -> tuple[str, list[dict]]:

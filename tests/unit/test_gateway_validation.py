@@ -11,11 +11,6 @@ from backend.contract import keys
 CHAT = "/ai/api/chat/stream"
 
 
-@pytest.fixture
-def server():
-    return fakeredis.FakeServer()
-
-
 async def _queued(server) -> int:
     return await fakeredis.FakeAsyncRedis(server=server).llen(keys.TASK_QUEUE)
 

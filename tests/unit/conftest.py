@@ -1,0 +1,28 @@
+"""Fixtures shared by the gateway unit tests: one fakeredis server for the app, the test and a fake
+worker that consumes agent:tasks and appends events through the real EventLog (a faithful fake of the
+worker side of the contract). Test modules may override any of them."""
+
+from __future__ import annotations
+
+import fakeredis
+import pytest
+from gateway_fixtures import FakeWorker
+
+
+@pytest.fixture
+def server():
+    return fakeredis.FakeServer()
+
+
+@pytest.fixture
+async def redis(server):
+    client = fakeredis.FakeAsyncRedis(server=server, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def worker(server):
+    w = FakeWorker(fakeredis.FakeAsyncRedis(server=server)).start()
+    yield w
+    await w.stop()
