@@ -71,7 +71,9 @@ def stack_url(stack: Stack) -> str:
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+        pytest.fail(
+            f"no chromium at {CHROMIUM}: apt-get install chromium (./scripts/test.sh does it as root)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

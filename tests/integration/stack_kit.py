@@ -154,6 +154,14 @@ class LiveStack:
             f"--- {p.name}\n{p.log()[-3000:]}" for p in [*self.stack.gateways, *self.stack.workers]
         )
 
+    def __enter__(self) -> LiveStack:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            print(self.logs_text())
+        self.close()
+
     def close(self) -> None:
         for w in self.stack.workers:
             if w.alive():

@@ -18,27 +18,15 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def live():
-    stack = LiveStack(
+    with LiveStack(
         worker_env={"DEMO_TOKENS_PER_S": "0", "WORKER_CONCURRENCY": "50"},
         gateway_env={"MAX_STREAMS_PER_KEY": "100"},
-    )
-    try:
+    ) as stack:
         stack.gateway()
         stack.worker()
         stack.worker()
         stack.wait_workers(2)
         yield stack
-    except BaseException:
-        print(stack.logs_text())
-        raise
-    finally:
-        stack.close()
-
-
-@pytest.fixture
-async def client():
-    async with httpx2.AsyncClient(limits=httpx2.Limits(max_connections=200)) as c:
-        yield c
 
 
 def customers_in_sample_db() -> int:

@@ -20,24 +20,18 @@ def fake_openai():
 
 @pytest.fixture(scope="module")
 def live(fake_openai):
-    stack = LiveStack(
+    with LiveStack(
         worker_env={
             "MODEL_PROVIDER": "openai",
             "OPENAI_API_KEY": "sk-local-test",
             "OPENAI_BASE_URL": fake_openai.base_url,
             "MODEL": "scripted-model",
         }
-    )
-    try:
+    ) as stack:
         stack.gateway()
         stack.worker()
         stack.wait_workers(1)
         yield stack
-    except BaseException:
-        print(stack.logs_text())
-        raise
-    finally:
-        stack.close()
 
 
 async def test_openai_compatible_model_calls_the_mcp_tool_and_streams_the_answer(live, fake_openai):
