@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     sample_db_path: Path = ROOT / "var" / "sample.db"
     query_max_rows: int = 200
     query_timeout_s: float = 10
+    query_max_bytes: int = 262144
+    """Cap on the JSON one run_query returns (rows past it are dropped, `truncated: true`); it goes to
+    Redis and the model."""
     mcp_timeout_s: float = 30
 
     session_ttl_s: int = 7 * 24 * 3600

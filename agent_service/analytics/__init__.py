@@ -24,6 +24,8 @@ def mcp_params(settings: Settings) -> dict[str, Any]:
     env = {
         "QUERY_MAX_ROWS": str(settings.query_max_rows),
         "QUERY_TIMEOUT_S": str(settings.query_timeout_s),
+        # Settings.query_max_bytes may not exist yet: fall back to the executor's default.
+        "QUERY_MAX_BYTES": str(settings.query_max_bytes),
         "PYTHONPATH": os.pathsep.join(p for p in (PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p),
         "PYTHONUNBUFFERED": "1",
     }

@@ -3,7 +3,7 @@
 Runs as its own process over stdio (`python -m agent_service.analytics`), one per worker process, started by
 the Agents SDK's `MCPServerStdio` with the environment from `agent_service.analytics.mcp_params`:
 DATABASE_URL (any SQLAlchemy URL; empty = the bundled sample SQLite at SAMPLE_DB_PATH), QUERY_MAX_ROWS,
-QUERY_TIMEOUT_S. A separate process keeps database drivers, blocking I/O and crashes out of the worker's
+QUERY_TIMEOUT_S, QUERY_MAX_BYTES (cap on the JSON one query returns). A separate process keeps database drivers, blocking I/O and crashes out of the worker's
 event loop; the tools are sync functions, which mcp runs in worker threads, so concurrent agent runs sharing
 one server do not queue behind a slow query.
 
@@ -22,7 +22,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 
-from agent_service.analytics.query import QueryError, ReadOnlyDatabase
+from agent_service.analytics.query import DEFAULT_MAX_BYTES, QueryError, ReadOnlyDatabase
 from agent_service.analytics.sample_db import ensure_sample_db
 
 INSTRUCTIONS = (
@@ -72,7 +72,8 @@ def build_server(db: ReadOnlyDatabase) -> MCPServer:
     def run_query(sql: str) -> str:
         """Run ONE read-only SQL statement (SELECT / WITH / EXPLAIN) and return JSON
         {"columns": [...], "rows": [[...]], "row_count": N, "truncated": bool}. Rows are capped; aggregate in SQL
-        (GROUP BY, ORDER BY ... LIMIT) instead of fetching raw rows."""
+        (GROUP BY, ORDER BY ... LIMIT) instead of fetching raw rows; rows and output size are capped and
+        `truncated: true` means rows were left out."""
         try:
             return db.query(sql).to_json()
         except QueryError as exc:
@@ -86,6 +87,7 @@ def main() -> None:
         database_url_from_env(),
         max_rows=int(os.environ.get("QUERY_MAX_ROWS", "200")),
         timeout_s=float(os.environ.get("QUERY_TIMEOUT_S", "10")),
+        max_bytes=int(os.environ.get("QUERY_MAX_BYTES") or DEFAULT_MAX_BYTES),
     )
     try:
         build_server(db).run("stdio")
