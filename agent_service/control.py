@@ -66,7 +66,7 @@ class ControlListener:
             delay = min(delay * 2, 5.0)
 
     async def poll_flags(self) -> None:
-        """Fallback: stop runs whose task hash says cancel=1 (pub/sub message lost)."""
+        """Fallback: stop runs whose task hash says cancel=1 (pub/sub message lost). Never dies."""
         while True:
             await asyncio.sleep(self.poll_s)
             task_ids = list(self.runner.active)
@@ -77,7 +77,11 @@ class ControlListener:
                     for tid in task_ids:
                         pipe.hget(keys.task(tid), TaskField.CANCEL)
                     flags = await pipe.execute()
-            except REDIS_ERRORS:
+            except REDIS_ERRORS as exc:  # includes ResponseError (OOM, READONLY): the poll must live on
+                log.debug("cancel-flag poll failed (%s)", type(exc).__name__)
+                continue
+            except Exception:
+                log.exception("cancel-flag poll failed")
                 continue
             for tid, flag in zip(task_ids, flags, strict=True):
                 if flag in (b"1", "1"):

@@ -5,10 +5,20 @@ SSE client) pay per token. Deltas are buffered and appended as one TokenEvent pe
 and the buffer is always flushed before any other event so the log order matches what happened.
 All appends go through one lock, so a timed flush never interleaves with a tool event.
 
+Exactly once, even across retries: every append carries an idempotency token (EventLog `token`) chosen
+once per event, and a retry re-sends the same token, so an append whose reply was lost (timeout, or
+redis-py re-sending EVALSHA after a ConnectionError) is never written twice. A token batch whose append
+failed is kept (`_pending`, same event, same token) and sent again before anything else, so a failed
+timed flush can neither drop a chunk nor duplicate it: either it lands, or the next flush raises and the
+run is handed back (the retry restarts the answer). complete.response therefore always equals the
+concatenated token contents.
+
 The terminal event is special: it is what guarantees a client never hangs. It is written under
-asyncio.shield (a cancelled run task still finishes the write) and retried while Redis blips. Non-terminal
-appends are retried too; a *timeout* is ambiguous (the script may have run), so a retry can in rare cases
-duplicate a batch — we accept that over losing it, see the report.
+asyncio.shield (a cancelled run task still finishes the write) and retried while Redis blips. A complete
+event is never written after a failed token flush (its response would lack a chunk).
+
+When the log refuses an append (someone else wrote the terminal event: a gateway cancel, a worker_lost or
+no_worker verdict), `on_end` is called so the runner stops the SDK run at once instead of running on.
 """
 
 from __future__ import annotations
@@ -16,15 +26,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
+from collections.abc import Callable
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from backend.contract import Appended, EventLog, TokenEvent
 
 log = logging.getLogger(__name__)
 
-REDIS_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+REDIS_ERRORS = (RedisError, ConnectionError, OSError)
+"""Everything Redis can raise: connection loss and timeouts, and server replies such as OOM, READONLY
+after a failover or MISCONF (ResponseError), which must not kill a loop or skip a hand-back either."""
 EVENT_RETRY_S = 15.0
 """How long a non-terminal append keeps retrying before the run is failed."""
 TERMINAL_RETRY_S = 60.0
@@ -33,12 +46,22 @@ and is redelivered by the reaper if this worker dies (never silently dropped).""
 
 
 class EventSink:
-    def __init__(self, events: EventLog, task_id: str, session_id: str, flush_ms: int) -> None:
+    def __init__(
+        self,
+        events: EventLog,
+        task_id: str,
+        session_id: str,
+        flush_ms: int,
+        on_end: Callable[[], None] | None = None,
+    ) -> None:
         self.events = events
         self.task_id = task_id
         self.session_id = session_id
         self.flush_s = max(flush_ms, 0) / 1000
+        self.on_end = on_end
         self._buf: list[str] = []
+        self._pending: tuple[TokenEvent, str] | None = None
+        """A token batch whose append has not succeeded yet, with its idempotency token."""
         self._lock = asyncio.Lock()
         self._timer: asyncio.Task | None = None
         self.ended = False
@@ -58,20 +81,26 @@ class EventSink:
         await asyncio.sleep(self.flush_s)
         try:
             await self.flush()
-        except REDIS_ERRORS:
-            log.warning("token flush failed; the tokens are lost, the run's terminal event still follows")
+        except REDIS_ERRORS as exc:
+            log.warning("token flush failed (%s); the batch is kept for the next flush", type(exc).__name__)
+        except Exception:
+            log.exception("token flush failed; the batch is kept for the next flush")
 
     async def flush(self) -> None:
         async with self._lock:
             await self._flush_locked()
 
     async def _flush_locked(self) -> None:
-        if not self._buf:
-            return
-        content = "".join(self._buf)
-        self._buf.clear()
-        await self._append(TokenEvent(task_id=self.task_id, content=content), EVENT_RETRY_S)
-        self.token_text.append(content)
+        while self._pending is not None or self._buf:
+            if self._pending is None:
+                content = "".join(self._buf)
+                self._buf.clear()
+                self._pending = (TokenEvent(task_id=self.task_id, content=content), uuid.uuid4().hex)
+            event, token = self._pending
+            await self._append(event, EVENT_RETRY_S, token)
+            self._pending = None
+            if not self.ended:
+                self.token_text.append(event.content)
 
     async def emit(self, event) -> Appended | None:
         async with self._lock:
@@ -88,7 +117,9 @@ class EventSink:
             try:
                 await self._flush_locked()
             except REDIS_ERRORS:
-                log.warning("could not flush tokens before the terminal event")
+                if event.type == "complete":
+                    raise  # a complete event must carry every token the client was sent
+                log.warning("could not flush tokens before the %s event", event.type)
             return await self._append(event, TERMINAL_RETRY_S)
 
     async def discard(self) -> None:
@@ -96,15 +127,17 @@ class EventSink:
         if self._timer is not None and not self._timer.done():
             self._timer.cancel()
         self._buf.clear()
+        self._pending = None
 
-    async def _append(self, event, retry_s: float) -> Appended | None:
+    async def _append(self, event, retry_s: float, token: str | None = None) -> Appended | None:
         if self.ended:
             return None
+        token = token or uuid.uuid4().hex  # one token for every try of this event
         deadline = time.monotonic() + retry_s
         delay = 0.1
         while True:
             try:
-                appended = await self.events.append(event, session_id=self.session_id)
+                appended = await self.events.append(event, session_id=self.session_id, token=token)
             except REDIS_ERRORS as exc:
                 if time.monotonic() + delay > deadline:
                     raise
@@ -115,4 +148,6 @@ class EventSink:
             if not appended.ok:
                 self.ended = True
                 log.info("event log refused %s: task already ended", event.type)
+                if self.on_end is not None:
+                    self.on_end()
             return appended

@@ -25,6 +25,12 @@ from backend.contract import keys
 
 log = logging.getLogger(__name__)
 
+_REMOVE = """
+redis.call('DEL', KEYS[1])
+if redis.call('LLEN', KEYS[3]) == 0 then redis.call('SREM', KEYS[2], ARGV[1]) return 1 end
+return 0
+"""
+
 
 class Heartbeat:
     def __init__(self, redis: Redis, settings: Settings, runner: TaskRunner) -> None:
@@ -34,6 +40,7 @@ class Heartbeat:
         self.worker_id = runner.worker_id
         self.started_at = time.time()
         self.healthy = False
+        self._remove = redis.register_script(_REMOVE)
 
     def payload(self) -> str:
         return json.dumps(
@@ -56,6 +63,8 @@ class Heartbeat:
         await self.runner.renew_locks()
 
     async def run(self) -> None:
+        """Beat forever. Never dies on an error: a silent heartbeat makes this worker look dead and
+        its live tasks get run a second time elsewhere."""
         while True:
             try:
                 await self.beat()
@@ -64,15 +73,21 @@ class Heartbeat:
                 self.healthy = True
             except REDIS_ERRORS as exc:
                 if self.healthy:
-                    log.warning("heartbeat failed (%s); Redis unreachable?", type(exc).__name__)
+                    log.warning("heartbeat failed (%s: %s)", type(exc).__name__, exc)
+                self.healthy = False
+            except Exception:
+                if self.healthy:
+                    log.exception("heartbeat failed")
                 self.healthy = False
             await asyncio.sleep(self.settings.heartbeat_interval_s)
 
     async def remove(self) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.heartbeat(self.worker_id))
-            pipe.srem(keys.WORKERS, self.worker_id)
-            await pipe.execute()
+        """Delete the heartbeat; leave agent:workers only when the processing list is empty, so tasks
+        still in it (a failed hand-back) are redelivered by the reaper instead of being stranded."""
+        await self._remove(
+            keys=[keys.heartbeat(self.worker_id), keys.WORKERS, keys.processing(self.worker_id)],
+            args=[self.worker_id],
+        )
 
 
 async def check(settings: Settings, redis: Redis) -> bool:

@@ -16,6 +16,7 @@ session that was deleted meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from agents.extensions.memory import RedisSession
@@ -23,6 +24,7 @@ from agents.memory import SessionSettings
 from redis.asyncio import Redis
 
 from agent_service.config import Settings
+from agent_service.eventsink import REDIS_ERRORS
 from backend.contract import ChatTask, SessionField, TaskField, ToolStep, TranscriptMessage, keys
 
 HISTORY_LEN_FIELD = TaskField.HISTORY_LEN
@@ -73,7 +75,7 @@ class Conversation:
 
     async def rewind(self, task_id: str, session_id: str) -> int:
         """Trim the model history back to where it was before this task's first attempt."""
-        messages = keys.history(session_id) + ":messages"
+        messages = keys.history_messages(session_id)
         return int(await self._rewind(keys=[keys.task(task_id), messages], args=[HISTORY_LEN_FIELD]))
 
     async def write_transcript(
@@ -112,3 +114,14 @@ class Conversation:
                 ],
             )
         )
+
+    async def record_turn(self, task: ChatTask, answer: str, status: str, tools: list[ToolStep]) -> bool:
+        """write_transcript, retried over a short Redis blip (it is idempotent); False if it never got in."""
+        for delay in (0, 0.2, 1.0):
+            await asyncio.sleep(delay)
+            try:
+                await self.write_transcript(task, answer, status, tools)
+                return True
+            except REDIS_ERRORS:
+                continue
+        return False

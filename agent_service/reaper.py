@@ -6,11 +6,15 @@ so only one worker does them at a time.
   list moved back onto the pop end of agent:tasks (so it is next) and is SREMed. Its tasks keep their
   attempts count, so the next worker emits a RetryEvent, and MAX_ATTEMPTS bounds a crash loop. The
   per-task lock (tasklock.py) keeps a redelivered task from running beside a live holder.
-- Queue timeout: a task still `queued` (never started) whose ChatTask.created_at is older than
-  QUEUE_TIMEOUT_S gets LREMed and then the terminal ErrorEvent no_worker (only if the LREM removed it,
+- Queue timeout: a task still `queued` (never started) that entered agent:tasks more than
+  QUEUE_TIMEOUT_S ago gets LREMed and then the terminal ErrorEvent no_worker (only if the LREM removed it,
   so a worker that just took it wins). Redelivered tasks have status `running`, so they are not failed.
+  "Entered" is the task hash's `queued_at` (set by the gateway's enqueue and by the event log when it
+  promotes a session's follow-up), falling back to `created_at`: a follow-up queued behind a long run
+  with multitask=enqueue must not fail with no_worker the moment it is promoted.
 - Orphans (local, no lock needed): an item in *this* worker's processing list that no run owns on two
-  sweeps in a row (pickup failed while Redis blipped, release failed) goes back on the queue.
+  sweeps in a row (pickup failed while Redis blipped, release failed) goes back on the queue; the
+  requeue also deletes the task lock if this worker still holds it (taskqueue.py).
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Collection
 
 from redis.asyncio import Redis
 
 from agent_service.config import Settings
 from agent_service.eventsink import REDIS_ERRORS
+from agent_service.tasklock import COMPARE_AND_DELETE
 from agent_service.taskqueue import TaskQueue
 from backend.contract import ChatTask, ErrorEvent, EventLog, TaskField, TaskStatus, keys
 
@@ -33,8 +39,15 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _seconds(value: bytes | str | None) -> float | None:
+    try:
+        return float(_text(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 class Reaper:
-    def __init__(self, redis: Redis, settings: Settings, queue: TaskQueue, owned: set[bytes]) -> None:
+    def __init__(self, redis: Redis, settings: Settings, queue: TaskQueue, owned: Collection[bytes]) -> None:
         self.redis = redis
         self.settings = settings
         self.queue = queue
@@ -42,6 +55,7 @@ class Reaper:
         self.owned = owned
         """Payloads this worker is running or about to run (the worker maintains it)."""
         self._suspects: set[bytes] = set()
+        self._release_lock = redis.register_script(COMPARE_AND_DELETE)
         self.events = EventLog(
             redis, live_ttl_s=settings.task_live_ttl_s, retention_s=settings.event_retention_s
         )
@@ -65,8 +79,7 @@ class Reaper:
             await self.requeue_dead_workers()
             await self.fail_stale_queued()
         finally:
-            if _text(await self.redis.get(keys.REAPER_LOCK) or b"") == self.worker_id:
-                await self.redis.delete(keys.REAPER_LOCK)
+            await self._release_lock(keys=[keys.REAPER_LOCK], args=[self.worker_id])
 
     async def requeue_orphans(self) -> int:
         # An item must look orphaned on two sweeps in a row: one BLMOVE reply may be in flight.
@@ -98,20 +111,26 @@ class Reaper:
     async def fail_stale_queued(self) -> int:
         failed = 0
         now = time.time()
+        timeout = self.settings.queue_timeout_s
         for payload in await self.redis.lrange(keys.TASK_QUEUE, 0, -1):
             try:
                 task = ChatTask.model_validate_json(payload)
             except ValueError:
                 continue
-            if now - task.created_at < self.settings.queue_timeout_s:
-                continue
-            status = await self.redis.hget(keys.task(task.task_id), TaskField.STATUS)
+            if now - task.created_at < timeout:
+                continue  # it entered the queue no earlier than it was created: cheap pre-filter
+            status, queued_at, created_at = await self.redis.hmget(
+                keys.task(task.task_id), TaskField.STATUS, TaskField.QUEUED_AT, TaskField.CREATED_AT
+            )
             if status is not None and _text(status) != TaskStatus.QUEUED.value:
+                continue
+            entered = _seconds(queued_at) or _seconds(created_at) or task.created_at
+            if now - entered < timeout:
                 continue
             if not await self.redis.lrem(keys.TASK_QUEUE, 1, payload):
                 continue
             if status is not None:
-                msg = f"No worker picked the task up within {self.settings.queue_timeout_s} s."
+                msg = f"No worker picked the task up within {timeout} s."
                 await self.events.append(
                     ErrorEvent(task_id=task.task_id, code="no_worker", message=msg),
                     session_id=task.session_id,

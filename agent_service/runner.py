@@ -3,12 +3,18 @@
 Why it looks like this:
 - At-least-once delivery: the per-task lock (tasklock.py) keeps a redelivered copy from running while
   the first is alive; a finished or unknown task is dropped; `attempts` (HINCRBY) bounds crash loops.
+  A copy locked by another live worker is put back on the queue after DUPLICATE_RETRY_S, never dropped
+  (the lock may be stale); a copy of a task this worker already runs is removed (one LREM).
+- The lock is released in its own finally, apart from the requeue/done command, so a Redis error there
+  cannot leave a stale lock behind.
 - Every accepted task ends in exactly one terminal event (complete | error | cancelled), written through
   EventSink.terminal (shielded + retried). The only exceptions are hand-backs (SIGTERM drain) and a lost
   lock: those tasks go back to the queue and the next attempt starts with a RetryEvent.
 - Stopping a run always goes through RunResultStreaming.cancel(): breaking out of stream_events() does
   not stop the SDK's run loop. `ActiveRun.stop(reason)` records why, and the reason picks the terminal
-  event once the stream ends (cancel → cancelled, timeout → error timeout, handback/lost → none).
+  event once the stream ends (cancel → cancelled, timeout → error timeout, handback/lost → none,
+  ended → none: the event log refused an append because someone else ended the task). Any other way out
+  of the stream (our own exception) also cancels the SDK run.
 - A completed run wins over a late stop request (the answer exists; throwing it away helps nobody).
 """
 
@@ -35,13 +41,11 @@ from backend.contract import (
     STATUS_FOR_TERMINAL,
     CancelledEvent,
     ChatTask,
-    CompleteEvent,
     ErrorEvent,
     EventLog,
     RetryEvent,
     TaskField,
     TaskStatus,
-    Usage,
     keys,
     logfields,
 )
@@ -49,6 +53,8 @@ from backend.contract import (
 log = logging.getLogger(__name__)
 
 _FINISHED = {s.value.encode() for s in TaskStatus if s.finished}
+DUPLICATE_RETRY_S = 0.75
+"""How long a copy of a task locked by another live worker waits before going back on the queue."""
 
 
 class TaskRunner:
@@ -107,33 +113,56 @@ class TaskRunner:
         logfields.session_id.set(task.session_id)
         logfields.request_id.set(task.request_id)
         try:
+            if task.task_id in self.active:
+                return await self._drop_copy(payload)
             if not await self.locks.acquire(task.task_id):
-                log.info("task is locked by a live worker; dropping this duplicate delivery")
-                await self.queue.done(payload)
-                return
+                return await self._bounce(payload)
+            if task.task_id in self.active:  # a second copy raced the first through acquire
+                return await self._drop_copy(payload)
             run = ActiveRun(task, payload)
             self.active[task.task_id] = run
             try:
                 await self._attempt(run)
             finally:
-                self.active.pop(task.task_id, None)
+                if self.active.get(task.task_id) is run:
+                    del self.active[task.task_id]
                 await asyncio.shield(self._release(run))
         except asyncio.CancelledError:
             raise
         except Exception:
             # Redis down at pickup and similar: the payload stays in the processing list and the
-            # worker's orphan sweep puts it back on the queue.
+            # worker's orphan sweep puts it back on the queue (deleting our lock if it is still there).
             log.exception("task pickup failed; it will be requeued")
 
+    async def _drop_copy(self, payload: bytes) -> None:
+        """This worker already runs the task (the reaper re-queued our entry and we took it back):
+        remove just this copy (LREM count=1), so the running run's entry stays until it ends."""
+        log.warning("this worker already runs the task; dropping the redelivered copy")
+        await self.queue.done(payload)
+
+    async def _bounce(self, payload: bytes) -> None:
+        """Another live worker holds the lock. Never drop the payload: if that lock is stale (a failed
+        release) nobody would ever finish the task. Put it back after a short delay instead; once the
+        holder ends the task the next pickup drops it as finished, once a stale lock expires it runs."""
+        log.info("task is locked by another live worker; putting it back in %.1fs", DUPLICATE_RETRY_S)
+        await asyncio.sleep(DUPLICATE_RETRY_S)
+        await self.queue.requeue(payload)
+
     async def _release(self, run: ActiveRun) -> None:
+        """Hand back or remove the payload, then release the lock in its own step: a failed queue
+        command must never leave our lock behind (the retry would look like a duplicate)."""
         try:
             if run.requeue:
                 await self.queue.requeue(run.payload)
             elif run.done:
                 await self.queue.done(run.payload)
-            await self.locks.release(run.task.task_id)
         except REDIS_ERRORS:
-            log.warning("could not release the task; the orphan sweep will")
+            log.warning("could not hand back or remove the task; the orphan sweep will")
+        finally:
+            try:
+                await self.locks.release(run.task.task_id)
+            except REDIS_ERRORS:  # the orphan sweep's requeue deletes it, or it expires
+                log.warning("could not release the task lock")
 
     async def _attempt(self, run: ActiveRun) -> None:
         task, r = run.task, self.redis
@@ -143,7 +172,8 @@ class TaskRunner:
             run.done = True
             return
         attempts = await r.hincrby(keys.task(task.task_id), TaskField.ATTEMPTS, 1)
-        sink = EventSink(self.events, task.task_id, task.session_id, self.settings.token_flush_ms)
+        flush_ms, on_end = self.settings.token_flush_ms, lambda: run.stop("ended")
+        sink = EventSink(self.events, task.task_id, task.session_id, flush_ms, on_end=on_end)
         if attempts > self.settings.max_attempts:
             log.warning("giving up after %s attempts", attempts - 1)
             msg = f"The task failed on every attempt ({self.settings.max_attempts})."
@@ -209,31 +239,30 @@ class TaskRunner:
                 self.on_tool_error()
         finally:
             timer.cancel()
+            if result is not None and not result.is_complete:
+                result.cancel()  # we stopped reading (our own error): the SDK run must stop too
         await self._conclude(run, sink, translator, result, code)
 
     async def _conclude(self, run, sink: EventSink, translator: Translator, result, code) -> None:
         tid = run.task.task_id
+        if run.stop_reason == "ended":
+            run.done = True  # someone else wrote the terminal event; nothing is left to write
+            log.info("the task was ended elsewhere; run stopped")
+            return
         final = getattr(result, "final_output", None) if code is None else None
         if final is not None:
-            await sink.flush()
+            try:
+                await sink.flush()
+            except REDIS_ERRORS:
+                log.warning("could not write the answer's last tokens; handing the task back")
+                run.stop_reason, run.requeue = "handback", True
+                await sink.discard()
+                return
             response = "".join(sink.token_text)
             if not response:
                 response = str(final)
                 sink.token(response)
-            usage = result.context_wrapper.usage
-            event = CompleteEvent(
-                task_id=tid,
-                response=response,
-                session_id=run.task.session_id,
-                workflow=translator.workflow,
-                usage=Usage(
-                    input_tokens=usage.input_tokens,
-                    output_tokens=usage.output_tokens,
-                    total_tokens=usage.total_tokens,
-                ),
-                tools=translator.tools,
-                duration_ms=int((time.monotonic() - translator.started) * 1000),
-            )
+            event = translator.complete(response, run.task.session_id, result.context_wrapper.usage)
             await self._end(run, sink, event, translator, response)
             return
         if run.stop_reason in ("handback", "lost"):
@@ -244,11 +273,8 @@ class TaskRunner:
         if run.stop_reason == "cancel":
             event = CancelledEvent(task_id=tid)
         elif run.stop_reason == "timeout":
-            event = ErrorEvent(
-                task_id=tid,
-                code="timeout",
-                message=f"The run took longer than {self.settings.task_timeout_s} s.",
-            )
+            msg = f"The run took longer than {self.settings.task_timeout_s} s."
+            event = ErrorEvent(task_id=tid, code="timeout", message=msg)
         else:
             code = code or "internal"
             event = ErrorEvent(task_id=tid, code=code, message=ERROR_CODES[code])
@@ -268,15 +294,8 @@ class TaskRunner:
         if appended is None or not appended.ok:
             return
         if text is None:
-            await sink.flush()
-            text = "".join(sink.token_text)
+            text = "".join(sink.token_text)  # sink.terminal flushed whatever was buffered
         status = STATUS_FOR_TERMINAL[event.type].value
         steps = translator.steps if translator else []
-        for delay in (0, 0.2, 1.0):
-            await asyncio.sleep(delay)
-            try:
-                await self.conversation.write_transcript(run.task, text, status, steps)
-                return
-            except REDIS_ERRORS:
-                continue
-        log.warning("could not write the transcript")
+        if not await self.conversation.record_turn(run.task, text, status, steps):
+            log.warning("could not write the transcript")

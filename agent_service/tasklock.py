@@ -30,10 +30,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 """
 
-_RELEASE = """
+COMPARE_AND_DELETE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+"""Delete a lock only while it still holds our value (task locks here, the reaper lock in reaper.py)."""
 
 
 class TaskLocks:
@@ -42,9 +43,10 @@ class TaskLocks:
         self.ttl_ms = ttl_ms
         self._acquire = redis.register_script(_ACQUIRE)
         self._renew = redis.register_script(_RENEW)
-        self._release = redis.register_script(_RELEASE)
+        self._release = redis.register_script(COMPARE_AND_DELETE)
 
     async def acquire(self, task_id: str) -> bool:
+        """True when the lock is ours now (free, already ours, or its holder's heartbeat is gone)."""
         args = [self.worker_id, self.ttl_ms, _HB_PREFIX, _HB_SUFFIX]
         return bool(await self._acquire(keys=[keys.task_lock(task_id)], args=args))
 

@@ -5,21 +5,36 @@ processing list, so a task is always in exactly one list until the worker remove
 event (`done`). Giving a task back (`requeue`: SIGTERM hand-back, orphans, dead workers) is one Lua
 call that removes it from the processing list and RPUSHes it on the pop end of agent:tasks only if
 the removal happened, so a task can't be requeued twice or lost between the two commands.
+
+Why requeue also deletes the task's lock (when it is still held by the list's worker): a requeued task
+must be runnable by the next worker. A lock left behind by a failed release would otherwise make the next
+pickup see "locked by a live worker" until it expires. The task id is read from the payload, so every
+caller (hand-back, orphan sweep, leftovers at start) gets this without knowing about locks.
 """
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from backend.contract import keys
+from backend.contract import ChatTask, keys
 
 _REQUEUE = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
+  if KEYS[3] and redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
   redis.call('RPUSH', KEYS[2], ARGV[1])
   return 1
 end
 return 0
 """
+
+
+def task_id_of(payload: bytes) -> str | None:
+    """The payload's task id, or None for a payload that is not a ChatTask."""
+    try:
+        return ChatTask.model_validate_json(payload).task_id
+    except ValidationError:
+        return None
 
 
 class TaskQueue:
@@ -35,12 +50,18 @@ class TaskQueue:
         return await self.blocking.blmove(keys.TASK_QUEUE, self.processing, timeout_s, "RIGHT", "LEFT")
 
     async def done(self, payload: bytes) -> None:
+        """Remove one copy of the payload from this worker's processing list."""
         await self.redis.lrem(self.processing, 1, payload)
 
     async def requeue(self, payload: bytes, worker_id: str | None = None) -> bool:
-        """Move one task from a processing list back to the head (pop end) of agent:tasks."""
-        source = keys.processing(worker_id) if worker_id else self.processing
-        return bool(await self._requeue(keys=[source, keys.TASK_QUEUE], args=[payload]))
+        """Move one task from a processing list back to the head (pop end) of agent:tasks, deleting
+        its lock first if that list's worker still holds it."""
+        owner = worker_id or self.worker_id
+        keys_ = [keys.processing(owner), keys.TASK_QUEUE]
+        task_id = task_id_of(payload)
+        if task_id is not None:
+            keys_.append(keys.task_lock(task_id))
+        return bool(await self._requeue(keys=keys_, args=[payload, owner]))
 
     async def in_processing(self, worker_id: str | None = None) -> list[bytes]:
         return await self.redis.lrange(keys.processing(worker_id or self.worker_id), 0, -1)

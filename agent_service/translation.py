@@ -16,7 +16,7 @@ from typing import Any
 from openai.types.responses import ResponseCompletedEvent, ResponseTextDeltaEvent
 
 from agent_service.eventsink import EventSink
-from backend.contract import ToolEvent, ToolResultEvent, ToolStep, WorkflowStep
+from backend.contract import CompleteEvent, ToolEvent, ToolResultEvent, ToolStep, Usage, WorkflowStep
 
 _STEP_MESSAGES = {
     "run_sql": "Running SQL query",
@@ -93,6 +93,22 @@ class Translator:
 
     def _step(self, name: str, duration_ms: int) -> None:
         self.workflow.append(WorkflowStep(step=len(self.workflow) + 1, name=name, duration_ms=duration_ms))
+
+    def complete(self, response: str, session_id: str, usage: Any) -> CompleteEvent:
+        """The terminal complete event for this run (`usage`: the SDK's context_wrapper.usage)."""
+        return CompleteEvent(
+            task_id=self.task_id,
+            response=response,
+            session_id=session_id,
+            workflow=self.workflow,
+            usage=Usage(
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                total_tokens=usage.total_tokens,
+            ),
+            tools=self.tools,
+            duration_ms=self._ms(self.started),
+        )
 
     async def handle(self, ev: Any) -> None:
         if ev.type == "raw_response_event":

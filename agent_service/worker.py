@@ -4,10 +4,13 @@ Why it is built this way:
 - A slot (asyncio.Semaphore(WORKER_CONCURRENCY)) is taken *before* BLMOVE, so a busy worker leaves
   tasks on agent:tasks for other workers instead of hoarding them in its processing list.
 - BLMOVE blocks at most POLL_TIMEOUT_S on the blocking client (socket_timeout above that window).
-  Any Redis error is logged and retried with backoff; nothing in the loop can end the process.
+  Any error (connection loss, or a server reply such as OOM / READONLY / MISCONF) is logged and retried
+  with backoff; nothing in the loop can end the process, and `_drain` runs from a finally, so however
+  the loop ends, runs in flight are finished or handed back. The first BLMOVE waits for one heartbeat.
 - SIGTERM/SIGINT: stop taking tasks, give running tasks DRAIN_TIMEOUT_S to finish, then stop the rest with
   reason "handback" (result.cancel(), no terminal event, task requeued → next attempt shows a RetryEvent),
-  delete the heartbeat, SREM, exit 0. A second signal skips the wait.
+  delete the heartbeat, SREM (only with an empty processing list: anything left there after a failed
+  hand-back must stay reapable), exit 0. A second signal skips the wait.
 - Background loops (heartbeat, control subscriber, cancel-flag poll, reaper) are independent tasks, each
   catching its own Redis errors.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections import Counter
 
 from agents import RunConfig
 
@@ -58,7 +62,9 @@ class Worker:
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.runner, settings.cancel_poll_s
         )
-        self.owned: set[bytes] = set()
+        self.owned: Counter[bytes] = Counter()
+        """Payloads this worker runs, counted: the same payload can be taken twice (the reaper re-queued
+        our entry), and one copy finishing must not un-own the other (the orphan sweep would requeue it)."""
         self.reaper = Reaper(self.clients.command, settings, self.queue, self.owned)
         self.runs: set[asyncio.Task] = set()
         self.stopping = asyncio.Event()
@@ -122,8 +128,10 @@ class Worker:
             asyncio.create_task(self.reaper.run(), name="reaper"),
         ]
         try:
-            await self._consume()
-            await self._drain()
+            try:
+                await self._consume()
+            finally:
+                await self._drain()  # whatever ended the loop, runs in flight are finished or handed back
         finally:
             for task in background:
                 task.cancel()
@@ -163,15 +171,30 @@ class Worker:
             pass
         return None
 
+    async def _register(self) -> bool:
+        """One heartbeat (SADD agent:workers) before the first BLMOVE: a worker that dies holding a task
+        must already be known to the reaper, or its processing list is never reaped."""
+        try:
+            await self.heartbeat.beat()
+            return True
+        except Exception as exc:
+            log.warning("first heartbeat failed (%s); not taking tasks yet", type(exc).__name__)
+            return False
+
     async def _consume(self) -> None:
         slots = asyncio.Semaphore(self.settings.worker_concurrency)
         delay = 0.2
+        registered = False
         while not self.stopping.is_set():
+            if not registered and not (registered := await self._register()):
+                await self._until_stopping(asyncio.sleep(delay))
+                delay = min(delay * 2, 5.0)
+                continue
             if not await self._until_stopping(slots.acquire()):
                 break
             try:
                 payload = await self._until_stopping(self.queue.take(self.settings.poll_timeout_s))
-            except REDIS_ERRORS as exc:
+            except Exception as exc:  # RedisError (OOM, READONLY, connection...) or anything else
                 slots.release()
                 log.warning("BLMOVE failed (%s); retrying in %.1fs", type(exc).__name__, delay)
                 await self._until_stopping(asyncio.sleep(delay))
@@ -184,7 +207,7 @@ class Worker:
             if self.stopping.is_set():  # arrived as we were told to stop: give it back at once
                 slots.release()
                 break
-            self.owned.add(payload)
+            self.owned[payload] += 1
             task = asyncio.create_task(self._run_one(payload, slots))
             self.runs.add(task)
             task.add_done_callback(self.runs.discard)
@@ -193,7 +216,9 @@ class Worker:
         try:
             await self.runner.run(payload)
         finally:
-            self.owned.discard(payload)
+            self.owned[payload] -= 1
+            if self.owned[payload] <= 0:
+                del self.owned[payload]
             slots.release()
 
     async def _drain(self) -> None:

@@ -11,12 +11,25 @@ Each event is XADDed to `keys.task_events` with entry id "{seq}-1" (so a cursor 
 PUBLISHed on `keys.task_channel` (live delivery; pub/sub is lossy, the stream is the truth).
 Events must be serialized with seq=-1: the script splices the real seq into the JSON prefix
 `{"task_id":"…","seq":` that pydantic always emits first (pinned by tests).
+
+Why an idempotency token per append (entry field `k`): a writer cannot tell whether a timed-out or
+disconnected append ran (the worker retries after TimeoutError; redis-py re-sends EVALSHA after a
+ConnectionError that can arrive after the script ran). A retry passes the same token; when the log's
+last entry carries it, the script answers {1, its seq} without writing, so a retry neither duplicates
+tokens (concatenated tokens must equal complete.response) nor turns an already-written terminal into
+ok=False. Only the last entry is compared: a writer retries an append before it appends anything else.
+
+Why promotion sets `queued_at` (TaskField.QUEUED_AT) on the promoted task: its age in agent:tasks must
+be measured from when it entered the queue, not from ChatTask.created_at (it may have waited minutes
+behind the session's active run). The task hash key is built from `keys.task("")` passed as ARGV so the
+key layout stays defined once, in keys.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -30,20 +43,24 @@ _APPEND = """
 local stream, channel, task, sess, squeue, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local task_id, rest, terminal, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local live_ttl, retention, maxlen = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local token, task_prefix, queued_field = ARGV[8], ARGV[9], ARGV[10]
 if redis.call('EXISTS', task) == 0 then return {-2, -1} end
 local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
 local seq = 0
 if #last > 0 then
   local fields = last[1][2]
+  local last_seq = tonumber(string.match(last[1][1], '^(%d+)'))
+  local ended, same = false, false
   for i = 1, #fields, 2 do
-    if fields[i] == 't' and fields[i + 1] == '1' then
-      return {0, tonumber(string.match(last[1][1], '^(%d+)'))}
-    end
+    if fields[i] == 't' and fields[i + 1] == '1' then ended = true end
+    if fields[i] == 'k' and fields[i + 1] == token then same = true end
   end
-  seq = tonumber(string.match(last[1][1], '^(%d+)')) + 1
+  if same then return {1, last_seq} end
+  if ended then return {0, last_seq} end
+  seq = last_seq + 1
 end
 local body = '{"task_id":"' .. task_id .. '","seq":' .. seq .. ',' .. rest
-redis.call('XADD', stream, 'MAXLEN', '~', maxlen, seq .. '-1', 'e', body, 't', terminal)
+redis.call('XADD', stream, 'MAXLEN', '~', maxlen, seq .. '-1', 'e', body, 't', terminal, 'k', token)
 redis.call('PUBLISH', channel, body)
 if terminal == '1' then
   local now = redis.call('TIME')
@@ -53,7 +70,12 @@ if terminal == '1' then
   if sess ~= '' and redis.call('HGET', sess, 'active_task') == task_id then
     local nxt = redis.call('LPOP', squeue)
     if nxt then
-      redis.call('HSET', sess, 'active_task', cjson.decode(nxt)['task_id'])
+      local nxt_id = cjson.decode(nxt)['task_id']
+      redis.call('HSET', sess, 'active_task', nxt_id)
+      local nxt_task = task_prefix .. nxt_id
+      if redis.call('EXISTS', nxt_task) == 1 then
+        redis.call('HSET', nxt_task, queued_field, now[1] .. '.' .. string.format('%06d', now[2]))
+      end
       redis.call('LPUSH', queue, nxt)
     else
       redis.call('HDEL', sess, 'active_task')
@@ -61,6 +83,7 @@ if terminal == '1' then
   end
 else
   redis.call('EXPIRE', stream, live_ttl)
+  redis.call('EXPIRE', task, live_ttl)
 end
 return {1, seq}
 """
@@ -116,8 +139,10 @@ class EventLog:
         self.maxlen = maxlen
         self._script = redis.register_script(_APPEND)
 
-    def _args(self, event: _Event, session_id: str | None) -> tuple[list[str], list[str]]:
-        from backend.contract.tasks import STATUS_FOR_TERMINAL
+    def _args(
+        self, event: _Event, session_id: str | None, token: str | None = None
+    ) -> tuple[list[str], list[str]]:
+        from backend.contract.tasks import STATUS_FOR_TERMINAL, TaskField
 
         terminal = event.type in TERMINAL_TYPES  # type: ignore[attr-defined]
         status = STATUS_FOR_TERMINAL[event.type].value if terminal else ""  # type: ignore[attr-defined]
@@ -138,18 +163,28 @@ class EventLog:
             str(self.live_ttl_s),
             str(self.retention_s),
             str(self.maxlen),
+            token or uuid.uuid4().hex,
+            keys.task(""),
+            TaskField.QUEUED_AT,
         ]
         return keys_, args
 
-    async def append(self, event: _Event, *, session_id: str | None = None) -> Appended:
-        """Append one event; `session_id` lets a terminal event free the session's active-run slot."""
-        keys_, args = self._args(event, session_id)
+    async def append(
+        self, event: _Event, *, session_id: str | None = None, token: str | None = None
+    ) -> Appended:
+        """Append one event; `session_id` lets a terminal event free the session's active-run slot.
+
+        `token` (default: a fresh uuid4 hex) makes a retry safe: call again with the same token after
+        an ambiguous failure and the event is written at most once, reported ok with its seq."""
+        keys_, args = self._args(event, session_id, token)
         code, seq = await self._script(keys=keys_, args=args)
         return Appended(ok=int(code) == 1, seq=int(seq))
 
-    async def append_in(self, pipe, event: _Event, *, session_id: str | None = None) -> None:
+    async def append_in(
+        self, pipe, event: _Event, *, session_id: str | None = None, token: str | None = None
+    ) -> None:
         """Queue the append in a pipeline/transaction (e.g. the gateway's atomic enqueue)."""
-        keys_, args = self._args(event, session_id)
+        keys_, args = self._args(event, session_id, token)
         await self._script(keys=keys_, args=args, client=pipe)
 
     async def read(self, task_id: str, after_seq: int = -1, count: int = 1000) -> list[LoggedEvent]:

@@ -1,7 +1,7 @@
 """Every Redis key and channel name the gateway and the workers share.
 
 Defined once, here, as functions (never f-strings at the call site), after arq's constants.py.
-tests/unit/test_contract_keys.py pins each string: changing one is a wire-protocol change that
+tests/unit/test_contract.py pins each string: changing one is a wire-protocol change that
 needs both services redeployed together.
 
 Layout (all under one prefix so one Redis can be inspected or flushed by pattern):
@@ -19,7 +19,9 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:session:{session}             HASH    owner, title, created_at, updated_at, message_count, active_task
     agent:session:{session}:transcript  LIST    display messages (user / assistant turns) for the UI
     agent:session:{session}:queue       LIST    tasks waiting behind the active run ("multitask": "enqueue")
-    agent:history:{session}[:messages]  HASH/LIST  the SDK's RedisSession (model-visible history)
+    agent:history:{session}             HASH    the SDK's RedisSession metadata (model-visible history)
+    agent:history:{session}:messages    LIST    its items (history_messages)
+    agent:history:{session}:counter     STRING  its legacy counter key (history_counter)
     agent:owner:{owner}:sessions        ZSET    an API key's sessions by updated_at
     agent:owner:{owner}:streams         ZSET    an API key's open SSE streams (member = stream id, score = expiry)
     agent:ratelimit                     prefix  slowapi / limits storage keys
@@ -74,8 +76,19 @@ def session_queue(session_id: str) -> str:
 
 
 def history(session_id: str) -> str:
-    """The SDK RedisSession's own key (it appends ':messages' for the item list)."""
+    """The SDK RedisSession's own key (RedisSession(key_prefix=HISTORY_PREFIX, session_id=s))."""
     return f"{HISTORY_PREFIX}:{session_id}"
+
+
+def history_messages(session_id: str) -> str:
+    """The RedisSession item list. The SDK derives it as `{history(s)}:messages` (openai-agents 0.24,
+    extensions/memory/redis_session.py); spelled here so no caller concatenates suffixes itself."""
+    return f"{history(session_id)}:messages"
+
+
+def history_counter(session_id: str) -> str:
+    """The RedisSession counter key (`{history(s)}:counter`); deleting a session must delete it too."""
+    return f"{history(session_id)}:counter"
 
 
 def owner_sessions(owner: str) -> str:

@@ -183,3 +183,27 @@ async def test_worker_survives_a_redis_restart_and_completes_later_tasks(tmp_pat
         ws.stop_all()
         await r.aclose()
         server.stop()
+
+
+async def test_worker_survives_redis_error_replies_and_keeps_working(real_redis, workers):
+    w = workers.start()
+    await wait_heartbeat(real_redis, w.worker_id)
+    policy = (await real_redis.config_get("maxmemory-policy"))["maxmemory-policy"]
+    await real_redis.config_set("maxmemory-policy", "noeviction")
+    await real_redis.config_set("maxmemory", 1)  # every write now fails with an OOM error reply
+    try:
+        await wait_for(
+            lambda: _missing(real_redis, keys.heartbeat(w.worker_id)), 10, "the heartbeat to lapse"
+        )
+    finally:
+        await real_redis.config_set("maxmemory", 0)
+        await real_redis.config_set("maxmemory-policy", policy)
+    await wait_heartbeat(real_redis, w.worker_id, within=10)
+    assert w.alive(), workers.logs()
+    task = await enqueue(real_redis, session_id="after-oom")
+    evs = await wait_terminal(real_redis, task.task_id, workers=workers)
+    assert evs[-1].type == "complete", workers.logs()
+
+
+async def _missing(r, key: str) -> bool:
+    return not await r.exists(key)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+from agents.extensions.memory import RedisSession
 
 from backend.contract import (
     ChatTask,
@@ -35,6 +37,8 @@ def test_key_strings_are_pinned():
     assert keys.session_transcript("s1") == "agent:session:s1:transcript"
     assert keys.session_queue("s1") == "agent:session:s1:queue"
     assert keys.history("s1") == "agent:history:s1"
+    assert keys.history_messages("s1") == "agent:history:s1:messages"
+    assert keys.history_counter("s1") == "agent:history:s1:counter"
     assert keys.owner_sessions("o1") == "agent:owner:o1:sessions"
     assert keys.owner_streams("o1") == "agent:owner:o1:streams"
 
@@ -103,3 +107,83 @@ async def test_terminal_event_promotes_sessions_next_task(fake_redis):
 def test_appending_an_event_with_a_seq_is_refused():
     with pytest.raises(ValueError):
         EventLog.__new__(EventLog)._args(TokenEvent(task_id="t", seq=4, content="x"), None)
+
+
+def test_history_keys_match_the_sdk_redis_session():
+    sdk = RedisSession("s1", redis_client=object(), key_prefix=keys.HISTORY_PREFIX)
+    assert sdk._session_key == keys.history("s1")
+    assert sdk._messages_key == keys.history_messages("s1")
+    assert sdk._counter_key == keys.history_counter("s1")
+
+
+def test_task_field_queued_at_is_pinned():
+    assert TaskField.QUEUED_AT == "queued_at"
+
+
+async def test_terminal_event_sets_queued_at_on_the_promoted_task(fake_redis):
+    log = EventLog(fake_redis)
+    await _new_task(fake_redis)
+    await fake_redis.hset(keys.session("s"), "active_task", "t1")
+    await fake_redis.hset(keys.task("t2"), mapping={TaskField.STATUS: "queued", TaskField.CREATED_AT: 1.0})
+    nxt = ChatTask(task_id="t2", session_id="s", owner="o", message="next", created_at=1.0)
+    await fake_redis.rpush(keys.session_queue("s"), nxt.model_dump_json())
+    before = time.time()
+    await log.append(CompleteEvent(task_id="t1", response="x", session_id="s"), session_id="s")
+    queued_at = float(await fake_redis.hget(keys.task("t2"), TaskField.QUEUED_AT))
+    assert before - 1 <= queued_at <= time.time() + 1
+
+
+async def test_promotion_does_not_create_a_hash_for_an_expired_task(fake_redis):
+    log = EventLog(fake_redis)
+    await _new_task(fake_redis)
+    await fake_redis.hset(keys.session("s"), "active_task", "t1")
+    nxt = ChatTask(task_id="gone", session_id="s", owner="o", message="next")
+    await fake_redis.rpush(keys.session_queue("s"), nxt.model_dump_json())
+    await log.append(CompleteEvent(task_id="t1", response="x", session_id="s"), session_id="s")
+    assert not await fake_redis.exists(keys.task("gone"))
+
+
+async def test_repeated_append_with_the_same_token_writes_once_and_reports_its_seq(fake_redis):
+    log = EventLog(fake_redis)
+    await _new_task(fake_redis)
+    first = await log.append(TokenEvent(task_id="t1", content="a"), token="tok-1")
+    again = await log.append(TokenEvent(task_id="t1", content="a"), token="tok-1")
+    assert first == again and again.ok and again.seq == 0
+    assert [e.data for e in await log.read("t1")] == ['{"task_id":"t1","seq":0,"type":"token","content":"a"}']
+
+
+async def test_appends_without_a_token_are_never_deduplicated(fake_redis):
+    log = EventLog(fake_redis)
+    await _new_task(fake_redis)
+    await log.append(TokenEvent(task_id="t1", content="a"))
+    await log.append(TokenEvent(task_id="t1", content="a"))
+    assert len(await log.read("t1")) == 2
+
+
+async def test_repeated_terminal_append_with_the_same_token_reports_ok(fake_redis):
+    log = EventLog(fake_redis)
+    await _new_task(fake_redis)
+    await log.append(TokenEvent(task_id="t1", content="a"))
+    done = CompleteEvent(task_id="t1", response="a", session_id="s")
+    first = await log.append(done, token="end")
+    again = await log.append(done, token="end")
+    assert first.ok and again.ok and again.seq == first.seq == 1
+    other = await log.append(CompleteEvent(task_id="t1", response="b", session_id="s"), token="other")
+    assert not other.ok and other.seq == 1
+
+
+async def test_append_in_a_transaction_still_appends(fake_redis):
+    log = EventLog(fake_redis)
+    await _new_task(fake_redis)
+    async with fake_redis.pipeline(transaction=True) as pipe:
+        await log.append_in(pipe, SessionEvent(task_id="t1", session_id="s"), session_id="s")
+        await pipe.execute()
+    assert [e.seq for e in await log.read("t1")] == [0]
+
+
+async def test_every_event_refreshes_the_task_records_live_ttl(fake_redis):
+    log = EventLog(fake_redis, live_ttl_s=500)
+    await _new_task(fake_redis)
+    await fake_redis.expire(keys.task("t1"), 5)
+    await log.append(TokenEvent(task_id="t1", content="x"))
+    assert await fake_redis.ttl(keys.task("t1")) > 5
