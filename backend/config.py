@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     """Safety TTL on a task's keys while it is not finished (refreshed on each event)."""
     queue_timeout_s: int = 60
     max_queue_depth: int = 1000
+    """The queue holds at most this many tasks: POST /chat/stream answers 503 with Retry-After when full."""
     max_streams_per_key: int = 20
     sse_ping_s: float = 15
     sse_send_timeout_s: float = 30

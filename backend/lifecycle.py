@@ -65,6 +65,9 @@ class GatewayServer(uvicorn.Server):
         self._close_at = 0.0
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:  # already closing: uvicorn no longer ticks; let it force the exit itself
+            super().handle_exit(sig, frame)
+            return
         if self.lifecycle.draining or self.delay_s <= 0:
             self.lifecycle.draining = True
             self._pending = (sig, frame)

@@ -5,7 +5,10 @@ Rate (slowapi, 429 + Retry-After): counts *starts* of POST /ai/api/chat/stream p
 the event loop (slowapi#130), so it is applied to that one short POST only — never to the long GET
 streams — and its Redis client gets a sub-second socket timeout: a stalled Redis can freeze every
 stream of this process for at most that long. If the limiter's storage is down the request is let
-through (`swallow_errors`); the enqueue then fails with a clean 503 anyway. `SlowAPIMiddleware` /
+through (`swallow_errors`); the enqueue then fails with a clean 503 anyway. Rate-limit headers are
+off (`headers_enabled=False`): with them slowapi makes a second synchronous Redis call per POST, and
+after a swallowed storage error it raises AttributeError *after* the task was enqueued (a 500 with
+no task id; `prime_limiter_state` closes that); Retry-After on a 429 comes from the limit's window. `SlowAPIMiddleware` /
 `SlowAPIASGIMiddleware` are not used: the former is BaseHTTPMiddleware, the latter breaks
 streaming (slowapi#249).
 
@@ -36,6 +39,13 @@ from backend.contract import keys
 from backend.errors import ApiError, unavailable
 
 
+def prime_limiter_state(request: Request) -> None:
+    """Route dependency for limited routes: slowapi's wrapper reads request.state.view_rate_limit
+    after the endpoint returns, and never sets it when its storage failed and the error was
+    swallowed, which turned an accepted (already enqueued) chat into a 500."""
+    request.state.view_rate_limit = None
+
+
 def owner_key(request: Request) -> str:
     """slowapi key_func: the authenticated owner (auth runs first, as a dependency)."""
     return getattr(request.state, "owner", "") or "anonymous"
@@ -57,21 +67,24 @@ def build_limiter(settings: Settings) -> Limiter:
         storage_uri=uri,
         storage_options=options,
         key_prefix=keys.RATE_LIMIT_PREFIX,
-        headers_enabled=True,
+        headers_enabled=False,
         swallow_errors=True,
         strategy="fixed-window",
     )
 
 
 async def rate_limit_exceeded(request: Request, exc: RateLimitExceeded) -> JSONResponse:
-    response = JSONResponse({"detail": f"Rate limit exceeded: {exc.detail}"}, status_code=429)
-    limiter: Limiter = request.app.state.limiter
-    response = limiter._inject_headers(response, request.state.view_rate_limit)
-    response.headers.setdefault("Retry-After", "1")
-    return response
+    """429 with Retry-After = the limit's window (fixed-window: the budget is whole again by then)."""
+    window = int(exc.limit.limit.get_expiry()) if exc.limit is not None else 1
+    return JSONResponse(
+        {"detail": f"Rate limit exceeded: {exc.detail}"},
+        status_code=429,
+        headers={"Retry-After": str(max(window, 1))},
+    )
 
 
 _ACQUIRE = """
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then return 1 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
@@ -90,7 +103,8 @@ class StreamSlots:
         self._acquire = redis.register_script(_ACQUIRE)
 
     async def acquire(self, owner: str) -> str:
-        """Take a slot or raise 429. Returns the slot id to refresh/release."""
+        """Take a slot or raise 429. Returns the slot id to refresh/release. Idempotent per slot id, so
+        the command client's retry after a lost reply cannot take a second slot."""
         slot = uuid.uuid4().hex
         now = time.time()
         ok = await self._acquire(

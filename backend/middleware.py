@@ -138,23 +138,49 @@ class ErrorTrackingMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Rejects a declared Content-Length above `max_bytes` with 413 before the body is read, so a
-    huge POST never reaches JSON parsing (the per-message limit is checked after parsing)."""
+    """Answers 413 for a body over `max_bytes` before the app has it all: a declared Content-Length
+    is refused up front, and a chunked body is counted as it is received (FastAPI buffers the whole
+    body before resolving dependencies, auth included, so without the count anyone could make the
+    gateway hold an arbitrarily large body). The per-message limit is checked after parsing."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
+    def _too_large(self) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"request body is larger than {self.max_bytes} bytes"}, status_code=413
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-length":
-                    if value.isdigit() and int(value) > self.max_bytes:
-                        response = JSONResponse(
-                            {"detail": f"request body is larger than {self.max_bytes} bytes"},
-                            status_code=413,
-                        )
-                        await response(scope, receive, send)
-                        return
-                    break
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if value.isdigit() and int(value) > self.max_bytes:
+                    await self._too_large()(scope, receive, send)
+                    return
+                break
+        received = 0
+        rejected = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # answer now, and tell the app the client is gone so it stops reading
+                    rejected = True
+                    await self._too_large()(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not rejected:  # after a 413 the app's own answer (if any) is dropped
+                await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)

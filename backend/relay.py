@@ -146,6 +146,9 @@ class Relay:
         except TimeoutError:
             await self.release(listener)
             raise unavailable("live event relay unavailable, try again shortly", self.retry_after_s) from None
+        except BaseException:  # cancelled while waiting (client gone, forced shutdown): no leak
+            await asyncio.shield(self.release(listener))
+            raise
         return listener
 
     async def release(self, listener: Listener) -> None:

@@ -50,3 +50,11 @@ class TaskState(BaseModel):
 class CancelResult(BaseModel):
     task_id: str
     status: str
+
+
+def timestamp(value: str | None) -> float | None:
+    """A stored epoch-seconds field ("" or garbage → None)."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

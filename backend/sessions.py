@@ -16,24 +16,18 @@ from redis.asyncio import Redis
 
 from backend.contract import ChatTask, SessionField, TaskField, TranscriptMessage, keys
 from backend.errors import not_found
+from backend.schemas import timestamp
 from backend.taskstore import TaskStore
 
 log = logging.getLogger(__name__)
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 def summary(session_id: str, fields: dict[str, str]) -> dict:
     return {
         "session_id": session_id,
         "title": fields.get(SessionField.TITLE, ""),
-        "created_at": _float(fields.get(SessionField.CREATED_AT)),
-        "updated_at": _float(fields.get(SessionField.UPDATED_AT)),
+        "created_at": timestamp(fields.get(SessionField.CREATED_AT)),
+        "updated_at": timestamp(fields.get(SessionField.UPDATED_AT)),
         "message_count": int(fields.get(SessionField.MESSAGE_COUNT) or 0),
         "active_task": fields.get(SessionField.ACTIVE_TASK) or None,
     }
@@ -101,7 +95,8 @@ class SessionStore:
             keys.session_transcript(session_id),
             keys.session_queue(session_id),
             keys.history(session_id),
-            keys.history(session_id) + ":messages",
+            keys.history_messages(session_id),
+            keys.history_counter(session_id),
         )
         await self.redis.zrem(keys.owner_sessions(owner), session_id)
 

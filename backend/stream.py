@@ -151,6 +151,7 @@ class TaskStream:
                         ended = await self._check_task()
                         if ended is not None:
                             yield ended
+                        if self.finished:
                             return
                     continue
                 quiet_until = now + gap
@@ -203,6 +204,11 @@ class TaskStream:
         record = await self.deps.tasks.get(self.task_id)
         if record is None:
             return self._emit(self.last + 1, self._lost_event(), True)
+        if TaskStatus(record.get(TaskField.STATUS, "queued")).finished:
+            # The log was just re-read: a finished task has nothing after our cursor (a client
+            # that resumed from a Last-Event-ID past the terminal event). End without a frame.
+            self.finished = True
+            return None
         if record.get(TaskField.STATUS) == TaskStatus.QUEUED.value:
             await self.deps.tasks.expire_if_unclaimed(self.task_id, record)
         else:

@@ -109,6 +109,8 @@ class TaskStore:
                     TaskField.PAYLOAD: payload,
                     TaskField.CREATED_AT: repr(task.created_at),
                     TaskField.ATTEMPTS: 0,
+                    # a task waiting behind the session's active run is queued when promoted
+                    **({} if behind else {TaskField.QUEUED_AT: repr(task.created_at)}),
                 },
             )
             pipe.expire(tkey, s.task_live_ttl_s)
@@ -163,7 +165,9 @@ class TaskStore:
         if status not in ACTIVE:
             return status
         await self.redis.hset(keys.task(task_id), TaskField.CANCEL, "1")
-        if status == TaskStatus.QUEUED.value and await self._unqueue(record):
+        # any active status: a task a draining worker handed back stays `running` while it waits in
+        # the queue; the LREM decides the race with a worker taking it
+        if await self._unqueue(record):
             appended = await self.log.append(
                 CancelledEvent(task_id=task_id), session_id=record.get(TaskField.SESSION_ID) or None
             )
@@ -189,14 +193,15 @@ class TaskStore:
     # watchdog ------------------------------------------------------------------------------------
 
     async def expire_if_unclaimed(self, task_id: str, record: dict[str, str]) -> bool:
-        """No worker took a queued task within QUEUE_TIMEOUT_S → terminal error no_worker.
+        """No worker took a queued task within QUEUE_TIMEOUT_S of reaching the main queue (queued_at:
+        enqueue, or promotion from the session queue) → terminal error no_worker.
 
         Only tasks on the main queue qualify (one waiting behind a session's active run is not
         late); LREM decides the race with a worker's BLMOVE and with the workers' own reaper."""
         if record.get(TaskField.STATUS) != TaskStatus.QUEUED.value:
             return False
-        created = float(record.get(TaskField.CREATED_AT) or 0)
-        if time.time() - created < self.settings.queue_timeout_s:
+        queued = float(record.get(TaskField.QUEUED_AT) or record.get(TaskField.CREATED_AT) or 0)
+        if time.time() - queued < self.settings.queue_timeout_s:
             return False
         payload = record.get(TaskField.PAYLOAD, "")
         if not payload or not await self.redis.lrem(keys.TASK_QUEUE, 0, payload):
@@ -218,7 +223,7 @@ class TaskStore:
         ):
             return False
         workers = list(await self.redis.smembers(keys.WORKERS))
-        if workers and any(await self.redis.mget([keys.heartbeat(_text(w)) for w in workers])):
+        if workers and any(await self.redis.mget([keys.heartbeat(w) for w in workers])):
             return False
         payload = record.get(TaskField.PAYLOAD, "")
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -229,7 +234,3 @@ class TaskStore:
         log.warning("task %s: its worker is gone and no worker is alive", task_id)
         event = ErrorEvent(task_id=task_id, code="worker_lost", message=ERROR_CODES["worker_lost"])
         return (await self.log.append(event, session_id=record.get(TaskField.SESSION_ID) or None)).ok
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

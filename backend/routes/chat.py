@@ -25,7 +25,7 @@ from backend.config import Settings
 from backend.contract import ChatTask, logfields
 from backend.deps import RedisDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
-from backend.limits import check_queue_depth
+from backend.limits import check_queue_depth, prime_limiter_state
 from backend.schemas import ChatRequest
 from backend.stream import TaskStream, sse_response
 
@@ -48,6 +48,7 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
     @router.post(
         "/chat/stream",
         response_class=EventSourceResponse,
+        dependencies=[Depends(prime_limiter_state)],
         responses={
             200: {"content": {"text/event-stream": {}}, "description": "The task's events as SSE"},
             401: {"description": "Missing or invalid API key"},
@@ -84,7 +85,7 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         try:
             listener = await streams.relay.listen(task.task_id)
             try:
-                await tasks.enqueue(task, new_session=body.session_id is None)
+                enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
             except BaseException:
                 await streams.relay.release(listener)
                 raise
@@ -111,6 +112,8 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
             "X-Session-ID": task.session_id,
             "Content-Location": events_url(task.task_id),
         }
+        if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
+            headers["X-Queued-Behind"] = enqueued.queued_behind
         on_close = cancel_on_disconnect if body.on_disconnect == "cancel" else None
         return sse_response(stream, headers=headers, on_client_close=on_close)
 

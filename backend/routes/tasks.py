@@ -20,19 +20,12 @@ from backend.contract import TaskField, TaskStatus, logfields
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
 from backend.routes.chat import events_url
-from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState
+from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState, timestamp
 from backend.stream import TaskStream, sse_response
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
 TaskId = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
 FINISHED = {status.value for status in TaskStatus if status.finished}
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 def parse_last_event_id(header: str | None, query: str | None) -> int:
@@ -56,9 +49,9 @@ async def get_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> TaskState:
         status=record.get(TaskField.STATUS, "unknown"),
         attempts=int(record.get(TaskField.ATTEMPTS) or 0),
         session_id=record.get(TaskField.SESSION_ID) or None,
-        created_at=_float(record.get(TaskField.CREATED_AT)),
-        started_at=_float(record.get(TaskField.STARTED_AT)),
-        finished_at=_float(record.get(TaskField.FINISHED_AT)),
+        created_at=timestamp(record.get(TaskField.CREATED_AT)),
+        started_at=timestamp(record.get(TaskField.STARTED_AT)),
+        finished_at=timestamp(record.get(TaskField.FINISHED_AT)),
         worker=record.get(TaskField.WORKER) or None,
         cancel_requested=record.get(TaskField.CANCEL) == "1",
         events_url=events_url(task_id),

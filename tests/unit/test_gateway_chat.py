@@ -163,3 +163,38 @@ async def test_redis_down_on_post_is_503_json_not_500(server):
     assert response.status_code == 503
     assert response.json()["detail"] == "Service temporarily unavailable, try again shortly"
     assert "Retry-After" in response.headers
+
+
+async def test_rate_limiter_storage_failure_lets_the_chat_through_without_a_500(server, worker, monkeypatch):
+    """slowapi swallows a storage error; the response must still be the stream (it used to raise after
+    the task was enqueued: a 500 with no task id and a leaked subscription)."""
+    async with running_gateway(gateway_settings(), server) as client:
+
+        def broken_hit(*args, **kwargs):
+            raise ConnectionError("limiter storage down")
+
+        monkeypatch.setattr(client.app.state.limiter.limiter, "hit", broken_hit)
+        response = await client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A)
+        await wait_until(lambda: client.app.state.relay.channel_count == 0)
+    assert response.status_code == 200
+    assert [e["type"] for e in task_events(response.content)][-1] == "complete"
+
+
+async def test_enqueue_mode_names_the_task_it_waits_behind(server, worker, redis):
+    worker.hold = True  # the first run stays queued, so it is the session's active task
+    async with running_gateway(gateway_settings(), server) as client:
+        first = asyncio.create_task(client.post(CHAT, json={"message": "one"}, headers=HEADERS_A))
+        queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
+        active = ChatTask.model_validate_json(queued[0])
+        second = asyncio.create_task(
+            client.post(
+                CHAT,
+                json={"message": "two", "session_id": active.session_id, "multitask": "enqueue"},
+                headers=HEADERS_A,
+            )
+        )
+        await wait_until(lambda: redis.llen(keys.session_queue(active.session_id)))
+        worker.hold = False
+        response = await asyncio.wait_for(second, 10)
+        await asyncio.wait_for(first, 10)
+    assert response.headers["X-Queued-Behind"] == active.task_id

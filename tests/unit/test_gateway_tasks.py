@@ -148,3 +148,35 @@ async def test_cancel_of_another_keys_task_is_404(server, redis):
         await client.post(f"/ai/api/tasks/{task_id}/cancel", headers=HEADERS_A)
         await post
     assert response.status_code == 404
+
+
+async def test_resuming_past_the_last_event_of_a_task_that_then_finishes_ends_the_stream(
+    server, redis, worker
+):
+    worker.hold = True
+    async with running_gateway(gateway_settings(), server) as client:
+        post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
+        queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
+        task_id = ChatTask.model_validate_json(queued[0]).task_id
+        stale = asyncio.create_task(
+            client.get(f"/ai/api/tasks/{task_id}/events", headers={**HEADERS_A, "Last-Event-ID": "999"})
+        )
+        worker.hold = False
+        await asyncio.wait_for(post, 5)
+        response = await asyncio.wait_for(stale, 5)  # used to stay open until the record expired
+    assert response.status_code == 200
+    assert task_events(response.content) == []
+
+
+async def test_cancel_of_a_handed_back_task_waiting_in_the_queue_cancels_it(server, redis):
+    """A drained worker hands a task back with status still `running`: cancel must still unqueue it."""
+    async with running_gateway(gateway_settings(), server) as client:
+        post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
+        queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
+        task_id = ChatTask.model_validate_json(queued[0]).task_id
+        await redis.hset(keys.task(task_id), TaskField.STATUS, "running")
+        cancel = await client.post(f"/ai/api/tasks/{task_id}/cancel", headers=HEADERS_A)
+        response = await asyncio.wait_for(post, 5)
+    assert cancel.json()["status"] == "cancelled"
+    assert [e["type"] for e in task_events(response.content)] == ["session", "cancelled"]
+    assert await redis.llen(keys.TASK_QUEUE) == 0

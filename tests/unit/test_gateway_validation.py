@@ -63,3 +63,13 @@ async def test_huge_body_is_413_before_it_is_parsed(server):
     async with running_gateway(gateway_settings(max_message_chars=10), server) as client:
         response = await client.post(CHAT, content=b"x" * 200_000, headers=HEADERS_A)
     assert response.status_code == 413
+
+
+async def test_chunked_body_over_the_limit_is_413_before_auth(server):
+    async def chunks():
+        for _ in range(50):
+            yield b"x" * 10_000
+
+    async with running_gateway(gateway_settings(max_message_chars=10), server) as client:
+        response = await client.post(CHAT, content=chunks())  # no key, no Content-Length
+    assert response.status_code == 413
