@@ -39,7 +39,14 @@ from backend.taskstore import TaskStore
 log = logging.getLogger(__name__)
 
 STATIC_PREFIX = "/ai/static"
-EXPOSED_HEADERS = ["X-Task-ID", "X-Session-ID", "X-Request-ID", "Content-Location", "Retry-After"]
+EXPOSED_HEADERS = [
+    "X-Task-ID",
+    "X-Session-ID",
+    "X-Queued-Behind",
+    "X-Request-ID",
+    "Content-Location",
+    "Retry-After",
+]
 
 
 class ConfigError(RuntimeError):
