@@ -79,7 +79,7 @@ async def test_redis_outage_of_five_seconds_with_live_streams(live, client):
     wait_until(lambda: httpx2.get(f"{url}/ai/api/health/ready", timeout=5).status_code == 200, timeout=30)
     results = await asyncio.wait_for(asyncio.gather(*streams), timeout=120)
     for frames in results:
-        assert_well_formed(frames, allow_error=True)
+        assert_well_formed(frames)  # Redis kept everything (AOF): every run completes, retried or not
     after = await chat(client, url, "How many customers are there?")
     assert after.terminal["type"] == "complete"
 
