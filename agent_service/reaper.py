@@ -30,7 +30,7 @@ from agent_service.config import Settings
 from agent_service.eventsink import REDIS_ERRORS
 from agent_service.tasklock import COMPARE_AND_DELETE
 from agent_service.taskqueue import TaskQueue
-from backend.contract import ChatTask, ErrorEvent, EventLog, TaskField, TaskStatus, keys
+from backend.contract import ChatTask, EventLog, TaskField, TaskStatus, keys
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,9 @@ class Reaper:
             entered = _seconds(queued_at) or _seconds(created_at) or task.created_at
             if now - entered < timeout:
                 continue
-            if not await self.redis.lrem(keys.TASK_QUEUE, 1, payload):
+            # (a task whose record expired is just dropped: the log refuses to append to it)
+            if not await self.events.fail_unclaimed(task.task_id, payload, task.session_id, timeout):
                 continue
-            if status is not None:
-                msg = f"No worker picked the task up within {timeout} s."
-                await self.events.append(
-                    ErrorEvent(task_id=task.task_id, code="no_worker", message=msg),
-                    session_id=task.session_id,
-                )
             failed += 1
             log.warning(
                 "task waited longer than QUEUE_TIMEOUT_S; failed with no_worker",

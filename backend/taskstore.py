@@ -203,13 +203,15 @@ class TaskStore:
         queued = float(record.get(TaskField.QUEUED_AT) or record.get(TaskField.CREATED_AT) or 0)
         if time.time() - queued < self.settings.queue_timeout_s:
             return False
-        payload = record.get(TaskField.PAYLOAD, "")
-        if not payload or not await self.redis.lrem(keys.TASK_QUEUE, 0, payload):
-            return False
-        log.warning("task %s: no worker within %ss", task_id, self.settings.queue_timeout_s)
-        event = ErrorEvent(task_id=task_id, code="no_worker", message=ERROR_CODES["no_worker"])
-        await self.log.append(event, session_id=record.get(TaskField.SESSION_ID) or None)
-        return True
+        failed = await self.log.fail_unclaimed(
+            task_id,
+            record.get(TaskField.PAYLOAD, ""),
+            record.get(TaskField.SESSION_ID) or None,
+            self.settings.queue_timeout_s,
+        )
+        if failed:
+            log.warning("task %s: no worker within %ss", task_id, self.settings.queue_timeout_s)
+        return failed
 
     async def fail_if_abandoned(self, task_id: str, record: dict[str, str], silent_for: float) -> bool:
         """A `running` task whose stream has been silent for QUEUE_TIMEOUT_S while no worker at all is

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from backend.contract import keys
-from backend.contract.events import TERMINAL_TYPES, _Event
+from backend.contract.events import TERMINAL_TYPES, ErrorEvent, _Event
 
 DEFAULT_MAXLEN = 100_000
 
@@ -191,30 +191,34 @@ class EventLog:
         """Events with seq > after_seq, oldest first, at most `count`."""
         start = "-" if after_seq < 0 else f"({after_seq}-1"
         rows = await self.redis.xrange(keys.task_events(task_id), min=start, max="+", count=count)
-        out = []
-        for entry_id, fields in rows:
-            eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-            data = fields.get(b"e", fields.get("e"))
-            term = fields.get(b"t", fields.get("t"))
-            out.append(
-                LoggedEvent(
-                    seq=int(eid.split("-", 1)[0]),
-                    data=data.decode() if isinstance(data, bytes) else data,
-                    terminal=(term in (b"1", "1")),
-                )
-            )
-        return out
+        return [_entry(entry_id, fields) for entry_id, fields in rows]
 
     async def last(self, task_id: str) -> LoggedEvent | None:
         rows = await self.redis.xrevrange(keys.task_events(task_id), max="+", min="-", count=1)
-        if not rows:
-            return None
-        entry_id, fields = rows[0]
-        eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-        data = fields.get(b"e", fields.get("e"))
-        term = fields.get(b"t", fields.get("t"))
-        return LoggedEvent(
-            seq=int(eid.split("-", 1)[0]),
-            data=data.decode() if isinstance(data, bytes) else data,
-            terminal=(term in (b"1", "1")),
+        return _entry(*rows[0]) if rows else None
+
+    async def fail_unclaimed(
+        self, task_id: str, payload: str | bytes, session_id: str | None, timeout_s: float
+    ) -> bool:
+        """Take a task no worker picked up off the main queue and end it with error/no_worker.
+
+        Shared by the gateway's stream watchdog and the workers' reaper: the LREM decides every race
+        (a worker's BLMOVE, another gateway, another reaper), and only whoever removed it writes."""
+        if not payload or not await self.redis.lrem(keys.TASK_QUEUE, 1, payload):
+            return False
+        message = f"No worker picked the task up within {timeout_s:g} s."
+        await self.append(
+            ErrorEvent(task_id=task_id, code="no_worker", message=message), session_id=session_id
         )
+        return True
+
+
+def _entry(entry_id: bytes | str, fields: dict) -> LoggedEvent:
+    eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    data = fields.get(b"e", fields.get("e"))
+    term = fields.get(b"t", fields.get("t"))
+    return LoggedEvent(
+        seq=int(eid.split("-", 1)[0]),
+        data=data.decode() if isinstance(data, bytes) else data,
+        terminal=term in (b"1", "1"),
+    )
