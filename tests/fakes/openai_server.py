@@ -20,6 +20,8 @@ Usage is a deterministic word count (prompt) and chunk count (completion), so it
 
 In-process: `with FakeOpenAIServer() as server: server.base_url` (uvicorn in a thread, free port).
 Subprocess: `python -m tests.fakes.openai_server --port 0` prints `READY http://127.0.0.1:<port>/v1`.
+`latency_s` / `--latency-ms` delays every model call before its first byte, like a hosted model's
+latency (the bench's many-concurrent-runs measurement uses 1 s).
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ from tests.fakes.openai_script import Turn, script, text_of, word_count
 
 
 class _App:
-    def __init__(self) -> None:
+    def __init__(self, latency_s: float = 0.0) -> None:
+        self.latency_s = latency_s
+        """Every model call waits this long before its first byte (a hosted model's latency)."""
         self.requests: list[dict[str, Any]] = []
         self.app = Starlette(
             routes=[
@@ -56,6 +60,8 @@ class _App:
 
     async def _record(self, request: Request) -> dict[str, Any]:
         body = await request.json()
+        if self.latency_s:
+            await asyncio.sleep(self.latency_s)
         self.requests.append({"path": request.url.path, "headers": dict(request.headers), "body": body})
         return body
 
@@ -206,13 +212,13 @@ def _error(status: int) -> JSONResponse:
 class FakeOpenAIServer:
     """The fake server on 127.0.0.1 and a free port, in a background thread (`with` starts and stops it)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._app = _App()
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, latency_s: float = 0.0) -> None:
+        self._app = _App(latency_s)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         # listening before READY is printed: connections queue in the backlog until uvicorn serves
-        self._sock.listen(128)
+        self._sock.listen(2048)
         self.host, self.port = self._sock.getsockname()[:2]
         config = uvicorn.Config(
             self._app.app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
@@ -257,8 +263,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Scripted OpenAI-compatible server for tests")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency-ms", type=float, default=0, help="delay before every model answer")
     args = parser.parse_args()
-    server = FakeOpenAIServer(args.host, args.port)
+    server = FakeOpenAIServer(args.host, args.port, args.latency_ms / 1000)
     print(f"READY {server.base_url}", flush=True)
     server._server.run(sockets=[server._sock])
 
