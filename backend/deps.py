@@ -1,4 +1,10 @@
-"""Annotated dependency aliases: routes declare what they use, create_app decides what it is."""
+"""Annotated dependency aliases: routes declare what they use, create_app decides what it is.
+
+They are `async def` although they only read app.state: FastAPI runs a plain `def` dependency in
+its thread pool, and the chat route resolves five of them per request. Each hop costs a thread
+wake-up and the GIL hand-off both ways; under load that was the gateway's largest fixed cost per
+chat after the rate limiter, and the first event waited behind the pool's queue.
+"""
 
 from __future__ import annotations
 
@@ -14,27 +20,27 @@ from backend.stream import StreamDeps
 from backend.taskstore import TaskStore
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _redis(request: Request) -> Redis:
+async def _redis(request: Request) -> Redis:
     return request.app.state.redis
 
 
-def _tasks(request: Request) -> TaskStore:
+async def _tasks(request: Request) -> TaskStore:
     return request.app.state.tasks
 
 
-def _sessions(request: Request) -> SessionStore:
+async def _sessions(request: Request) -> SessionStore:
     return request.app.state.sessions
 
 
-def _streams(request: Request) -> StreamDeps:
+async def _streams(request: Request) -> StreamDeps:
     return request.app.state.streams
 
 
-def _lifecycle(request: Request) -> Lifecycle:
+async def _lifecycle(request: Request) -> Lifecycle:
     return request.app.state.lifecycle
 
 

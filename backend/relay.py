@@ -56,8 +56,11 @@ class Listener:
             return self.queue.get_nowait()
         except asyncio.QueueEmpty:
             pass
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps queue.get() in a new Task on
+        # every call, and this runs once per relayed event per stream
         try:
-            return await asyncio.wait_for(self.queue.get(), wait_s)
+            async with asyncio.timeout(wait_s):
+                return await self.queue.get()
         except TimeoutError:
             return None
 

@@ -115,6 +115,7 @@ async def run_openai(plan: Plan) -> dict:
                 workers, worker_env=env, gateway_env={"MAX_QUEUE_DEPTH": "100000"}, name="openai"
             )
             try:
+                await scenarios.warm_up(system, plan.chat_timeout_s)
 
                 async def load(system=system, clients=clients, workers=workers):
                     results = await scenarios.closed_loop(
