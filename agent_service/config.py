@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     """Cap on the JSON one run_query returns (rows past it are dropped, `truncated: true`); it goes to
     Redis and the model."""
     mcp_timeout_s: float = 30
+    """Timeout of one MCP request; also how long a call waits for a replacement server."""
+    mcp_max_inflight: int = 8
+    """Tool calls one worker sends its MCP server at once; more wait in the worker for a free slot (one
+    analytics server's throughput stops growing at about 8 concurrent calls, only its latency grows)."""
 
     session_ttl_s: int = 7 * 24 * 3600
     session_history_items: int = 100

@@ -80,7 +80,7 @@ class Worker:
 
     def _tool_error(self) -> None:
         if self.tool_server is not None:
-            self.tool_server.mark_broken()
+            self.tool_server.suspect()
 
     def request_stop(self) -> None:
         if self.stopping.is_set():
@@ -99,7 +99,7 @@ class Worker:
         self.tool_server = ToolServer(self.settings, mcp_params(self.settings))
         await self.tool_server.start()
         model, model_settings = build_model(self.settings)
-        agent = build_agent(self.settings, [self.tool_server.server], model, model_settings)
+        agent = build_agent(self.settings, [self.tool_server], model, model_settings)
         config = RunConfig(tracing_disabled=not self.settings.openai_api_key)
         self._setup = AgentSetup(agent, config)
 
