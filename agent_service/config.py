@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = 2
     worker_heartbeat_ttl_s: int = 10
     """A worker whose heartbeat is older than this is dead; its tasks are redelivered."""
+    redis_max_connections: int = 100
+    """Size of the Redis command connection pool; a command that finds every connection busy waits."""
+    redis_pool_timeout_s: float = 10
+    """How long a Redis command waits for a free pooled connection before it fails."""
     poll_timeout_s: int = 2
     """BLMOVE block window (kept under redis-py 8's 5 s socket timeout; the blocking client has more)."""
 

@@ -5,7 +5,10 @@ Why three clients (redis-py 8 traps, see shared notes §0):
   default Retry re-sends a timed-out command, and our writes (EventLog append, RPUSH transcript, HINCRBY
   attempts) are not idempotent. It retries once on ConnectionError only: after a Redis restart every pooled
   connection is dead, and a command written to a socket the server already closed was never executed.
-  Callers that can safely repeat something do it themselves (terminal write, loops).
+  Callers that can safely repeat something do it themselves (terminal write, loops). Its pool is a
+  BlockingConnectionPool of REDIS_MAX_CONNECTIONS: with many runs writing at once redis-py 8's default
+  pool (100, then MaxConnectionsError) failed runs; a command now waits up to REDIS_POOL_TIMEOUT_S for
+  a connection.
 - `blocking`: BLMOVE only. Its socket_timeout exceeds the BLMOVE block window, otherwise the default 5 s
   timeout fires before Redis answers an idle BLMOVE (a [measured] 58 s retry storm).
 - `pubsub`: the control-channel subscriber, on its own pool with protocol=2 (the hiredis RESP3 push-reply
@@ -45,12 +48,16 @@ class RedisClients:
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisClients:
         url = settings.redis_url
-        command = aioredis.Redis.from_url(
-            url,
-            socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            retry=_reconnect_once(),
-            health_check_interval=10,
+        command = aioredis.Redis.from_pool(
+            aioredis.BlockingConnectionPool.from_url(
+                url,
+                max_connections=settings.redis_max_connections,
+                timeout=settings.redis_pool_timeout_s,
+                socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
+                socket_connect_timeout=CONNECT_TIMEOUT_S,
+                retry=_reconnect_once(),
+                health_check_interval=10,
+            )
         )
         blocking = aioredis.Redis.from_url(
             url,
