@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = 2
     worker_heartbeat_ttl_s: int = 10
     """A worker whose heartbeat is older than this is dead; its tasks are redelivered."""
+    worker_max_stall_s: float = 60
+    """A worker whose event loop has not run for this long stops its heartbeat (sent from a thread) and
+    is treated as dead; shorter stalls keep its heartbeat and task locks alive."""
     redis_max_connections: int = 100
     """Size of the Redis command connection pool; a command that finds every connection busy waits."""
     redis_pool_timeout_s: float = 10

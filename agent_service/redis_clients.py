@@ -11,19 +11,25 @@ Why three clients (redis-py 8 traps, see shared notes §0):
   a connection.
 - `blocking`: BLMOVE only. Its socket_timeout exceeds the BLMOVE block window, otherwise the default 5 s
   timeout fires before Redis answers an idle BLMOVE (a [measured] 58 s retry storm).
+- `sync`: a synchronous client for the liveness thread (liveness.py): heartbeat and lock renewals must
+  not wait for the event loop. Its commands (SET, SADD, renew-if-ours) are idempotent, so it retries
+  once on ConnectionError and TimeoutError.
 - `pubsub`: the control-channel subscriber, on its own pool with protocol=2 (the hiredis RESP3 push-reply
   leak, redis-py#4339) and no socket timeout (get_message(timeout=...) bounds the wait instead).
-Tests pass one fakeredis client for all three via `RedisClients.single`.
+Tests pass one fakeredis client for the asyncio three via `RedisClients.single` (no `sync`: the
+heartbeat then beats from the loop).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import redis
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError
+from redis.exceptions import ConnectionError, TimeoutError
+from redis.retry import Retry as SyncRetry
 
 from agent_service.config import Settings
 
@@ -44,6 +50,7 @@ class RedisClients:
     command: aioredis.Redis
     blocking: aioredis.Redis
     pubsub: aioredis.Redis
+    sync: redis.Redis | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisClients:
@@ -73,7 +80,13 @@ class RedisClients:
             retry=_no_retry(),
             health_check_interval=30,
         )
-        return cls(command=command, blocking=blocking, pubsub=pubsub)
+        sync = redis.Redis.from_url(
+            url,
+            socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            retry=SyncRetry(NoBackoff(), 1, supported_errors=(ConnectionError, TimeoutError)),
+        )
+        return cls(command=command, blocking=blocking, pubsub=pubsub, sync=sync)
 
     @classmethod
     def single(cls, client: aioredis.Redis) -> RedisClients:
@@ -86,3 +99,5 @@ class RedisClients:
             if id(client) not in seen:
                 seen.add(id(client))
                 await client.aclose()
+        if self.sync is not None:
+            self.sync.close()
