@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     heartbeat_interval_s: float = 2
     worker_heartbeat_ttl_s: int = 10
     """A worker whose heartbeat is older than this is dead; its tasks are redelivered."""
+    worker_max_stall_s: float = 60
+    """A worker whose event loop has not run for this long stops its heartbeat (sent from a thread) and
+    is treated as dead; shorter stalls keep its heartbeat and task locks alive."""
+    redis_max_connections: int = 100
+    """Size of the Redis command connection pool; a command that finds every connection busy waits."""
+    redis_pool_timeout_s: float = 10
+    """How long a Redis command waits for a free pooled connection before it fails."""
     poll_timeout_s: int = 2
     """BLMOVE block window (kept under redis-py 8's 5 s socket timeout; the blocking client has more)."""
 
@@ -52,6 +59,10 @@ class Settings(BaseSettings):
     """Cap on the JSON one run_query returns (rows past it are dropped, `truncated: true`); it goes to
     Redis and the model."""
     mcp_timeout_s: float = 30
+    """Timeout of one MCP request; also how long a call waits for a replacement server."""
+    mcp_max_inflight: int = 8
+    """Tool calls one worker sends its MCP server at once; more wait in the worker for a free slot (one
+    analytics server's throughput stops growing at about 8 concurrent calls, only its latency grows)."""
 
     session_ttl_s: int = 7 * 24 * 3600
     session_history_items: int = 100

@@ -5,22 +5,31 @@ Why three clients (redis-py 8 traps, see shared notes §0):
   default Retry re-sends a timed-out command, and our writes (EventLog append, RPUSH transcript, HINCRBY
   attempts) are not idempotent. It retries once on ConnectionError only: after a Redis restart every pooled
   connection is dead, and a command written to a socket the server already closed was never executed.
-  Callers that can safely repeat something do it themselves (terminal write, loops).
+  Callers that can safely repeat something do it themselves (terminal write, loops). Its pool is a
+  BlockingConnectionPool of REDIS_MAX_CONNECTIONS: with many runs writing at once redis-py 8's default
+  pool (100, then MaxConnectionsError) failed runs; a command now waits up to REDIS_POOL_TIMEOUT_S for
+  a connection.
 - `blocking`: BLMOVE only. Its socket_timeout exceeds the BLMOVE block window, otherwise the default 5 s
   timeout fires before Redis answers an idle BLMOVE (a [measured] 58 s retry storm).
+- `sync`: a synchronous client for the liveness thread (liveness.py): heartbeat and lock renewals must
+  not wait for the event loop. Its commands (SET, SADD, renew-if-ours) are idempotent, so it retries
+  once on ConnectionError and TimeoutError.
 - `pubsub`: the control-channel subscriber, on its own pool with protocol=2 (the hiredis RESP3 push-reply
   leak, redis-py#4339) and no socket timeout (get_message(timeout=...) bounds the wait instead).
-Tests pass one fakeredis client for all three via `RedisClients.single`.
+Tests pass one fakeredis client for the asyncio three via `RedisClients.single` (no `sync`: the
+heartbeat then beats from the loop).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import redis
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError
+from redis.exceptions import ConnectionError, TimeoutError
+from redis.retry import Retry as SyncRetry
 
 from agent_service.config import Settings
 
@@ -41,16 +50,21 @@ class RedisClients:
     command: aioredis.Redis
     blocking: aioredis.Redis
     pubsub: aioredis.Redis
+    sync: redis.Redis | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisClients:
         url = settings.redis_url
-        command = aioredis.Redis.from_url(
-            url,
-            socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            retry=_reconnect_once(),
-            health_check_interval=10,
+        command = aioredis.Redis.from_pool(
+            aioredis.BlockingConnectionPool.from_url(
+                url,
+                max_connections=settings.redis_max_connections,
+                timeout=settings.redis_pool_timeout_s,
+                socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
+                socket_connect_timeout=CONNECT_TIMEOUT_S,
+                retry=_reconnect_once(),
+                health_check_interval=10,
+            )
         )
         blocking = aioredis.Redis.from_url(
             url,
@@ -66,7 +80,13 @@ class RedisClients:
             retry=_no_retry(),
             health_check_interval=30,
         )
-        return cls(command=command, blocking=blocking, pubsub=pubsub)
+        sync = redis.Redis.from_url(
+            url,
+            socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
+            socket_connect_timeout=CONNECT_TIMEOUT_S,
+            retry=SyncRetry(NoBackoff(), 1, supported_errors=(ConnectionError, TimeoutError)),
+        )
+        return cls(command=command, blocking=blocking, pubsub=pubsub, sync=sync)
 
     @classmethod
     def single(cls, client: aioredis.Redis) -> RedisClients:
@@ -79,3 +99,5 @@ class RedisClients:
             if id(client) not in seen:
                 seen.add(id(client))
                 await client.aclose()
+        if self.sync is not None:
+            self.sync.close()

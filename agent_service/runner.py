@@ -81,6 +81,11 @@ class TaskRunner:
         self.locks = TaskLocks(redis, self.worker_id, settings.worker_heartbeat_ttl_s * 1000)
         self.conversation = Conversation(redis, settings)
         self.active: dict[str, ActiveRun] = {}
+        self.mean_run_s = 0.0
+        """Moving average of how long a run takes (what the gateway predicts queue waits from)."""
+
+    def _timed(self, seconds: float) -> None:
+        self.mean_run_s = seconds if not self.mean_run_s else self.mean_run_s * 0.9 + seconds * 0.1
 
     def stop(self, task_id: str, reason: str) -> bool:
         run = self.active.get(task_id)
@@ -94,12 +99,12 @@ class TaskRunner:
         for task_id in list(self.active):
             self.stop(task_id, reason)
 
-    async def renew_locks(self) -> None:
-        """Extend every running task's lock; a run whose lock was taken over is stopped (no terminal)."""
-        for task_id, run in list(self.active.items()):
-            if not await self.locks.renew(task_id):
-                log.warning("lost the task lock; abandoning the run", extra={"task_id": task_id})
-                run.stop("lost")
+    def lock_lost(self, task_id: str) -> None:
+        """A heartbeat could not renew this task's lock (taken over, or gone): stop the run, no terminal."""
+        run = self.active.get(task_id)
+        if run is not None:
+            log.warning("lost the task lock; abandoning the run", extra={"task_id": task_id})
+            run.stop("lost")
 
     async def run(self, payload: bytes) -> None:
         """Run one dequeued payload to its end. Never raises except CancelledError."""
@@ -123,6 +128,7 @@ class TaskRunner:
             self.active[task.task_id] = run
             try:
                 await self._attempt(run)
+                self._timed(time.monotonic() - run.started)
             finally:
                 if self.active.get(task.task_id) is run:
                     del self.active[task.task_id]

@@ -5,7 +5,7 @@ act on runs through `ActiveRun.stop(reason)` without knowing how a run is execut
 there (cancel | timeout | handback | lost) is what later selects the terminal event, because after
 RunResultStreaming.cancel() the stream just ends quietly (no exception, final_output None).
 `error_code` maps exceptions raised out of stream_events() to ERROR_CODES: failures raised through MCP
-client code → tool_error (the server is reconnected), OpenAI API errors → model_error (checked first:
+client code → tool_error (the server is probed), OpenAI API errors → model_error (checked first:
 their cause chain holds anyio/httpcore errors too), MaxTurnsExceeded → max_turns, Redis → internal,
 anything else raised by the run → model_error. Messages sent to clients are the fixed ERROR_CODES texts,
 never the exception text (it can carry SQL, URLs or stack details).
@@ -77,8 +77,8 @@ def error_code(exc: BaseException) -> str:
 
     Why this order: an OpenAI API error is the model's failure even when its cause chain holds anyio or
     httpcore errors (httpx re-raises transport errors from anyio), and calling it tool_error would make
-    the worker reconnect the shared MCP server (mark_broken) and fail every in-flight tool call. So only
-    chains that pass through mcp / agents.mcp code count as tool failures."""
+    the worker probe the shared MCP server for nothing. So only chains that pass through mcp /
+    agents.mcp code count as tool failures."""
     if isinstance(exc, MaxTurnsExceeded):
         return "max_turns"
     if isinstance(exc, ToolTimeoutError | MCPToolCancellationError):

@@ -3,9 +3,9 @@
 Why Lua instead of a bare `SET NX PX`: a redelivered task (its worker died) may still find the dead
 worker's lock for up to its TTL. Acquire therefore takes the lock when it is free (SET NX semantics),
 keeps it when we already hold it, and takes it over when the holder's heartbeat key is gone (a dead
-holder can't renew, and it is what made the reaper redeliver the task). Renew and release only touch a
-lock whose value is still ours, so a worker that lost its lock can't extend or delete someone else's.
-The TTL equals WORKER_HEARTBEAT_TTL_S and is renewed on every heartbeat.
+holder can't renew, and it is what made the reaper redeliver the task). Renew (RENEW, sent with every
+heartbeat: heartbeat.py) and release only touch a lock whose value is still ours, so a worker that lost
+its lock can't extend or delete someone else's. The TTL equals WORKER_HEARTBEAT_TTL_S.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ end
 return 0
 """
 
-_RENEW = """
+RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
@@ -42,7 +42,7 @@ class TaskLocks:
         self.worker_id = worker_id
         self.ttl_ms = ttl_ms
         self._acquire = redis.register_script(_ACQUIRE)
-        self._renew = redis.register_script(_RENEW)
+        self._renew = redis.register_script(RENEW)
         self._release = redis.register_script(COMPARE_AND_DELETE)
 
     async def acquire(self, task_id: str) -> bool:
@@ -51,6 +51,7 @@ class TaskLocks:
         return bool(await self._acquire(keys=[keys.task_lock(task_id)], args=args))
 
     async def renew(self, task_id: str) -> bool:
+        """Extend one lock if it is still ours (heartbeats renew all of a worker's locks in one pipeline)."""
         return bool(await self._renew(keys=[keys.task_lock(task_id)], args=[self.worker_id, self.ttl_ms]))
 
     async def release(self, task_id: str) -> None:

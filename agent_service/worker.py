@@ -12,7 +12,8 @@ Why it is built this way:
   delete the heartbeat, SREM (only with an empty processing list: anything left there after a failed
   hand-back must stay reapable), exit 0. A second signal skips the wait.
 - Background loops (heartbeat, control subscriber, cancel-flag poll, reaper) are independent tasks, each
-  catching its own Redis errors.
+  catching its own Redis errors. The heartbeat and lock renewals themselves are sent by a thread
+  (liveness.py), so a busy loop cannot make the worker look dead.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from agent_service.config import Settings
 from agent_service.control import ControlListener
 from agent_service.eventsink import REDIS_ERRORS
 from agent_service.heartbeat import Heartbeat
+from agent_service.liveness import LivenessThread
 from agent_service.reaper import Reaper
 from agent_service.redis_clients import RedisClients
 from agent_service.runner import AgentSetup, TaskRunner
@@ -58,7 +60,21 @@ class Worker:
             on_tool_error=self._tool_error,
             prepare=self._tools_ready,
         )
-        self.heartbeat = Heartbeat(self.clients.command, settings, self.runner)
+        self.runs: set[asyncio.Task] = set()
+        self.stopping = asyncio.Event()
+        self.liveness = (
+            LivenessThread(self.clients.sync, settings, self.runner.lock_lost)
+            if self.clients.sync is not None
+            else None
+        )
+        self.heartbeat = Heartbeat(
+            self.clients.command,
+            settings,
+            self.runner,
+            busy=lambda: len(self.runs),
+            accepting=lambda: not self.stopping.is_set(),
+            keeper=self.liveness,
+        )
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.runner, settings.cancel_poll_s
         )
@@ -66,8 +82,6 @@ class Worker:
         """Payloads this worker runs, counted: the same payload can be taken twice (the reaper re-queued
         our entry), and one copy finishing must not un-own the other (the orphan sweep would requeue it)."""
         self.reaper = Reaper(self.clients.command, settings, self.queue, self.owned)
-        self.runs: set[asyncio.Task] = set()
-        self.stopping = asyncio.Event()
         self.hard_stop = asyncio.Event()
 
     def _agent_setup(self) -> AgentSetup:
@@ -80,7 +94,7 @@ class Worker:
 
     def _tool_error(self) -> None:
         if self.tool_server is not None:
-            self.tool_server.mark_broken()
+            self.tool_server.suspect()
 
     def request_stop(self) -> None:
         if self.stopping.is_set():
@@ -99,7 +113,7 @@ class Worker:
         self.tool_server = ToolServer(self.settings, mcp_params(self.settings))
         await self.tool_server.start()
         model, model_settings = build_model(self.settings)
-        agent = build_agent(self.settings, [self.tool_server.server], model, model_settings)
+        agent = build_agent(self.settings, [self.tool_server], model, model_settings)
         config = RunConfig(tracing_disabled=not self.settings.openai_api_key)
         self._setup = AgentSetup(agent, config)
 
@@ -121,6 +135,8 @@ class Worker:
                 await self.clients.aclose()
                 return 1
         await self._requeue_leftovers()
+        if self.liveness is not None:
+            self.liveness.start()
         background = [
             asyncio.create_task(self.heartbeat.run(), name="heartbeat"),
             asyncio.create_task(self.control.listen(), name="control"),
@@ -136,6 +152,8 @@ class Worker:
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
+            if self.liveness is not None:  # before the heartbeat is deleted, or it would beat again
+                await asyncio.to_thread(self.liveness.stop)
             await self._requeue_leftovers()
             try:
                 await self.heartbeat.remove()

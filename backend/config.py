@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     redis_socket_timeout_s: float = 5
     """Command-client socket timeout (no blocking commands run on the gateway's client)."""
     redis_connect_timeout_s: float = 2
+    redis_max_connections: int = 100
+    """Size of the Redis command connection pool; a command that finds every connection busy waits."""
+    redis_pool_timeout_s: float = 10
+    """How long a Redis command waits for a free pooled connection before it fails."""
     redis_retries: int = 2
     """Retries of the command client on connection errors/timeouts (the enqueue transaction is
     WATCHed, so redis-py never re-sends it; see backend/connections.py)."""

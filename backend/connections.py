@@ -10,7 +10,10 @@ Why two: pub/sub holds one dedicated connection in subscribed mode for the life 
   to repeat (HSET, ZADD, LREM, PUBLISH of a cancel, terminal EventLog appends the log refuses
   twice), so a short retry policy is allowed and smooths over a stale pooled connection after a
   Redis restart.
-- The command client never runs blocking commands, so the socket timeout can stay short.
+- The command client never runs blocking commands, so the socket timeout can stay short. Its pool is
+  a BlockingConnectionPool of REDIS_MAX_CONNECTIONS: redis-py 8's default pool holds 100 connections
+  and raises MaxConnectionsError past that, which under a burst of new streams turned accepted work
+  into 503s. A command now waits (at most REDIS_POOL_TIMEOUT_S) for a connection to come back.
 - The pub/sub client uses RESP2: with hiredis installed, RESP3 push replies leak memory per message
   (redis-py#4339); `health_check_interval` is above the relay's 1 s get_message() timeout.
 `RedisFactory` is the seam unit tests use to hand in fakeredis clients sharing one FakeServer.
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 from typing import Literal, Protocol
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 
@@ -45,10 +48,13 @@ def connect(settings: Settings, purpose: Purpose) -> Redis:
             health_check_interval=10,
             retry=Retry(NoBackoff(), 0),
         )
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=settings.redis_pool_timeout_s,
         decode_responses=True,
         socket_connect_timeout=settings.redis_connect_timeout_s,
         socket_timeout=settings.redis_socket_timeout_s,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
     )
+    return Redis.from_pool(pool)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.tools import Tool
 from mcp_types import ToolAnnotations
 
 from agent_service.analytics.query import DEFAULT_MAX_BYTES, QueryError, ReadOnlyDatabase
@@ -48,10 +49,13 @@ def database_url_from_env(env: dict[str, str] | None = None) -> str:
 
 
 def build_server(db: ReadOnlyDatabase) -> MCPServer:
-    """An MCPServer whose three tools read from `db`."""
-    mcp = MCPServer("analytics", instructions=INSTRUCTIONS)
+    """An MCPServer whose three tools read from `db`.
 
-    @mcp.tool(annotations=READ_ONLY, structured_output=False)
+    Every tool's input schema is closed (`additionalProperties: false`): the tools take exactly their
+    declared arguments, and an open schema cannot be converted for OpenAI strict function calling, so
+    the Agents SDK would log `Error converting MCP schema to strict mode` on every run (it converts the
+    tools per run) and send list_tables non-strict."""
+
     def list_tables() -> str:
         """List the tables of the database with their column names. Call this first."""
         try:
@@ -60,7 +64,6 @@ def build_server(db: ReadOnlyDatabase) -> MCPServer:
             raise ToolError(str(exc)) from exc
         return json.dumps({"tables": tables})
 
-    @mcp.tool(annotations=READ_ONLY, structured_output=False)
     def describe_table(table: str) -> str:
         """Describe one table: columns (name, type, nullable, primary key), foreign keys and row count."""
         try:
@@ -68,7 +71,6 @@ def build_server(db: ReadOnlyDatabase) -> MCPServer:
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
 
-    @mcp.tool(annotations=READ_ONLY, structured_output=False)
     def run_query(sql: str) -> str:
         """Run ONE read-only SQL statement (SELECT / WITH / EXPLAIN) and return JSON
         {"columns": [...], "rows": [[...]], "row_count": N, "truncated": bool}. Rows are capped; aggregate in SQL
@@ -79,7 +81,12 @@ def build_server(db: ReadOnlyDatabase) -> MCPServer:
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
 
-    return mcp
+    tools = []
+    for fn in (list_tables, describe_table, run_query):
+        tool = Tool.from_function(fn, annotations=READ_ONLY, structured_output=False)
+        tool.parameters["additionalProperties"] = False
+        tools.append(tool)
+    return MCPServer("analytics", instructions=INSTRUCTIONS, tools=tools)
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ from backend.contract.tasks import (
     TaskStatus,
 )
 from backend.contract.transcript import ToolStep, TranscriptMessage
+from backend.contract.workers import Capacity, WorkerBeat
 
 PROTOCOL_VERSION = 1
 
@@ -68,4 +69,6 @@ __all__ = [
     "TaskStatus",
     "ToolStep",
     "TranscriptMessage",
+    "Capacity",
+    "WorkerBeat",
 ]

@@ -61,3 +61,10 @@ def configure(service: str, level: str = "INFO", json_lines: bool = True) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+def error_text(exc: BaseException) -> str:
+    """`Type: message` for a log line: the type alone ("MCPError", "TimeoutError") rarely says what
+    went wrong, and a bare message hides which layer raised it."""
+    message = str(exc).strip()
+    return f"{type(exc).__name__}: {message}"[:300] if message else type(exc).__name__

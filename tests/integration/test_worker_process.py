@@ -144,14 +144,14 @@ async def test_queued_task_older_than_queue_timeout_fails_with_no_worker(real_re
     assert await real_redis.llen(keys.TASK_QUEUE) == 0
 
 
-async def test_dead_mcp_server_fails_the_run_with_tool_error_then_reconnects(real_redis, workers):
+async def test_dead_mcp_server_is_replaced_and_the_runs_that_hit_it_complete(real_redis, workers):
     w = workers.start()
     await wait_heartbeat(real_redis, w.worker_id)
     for child in psutil.Process(w.pid).children(recursive=True):
         child.kill()
     task = await enqueue(real_redis)
     evs = await wait_terminal(real_redis, task.task_id, workers=workers)
-    assert (evs[-1].type, getattr(evs[-1], "code", None)) == ("error", "tool_error"), workers.logs()
+    assert evs[-1].type == "complete", workers.logs()
     later = await enqueue(real_redis, session_id="s2")
     evs = await wait_terminal(real_redis, later.task_id, workers=workers)
     assert evs[-1].type == "complete", workers.logs()

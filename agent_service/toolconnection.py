@@ -1,0 +1,116 @@
+"""One stdio connection to the MCP tool server (one subprocess), as `ToolServer` uses it.
+
+Why an owner task: MCPServerStdio.connect()/cleanup() enter and exit anyio cancel scopes, which must
+happen in the same asyncio task, so one task per connection connects, waits until it is told to
+close, and cleans up. Closing waits for the calls in flight first (bounded), so retiring a connection
+that still answers never fails a call.
+It keeps what the supervisor judges health by: `last_answer` (the last time the server answered a
+call or a probe; a JSON-RPC error reply is an answer too, a client-side timeout or a closed
+connection is not) and `dead` (the transport closed: the subprocess is gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from agents.mcp import MCPServerStdio
+from mcp.shared.exceptions import MCPError
+from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+log = logging.getLogger(__name__)
+
+_NOT_ANSWERS = {CONNECTION_CLOSED, REQUEST_TIMEOUT}
+
+
+class ToolConnection:
+    def __init__(self, name: str, params: dict[str, Any], timeout_s: float) -> None:
+        self.server = MCPServerStdio(
+            params=params, name=name, cache_tools_list=True, client_session_timeout_seconds=timeout_s
+        )
+        self.dead = False
+        self.inflight = 0
+        self.last_answer = 0.0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._close = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    async def open(self) -> None:
+        """Start the subprocess and its session; raises what connect() raised."""
+        opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._own(opened), name="mcp-connection")
+        await opened
+        self.last_answer = time.monotonic()
+
+    async def _own(self, opened: asyncio.Future[None]) -> None:
+        try:
+            await self.server.connect()
+        except BaseException as exc:
+            self.dead = True
+            if not opened.done():
+                opened.set_exception(exc)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return
+        opened.set_result(None)
+        try:
+            await self._close.wait()
+        finally:
+            self.dead = True
+            try:
+                await self.server.cleanup()
+            except Exception:
+                log.debug("MCP cleanup raised", exc_info=True)
+
+    async def close(self, drain_s: float) -> None:
+        """Let the calls in flight end (at most drain_s), then close the session and the process."""
+        if drain_s > 0 and not self.dead:
+            try:
+                await asyncio.wait_for(self._idle.wait(), drain_s)
+            except TimeoutError:
+                log.warning("closing an MCP connection with %s call(s) still in flight", self.inflight)
+        self._close.set()
+        if self._task is not None:
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                if not self._task.cancelled():
+                    raise
+            except Exception:
+                log.debug("MCP connection task raised", exc_info=True)
+
+    async def call(self, tool: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None):
+        self.inflight += 1
+        self._idle.clear()
+        try:
+            result = await self.server.call_tool(tool, arguments, meta=meta)
+            self.last_answer = time.monotonic()
+            return result
+        except MCPError as exc:
+            if exc.code == CONNECTION_CLOSED:
+                self.dead = True
+            elif exc.code not in _NOT_ANSWERS:
+                self.last_answer = time.monotonic()
+            raise
+        finally:
+            self.inflight -= 1
+            if not self.inflight:
+                self._idle.set()
+
+    async def probe(self, timeout_s: float) -> None:
+        """One liveness request in the negotiated protocol's terms: `ping` is not part of MCP
+        2026-07-28 (a server answers it with -32601), `server/discover` is, and has no side effects."""
+        session = self.server.session
+        if session is None:
+            raise MCPError(CONNECTION_CLOSED, "no session")
+        async with asyncio.timeout(timeout_s):
+            version = session.protocol_version
+            if version in MODERN_PROTOCOL_VERSIONS:
+                await session.send_discover(version)
+            else:
+                await session.send_ping()
+        self.last_answer = time.monotonic()

@@ -1,0 +1,96 @@
+"""What a worker publishes in its heartbeat, and the capacity rule the gateway admits new chats by.
+
+A worker SETs keys.heartbeat(w) to a `WorkerBeat` (JSON, TTL WORKER_HEARTBEAT_TTL_S) every
+HEARTBEAT_INTERVAL_S. The gateway sums the live beats into a `Capacity` before it accepts a chat:
+
+- A new chat starts at once when the queue holds fewer tasks than there are free slots.
+- Otherwise it waits behind `ahead = queue_depth - free_slots + 1` tasks. Slots free up at about
+  `slots / run_s` per second (run_s: the workers' recent mean run time), so the predicted wait is
+  `ahead * run_s / slots`. Before any run finished run_s is unknown and the prediction is 0; the age of
+  the oldest queued task covers that case: a queue whose head already waited longer than the allowed wait
+  is not draining as predicted, whatever the arithmetic says.
+- The wait is whichever is larger, the prediction or the head's age. A chat is accepted only if it is at
+  most the allowed wait (the gateway's ADMIT_MAX_WAIT_S, kept under QUEUE_TIMEOUT_S so an accepted chat
+  is never failed with no_worker for waiting); otherwise it is refused before anything is written
+  (503 + Retry-After). With no live worker nothing can be predicted, and the chat is refused.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import BaseModel, ConfigDict
+
+
+def _predicted_wait(queue_depth: int, free: int, run_s: float, slots: int) -> float:
+    ahead = queue_depth - free + 1
+    return round(ahead * run_s / slots, 3) if ahead > 0 and slots else 0.0
+
+
+class WorkerBeat(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    worker_id: str
+    pid: int = 0
+    model_provider: str = ""
+    started_at: float = 0
+    ts: float = 0
+    concurrency: int = 0
+    running: int = 0
+    free_slots: int = 0
+    """Slots a new task would find free now (0 while the worker drains)."""
+    run_s: float = 0
+    """Recent mean duration of a run, seconds (0 = no run finished yet)."""
+    loop_lag_ms: float = 0
+    """Worst event-loop lag over the last heartbeat interval."""
+    loop_lag_max_ms: float = 0
+    """Worst event-loop lag since the worker started."""
+
+
+class Capacity(BaseModel):
+    workers_alive: int
+    slots: int
+    free_slots: int
+    queue_depth: int
+    oldest_queued_s: float
+    run_s: float
+    predicted_wait_s: float
+
+    @classmethod
+    def of(cls, beats: list[WorkerBeat], queue_depth: int, oldest_queued_s: float) -> Capacity:
+        slots = sum(b.concurrency for b in beats)
+        free = sum(max(b.free_slots, 0) for b in beats)
+        timed = [b for b in beats if b.run_s > 0]
+        run_s = sum(b.run_s for b in timed) / len(timed) if timed else 0.0
+        return cls(
+            workers_alive=len(beats),
+            slots=slots,
+            free_slots=free,
+            queue_depth=queue_depth,
+            oldest_queued_s=round(max(oldest_queued_s, 0.0), 3),
+            run_s=round(run_s, 3),
+            predicted_wait_s=_predicted_wait(queue_depth, free, run_s, slots),
+        )
+
+    def with_admitted(self, n: int) -> Capacity:
+        """The same snapshot after `n` more chats were queued on it."""
+        depth = self.queue_depth + n
+        wait = _predicted_wait(depth, self.free_slots, self.run_s, self.slots)
+        return self.model_copy(update={"queue_depth": depth, "predicted_wait_s": wait})
+
+    @property
+    def wait_s(self) -> float:
+        """The wait a new chat must expect: the prediction, or the head's age when that is longer
+        (only while something is queued)."""
+        if self.queue_depth < self.free_slots:
+            return 0.0
+        return max(self.predicted_wait_s, self.oldest_queued_s if self.queue_depth else 0.0)
+
+    def admits(self, max_wait_s: float) -> bool:
+        return self.workers_alive > 0 and self.slots > 0 and self.wait_s <= max_wait_s
+
+    def retry_after_s(self, max_wait_s: float, floor_s: int) -> int:
+        """When trying again is likely to be admitted: the wait beyond the allowed one, at least floor_s."""
+        if self.workers_alive == 0 or self.slots == 0:
+            return floor_s
+        return max(floor_s, math.ceil(self.wait_s - max_wait_s))

@@ -1,0 +1,110 @@
+"""The worker's supervised MCP tool server against the real analytics server subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import psutil
+import pytest
+
+from agent_service import toolserver
+from agent_service.analytics import mcp_params
+from agent_service.config import Settings
+from agent_service.toolconnection import ToolConnection
+from agent_service.toolserver import ToolServer
+from tests.integration.worker_stack import wait_for
+
+pytestmark = pytest.mark.integration
+
+SLOW_SQL = (
+    "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM r WHERE x < {n}) SELECT count(*) FROM r"
+)
+
+
+@pytest.fixture
+async def tools(tmp_path, monkeypatch):
+    monkeypatch.setattr(toolserver, "PING_INTERVAL_S", 0.2)
+    monkeypatch.setattr(toolserver, "PING_TIMEOUT_S", 0.5)
+    settings = Settings(sample_db_path=tmp_path / "sample.db", query_timeout_s=30, mcp_max_inflight=4)
+    server = ToolServer(settings, mcp_params(settings))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _servers() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True) if "agent_service.analytics" in p.cmdline()]
+
+
+def _alive(proc: psutil.Process) -> bool:
+    return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+
+
+def _true(check):
+    async def predicate() -> bool:
+        return check()
+
+    return predicate
+
+
+def _count(result) -> int:
+    assert not result.is_error, result.content
+    return int(result.content[0].text.split('"rows": [[')[1].split("]")[0])
+
+
+async def test_an_idle_server_answers_its_probes_and_is_kept(tools, caplog):
+    caplog.set_level(logging.WARNING, logger="agent_service.toolserver")
+    await asyncio.sleep(2)  # ~10 probe rounds, no calls
+    assert tools.connects == 1
+    assert "probe failed" not in caplog.text
+
+
+async def test_failed_probes_do_not_replace_a_server_whose_calls_are_answered(tools, monkeypatch):
+    async def failing_probe(self, timeout_s):
+        raise TimeoutError
+
+    monkeypatch.setattr(ToolConnection, "probe", failing_probe)
+    results = []
+    for _ in range(40):  # 2 s of calls, ~10 probe rounds
+        results.append(await tools.call_tool("list_tables", {}))
+        await asyncio.sleep(0.05)
+    assert tools.connects == 1
+    assert not any(r.is_error for r in results)
+
+
+async def test_replacing_an_unresponsive_server_lets_its_call_in_flight_finish(tools, monkeypatch):
+    async def failing_probe(self, timeout_s):
+        raise TimeoutError
+
+    first = _servers()
+    call = asyncio.create_task(tools.call_tool("run_query", {"sql": SLOW_SQL.format(n=12_000_000)}))
+    await asyncio.sleep(0.1)
+    monkeypatch.setattr(ToolConnection, "probe", failing_probe)
+    await wait_for(_true(lambda: tools.connects == 2), 10, "a new server (three probes unanswered)")
+    assert not call.done()
+    assert _count(await call) == 12_000_000  # answered by the old server, which was not killed under it
+    await wait_for(_true(lambda: not any(_alive(p) for p in first)), 10, "the drained server to exit")
+
+
+async def test_a_call_in_flight_on_a_server_that_died_completes_on_its_replacement(tools):
+    call = asyncio.create_task(tools.call_tool("run_query", {"sql": SLOW_SQL.format(n=1_000_000)}))
+    await asyncio.sleep(0.2)
+    for proc in _servers():
+        proc.kill()
+    assert _count(await call) == 1_000_000
+    assert tools.connects == 2
+
+
+async def test_calls_beyond_the_inflight_cap_wait_instead_of_failing(tools, monkeypatch):
+    call, seen = ToolConnection.call, []
+
+    async def counted(self, *args):
+        seen.append(self.inflight + 1)
+        return await call(self, *args)
+
+    monkeypatch.setattr(ToolConnection, "call", counted)
+    sql = SLOW_SQL.format(n=200_000)
+    results = await asyncio.gather(*(tools.call_tool("run_query", {"sql": sql}) for _ in range(20)))
+    assert [_count(r) for r in results] == [200_000] * 20
+    assert max(seen) == 4  # mcp_max_inflight
