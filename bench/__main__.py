@@ -109,7 +109,7 @@ async def run_openai(plan: Plan) -> dict:
                 "OPENAI_BASE_URL": base_url,
                 "OPENAI_API_KEY": "bench",
                 "WORKER_CONCURRENCY": str(plan.openai_clients_per_worker + 50),
-                "HEARTBEAT_INTERVAL_S": "0.5",
+                "HEARTBEAT_INTERVAL_S": "0.5",  # finer samples of running runs and loop lag
             }
             system = systems.agent_stack(
                 workers, worker_env=env, gateway_env={"MAX_QUEUE_DEPTH": "100000"}, name="openai"
@@ -123,7 +123,7 @@ async def run_openai(plan: Plan) -> dict:
                     )
                     return results, {"shape": "closed", "level": clients, "workers": workers}
 
-                row = await scenarios.measure_level(system, load, heartbeat_interval_s=0.5)
+                row = await scenarios.measure_level(system, load)
                 rows.append(row)
                 scenarios._print(system, row)
             finally:

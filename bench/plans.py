@@ -41,16 +41,16 @@ QUICK = Plan(
     name="quick",
     relay_rates=(20, 100),
     relay_s=5,
-    direct_s=5,
+    direct_s=3,
     agent_rates=(10, 20),
     agent_s=5,
     closed_clients=(50,),
     closed_s=5,
     closed_speeds=(0,),
-    idle_steps=(500, 2000),
-    idle_steps_stock=(500, 2000),
-    openai_clients_per_worker=300,
-    openai_s=8,
+    idle_steps=(500, 1500),
+    idle_steps_stock=(500, 1500),
+    openai_clients_per_worker=100,
+    openai_s=5,
 )
 
 FULL = Plan(

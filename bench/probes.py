@@ -7,23 +7,21 @@
   one kept-alive connection every 250 ms (rare enough that its own CPU stays out of the per-chat
   figures: 4 requests/s). It is an upper bound of the loop's lag (it includes HTTP
   parsing, ~0.3 ms), and it is the same probe for the gateway and the stock relay.
-- Event-loop lag of the workers: each worker's heartbeat carries the wall time `ts` of its beat, and
-  beats are HEARTBEAT_INTERVAL_S apart on an idle loop; the gap between consecutive `ts` values
-  beyond that interval is how late the loop ran the beat (resolution: the 100 ms sampling).
+- Event-loop lag of the workers: each worker's heartbeat (`WorkerBeat`) carries the worst lag its
+  loop measured over the last interval (`loop_lag_ms`); every new beat's value is one sample.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 
 import psutil
 from redis.asyncio import Redis
 
-from backend.contract import keys
+from backend.contract import WorkerBeat, keys
 from bench.load import percentiles
 
 PROBE_EVERY_S = 0.25
@@ -58,9 +56,8 @@ class Sampler:
     host: str
     port: int
     redis_port: int | None = None
-    heartbeat_interval_s: float = 2.0
     relay_rtts: list[float] = field(default_factory=list)
-    beat_lags: list[float] = field(default_factory=list)
+    worker_lags: list[float] = field(default_factory=list)
     redis_clients_max: int = 0
     running_max: dict[str, int] = field(default_factory=dict)
     """Per worker, the most agent runs its heartbeat reported at once."""
@@ -104,7 +101,7 @@ class Sampler:
 
     async def _redis(self) -> None:
         redis = Redis(port=self.redis_port, socket_timeout=5)
-        last_ts: dict[bytes, float] = {}
+        last_ts: dict[str, float] = {}
         n = 0
         try:
             while not self._stopping:
@@ -115,16 +112,14 @@ class Sampler:
                     workers = list(await redis.smembers(keys.WORKERS))
                     beats = await redis.mget([keys.heartbeat(w.decode()) for w in workers]) if workers else []
                     for worker, beat in zip(workers, beats, strict=True):
-                        info = json.loads(beat) if beat else {}
-                        name = worker.decode()
-                        self.running_max[name] = max(self.running_max.get(name, 0), info.get("running", 0))
-                        ts = info.get("ts")
-                        if ts is None:
+                        if not beat:
                             continue
-                        prev = last_ts.get(worker)
-                        if prev is not None and ts != prev:
-                            self.beat_lags.append(max(0.0, ts - prev - self.heartbeat_interval_s))
-                        last_ts[worker] = ts
+                        info = WorkerBeat.model_validate_json(beat)
+                        name = worker.decode()
+                        self.running_max[name] = max(self.running_max.get(name, 0), info.running)
+                        if last_ts.get(name) != info.ts:
+                            last_ts[name] = info.ts
+                            self.worker_lags.append(info.loop_lag_ms / 1000)
                 n += 1
                 await asyncio.sleep(0.1)
         finally:
@@ -133,7 +128,7 @@ class Sampler:
     def report(self) -> dict:
         return {
             "relay_lag_probe_ms": percentiles(self.relay_rtts),
-            "worker_beat_lag_ms": percentiles(self.beat_lags) if self.beat_lags else None,
+            "worker_loop_lag_ms": percentiles(self.worker_lags) if self.worker_lags else None,
             "redis_clients_max": self.redis_clients_max,
             "worker_running_max": sorted(self.running_max.values(), reverse=True),
         }

@@ -4,8 +4,8 @@
 
 It takes tasks the way a worker does (BLMOVE agent:tasks → its processing list), marks them running,
 writes the answer through the REAL event log (`EventLog.append`: the Lua script, XADD + PUBLISH) and
-removes the task from its processing list. It beats like a worker (heartbeat key with running and
-concurrency), so gateway checks that look for live workers see one. No agent, no model, no tools:
+removes the task from its processing list. It beats like a worker (a contract `WorkerBeat` with its free
+slots), so gateway checks that look for live workers see one. No agent, no model, no tools:
 what a relay costs is measured apart from what an agent costs. The stock relay is fed by the same
 process, so both relays see the same Redis traffic.
 """
@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import time
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from backend.contract import ChatTask, EventLog, TaskField, TaskStatus, keys
+from backend.contract import ChatTask, EventLog, TaskField, TaskStatus, WorkerBeat, keys
 from bench import answer as answer_mod
 
 HEARTBEAT_TTL_S = 10
@@ -40,16 +39,18 @@ class Producer:
 
     async def beat_forever(self) -> None:
         while True:
-            beat = {
-                "worker_id": self.worker_id,
-                "pid": os.getpid(),
-                "running": len(self.running),
-                "concurrency": self.concurrency,
-                "model_provider": "bench-producer",
-                "ts": time.time(),
-            }
+            beat = WorkerBeat(
+                worker_id=self.worker_id,
+                pid=os.getpid(),
+                model_provider="bench-producer",
+                ts=time.time(),
+                concurrency=self.concurrency,
+                running=len(self.running),
+                free_slots=self.concurrency - len(self.running),
+                run_s=self.answer.tokens / self.answer.tokens_per_s if self.answer.tokens_per_s else 0.1,
+            )
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.set(keys.heartbeat(self.worker_id), json.dumps(beat), ex=HEARTBEAT_TTL_S)
+                pipe.set(keys.heartbeat(self.worker_id), beat.model_dump_json(), ex=HEARTBEAT_TTL_S)
                 pipe.sadd(keys.WORKERS, self.worker_id)
                 await pipe.execute()
             await asyncio.sleep(1)

@@ -143,7 +143,7 @@ def section(meta: dict, results: dict, summary: list[str], images: list[Path], o
             "",
             "| model | level | accepted | refused | failed (why) | completed/s | first event p99 ms | "
             "first token p50 / p99 ms | total p50 / p99 ms | gateway CPU ms / chat | workers CPU % | "
-            "gateway lag probe p99 ms | worker beat lag max ms | Redis conns |",
+            "gateway lag probe p99 ms | worker loop lag max ms | Redis conns |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for model, rows in groups.items():
@@ -159,7 +159,7 @@ def section(meta: dict, results: dict, summary: list[str], images: list[Path], o
                     f"{_p(r['first_token_ms'], 'p50')} / {_p(r['first_token_ms'])} | "
                     f"{_p(r['total_ms'], 'p50')} / {_p(r['total_ms'])} | {r['relay_cpu_ms_per_chat']} | "
                     f"{r['workers_cpu_pct']} | {_p(r['relay_lag_probe_ms'])} | "
-                    f"{_p(r['worker_beat_lag_ms'], 'max')} | {r['redis_clients_max']} |"
+                    f"{_p(r['worker_loop_lag_ms'], 'max')} | {r['redis_clients_max']} |"
                 )
         lines.append("")
     idle = results.get("idle")
@@ -186,14 +186,14 @@ def section(meta: dict, results: dict, summary: list[str], images: list[Path], o
             "(each chat: a tool call, the tool, the answer: two model calls):",
             "",
             "| workers | clients | accepted | failed | completed/s | peak runs per worker | total p50 / p99 ms | "
-            "workers CPU % | worker beat lag max ms |",
+            "workers CPU % | worker loop lag max ms |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in openai:
             lines.append(
                 f"| {r['workers']} | {r['level']} | {r['accepted']} | {r['failed']} | {r['completed_per_s']} | "
                 f"{', '.join(map(str, r['worker_running_max']))} | {_p(r['total_ms'], 'p50')} / {_p(r['total_ms'])} | "
-                f"{r['workers_cpu_pct']} | {_p(r['worker_beat_lag_ms'], 'max')} |"
+                f"{r['workers_cpu_pct']} | {_p(r['worker_loop_lag_ms'], 'max')} |"
             )
         lines.append("")
     lines += [" ".join(f"![{p.stem}]({p})" for p in images), ""]

@@ -20,13 +20,13 @@ def target_of(system: System) -> Target:
     return Target(system.host, system.port, api_key=API_KEY)
 
 
-async def measure_level(system: System, load, *, heartbeat_interval_s: float = 2.0) -> dict:
+async def measure_level(system: System, load) -> dict:
     """Run `load()` (a coroutine returning (results, extra dict)) and add the probes' figures."""
     relay_cpu0 = probes.cpu_seconds(system.relay_pid)
     workers_cpu0 = sum(probes.cpu_seconds(w.pid, with_children=True) for w in system.workers)
     redis_port = system.redis.port if system.redis else None
     t0 = time.perf_counter()
-    async with probes.Sampler(system.host, system.port, redis_port, heartbeat_interval_s) as sampler:
+    async with probes.Sampler(system.host, system.port, redis_port) as sampler:
         results, extra = await load()
     wall = time.perf_counter() - t0
     relay_cpu = probes.cpu_seconds(system.relay_pid) - relay_cpu0
