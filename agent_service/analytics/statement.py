@@ -87,6 +87,7 @@ SYNTAX_NODES = (
 _CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\(")
 _PRINTF_SPEC = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d+))?")
 MAX_PRINTF_WIDTH = 1000
+AMPLIFIERS = ("repeat", "lpad", "rpad", "space")
 
 
 class MariaDB(MySQL):
@@ -225,7 +226,7 @@ def _check_tree(tree: exp.Expression, read: str | None, functions: frozenset[str
             raise StatementError(
                 "bind parameters and user variables ($1, ?, :name, @x) are not supported: write the values inline"
             )
-        if isinstance(node, exp.Func) and functions is not None:
+        if isinstance(node, exp.Func):
             _check_function(node, read, functions)
 
 
@@ -233,7 +234,7 @@ def _is_session_variable(node: exp.Expression) -> bool:
     return isinstance(node, exp.Parameter) and isinstance(node.parent, exp.SessionParameter)
 
 
-def _check_function(node: exp.Func, read: str | None, functions: frozenset[str]) -> None:
+def _check_function(node: exp.Func, read: str | None, functions: frozenset[str] | None) -> None:
     if isinstance(node, SYNTAX_NODES):
         return
     if isinstance(node, exp.Anonymous):
@@ -249,13 +250,33 @@ def _check_function(node: exp.Func, read: str | None, functions: frozenset[str])
             raise StatementError(
                 f"schema-qualified function {schema}.{name}() is not allowed: call built-in functions only"
             )
-    if name.lower() not in functions:
+    if functions is not None and name.lower() not in functions:
         raise StatementError(
             f"function {name}() is not allowed here: only built-in functions without side effects "
             "(aggregates, window, date, string, math) can be used"
         )
     if name.lower() in ("printf", "format") and read == "sqlite":
         _check_printf(node)
+    if name.lower() in AMPLIFIERS:
+        _check_amplifier(node, name)
+
+
+def _check_amplifier(node: exp.Func, name: str) -> None:
+    """repeat('x', 100000000) builds a 100 MB value in one call, on the server and in the driver: the
+    length argument must be a literal number up to MAX_PRINTF_WIDTH."""
+    if isinstance(node, exp.Repeat):
+        length = node.args.get("times")
+    elif isinstance(node, exp.Pad):
+        length = node.args.get("expression")
+    else:
+        args = node.expressions
+        length = args[0] if name.lower() == "space" else (args[1] if len(args) > 1 else None)
+    for arg in [length]:
+        if not (isinstance(arg, exp.Literal) and arg.is_number and float(arg.this) <= MAX_PRINTF_WIDTH):
+            raise StatementError(
+                f"{name}() lengths must be literal numbers up to {MAX_PRINTF_WIDTH} (it builds one value of "
+                "that size per row)"
+            )
 
 
 def _check_printf(node: exp.Func) -> None:
