@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     database_url: str = ""
     """SQLAlchemy URL the analytics MCP server queries; empty = the bundled sample SQLite database."""
+    database_allow_unsafe_role: bool = False
+    """Serve even when the DATABASE_URL role can write or reach server files (a loud warning instead of
+    refusing to start)."""
     sample_db_path: Path = ROOT / "var" / "sample.db"
     query_max_rows: int = 200
     query_timeout_s: float = 10

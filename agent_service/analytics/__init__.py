@@ -31,6 +31,7 @@ def mcp_params(settings: Settings) -> dict[str, Any]:
     }
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
+        env["DATABASE_ALLOW_UNSAFE_ROLE"] = "true" if settings.database_allow_unsafe_role else "false"
     else:
         env["SAMPLE_DB_PATH"] = str(ensure_sample_db(settings.sample_db_path).resolve())
     for name in ("COVERAGE_PROCESS_START", "COVERAGE_FILE"):  # so coverage runs reach the subprocess

@@ -1,4 +1,5 @@
-"""The analytics MCP server: `list_tables`, `describe_table`, `run_query` over one read-only database.
+"""The analytics MCP server: `list_tables`, `describe_table`, `sample_rows`, `run_query` over one read-only
+database.
 
 Runs as its own process over stdio (`python -m agent_service.analytics`), one per worker process, started by
 the Agents SDK's `MCPServerStdio` with the environment from `agent_service.analytics.mcp_params`:
@@ -6,6 +7,11 @@ DATABASE_URL (any SQLAlchemy URL; empty = the bundled sample SQLite at SAMPLE_DB
 QUERY_TIMEOUT_S, QUERY_MAX_BYTES (cap on the JSON one query returns). A separate process keeps database drivers, blocking I/O and crashes out of the worker's
 event loop; the tools are sync functions, which mcp runs in worker threads, so concurrent agent runs sharing
 one server do not queue behind a slow query.
+
+Before serving, the database role is checked (roles.py): a connection that can write, is a superuser or can
+reach server files refuses to start with a message naming each problem, unless DATABASE_ALLOW_UNSAFE_ROLE=true,
+in which case it serves with a warning in its log and at the top of the MCP instructions the worker reads at
+start-up ("reported status").
 
 Tool errors raise `ToolError`: only its message reaches the client (any other exception is masked as
 "Error executing tool ..."), and the SDK hands it to the model as ordinary tool output, so messages are
@@ -15,7 +21,9 @@ written for the model to act on ("no such table: x. Available tables: ...").
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
@@ -24,11 +32,19 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import ToolAnnotations
 
 from agent_service.analytics.query import DEFAULT_MAX_BYTES, QueryError, ReadOnlyDatabase
+from agent_service.analytics.roles import role_problems
 from agent_service.analytics.sample_db import ensure_sample_db
+from agent_service.analytics.schema import Schema
+
+log = logging.getLogger("agent_service.analytics")
 
 INSTRUCTIONS = (
-    "Read-only SQL analytics. Call list_tables first, describe_table for columns, then run_query with one "
-    "SELECT statement. Results are JSON {columns, rows, row_count, truncated}."
+    "Read-only SQL analytics. Call list_tables first, describe_table for columns, keys and sample values, "
+    "sample_rows for a few real rows, then run_query with one SELECT statement in the database's dialect. "
+    "Results are JSON {columns, rows, row_count, truncated}."
+)
+UNSAFE_WARNING = (
+    "WARNING: the database role is not read-only ({problems}); DATABASE_ALLOW_UNSAFE_ROLE is set."
 )
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
@@ -48,26 +64,38 @@ def database_url_from_env(env: dict[str, str] | None = None) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def build_server(db: ReadOnlyDatabase) -> MCPServer:
-    """An MCPServer whose three tools read from `db`.
+def build_server(db: ReadOnlyDatabase, warnings: list[str] | None = None) -> MCPServer:
+    """An MCPServer whose tools read from `db`; `warnings` (role problems) head its instructions.
 
     Every tool's input schema is closed (`additionalProperties: false`): the tools take exactly their
     declared arguments, and an open schema cannot be converted for OpenAI strict function calling, so
     the Agents SDK would log `Error converting MCP schema to strict mode` on every run (it converts the
     tools per run) and send list_tables non-strict."""
+    instructions = INSTRUCTIONS
+    if warnings:
+        instructions = UNSAFE_WARNING.format(problems="; ".join(warnings)) + " " + INSTRUCTIONS
+    schema = Schema(db)
 
     def list_tables() -> str:
-        """List the tables of the database with their column names. Call this first."""
+        """List the tables of the database with row counts, comments and column names. Call this first."""
         try:
-            tables = db.overview()
+            tables = schema.tables()
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
-        return json.dumps({"tables": tables})
+        return json.dumps({"dialect": db.dialect, "tables": tables}, default=str)
 
     def describe_table(table: str) -> str:
-        """Describe one table: columns (name, type, nullable, primary key), foreign keys and row count."""
+        """Describe one table: columns (name, type, nullable, primary key, and the distinct values of text
+        columns that have only a few), foreign keys and row count."""
         try:
-            return json.dumps(db.describe(table))
+            return json.dumps(schema.describe(table), default=str)
+        except QueryError as exc:
+            raise ToolError(str(exc)) from exc
+
+    def sample_rows(table: str, limit: int = 5) -> str:
+        """A few real rows of one table (limit 1-20), to see what the values look like."""
+        try:
+            return json.dumps(schema.sample_rows(table, limit), default=str)
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
 
@@ -82,21 +110,42 @@ def build_server(db: ReadOnlyDatabase) -> MCPServer:
             raise ToolError(str(exc)) from exc
 
     tools = []
-    for fn in (list_tables, describe_table, run_query):
+    for fn in (list_tables, describe_table, sample_rows, run_query):
         tool = Tool.from_function(fn, annotations=READ_ONLY, structured_output=False)
         tool.parameters["additionalProperties"] = False
         tools.append(tool)
-    return MCPServer("analytics", instructions=INSTRUCTIONS, tools=tools)
+    return MCPServer("analytics", instructions=instructions, tools=tools)
+
+
+def checked_role(db: ReadOnlyDatabase, allow_unsafe: bool) -> list[str]:
+    """The role's problems (roles.py) when `allow_unsafe`; SystemExit naming them otherwise."""
+    problems = role_problems(db)
+    if problems and not allow_unsafe:
+        raise SystemExit(
+            "analytics: refusing to serve: the database role "
+            + "; ".join(problems)
+            + ". Connect as a read-only role (README: 'A read-only database role'), or set "
+            "DATABASE_ALLOW_UNSAFE_ROLE=true to serve anyway with a warning."
+        )
+    for problem in problems:
+        log.warning("analytics: the database role %s (DATABASE_ALLOW_UNSAFE_ROLE is set)", problem)
+    return problems
 
 
 def main() -> None:
-    db = ReadOnlyDatabase(
-        database_url_from_env(),
-        max_rows=int(os.environ.get("QUERY_MAX_ROWS", "200")),
-        timeout_s=float(os.environ.get("QUERY_TIMEOUT_S", "10")),
-        max_bytes=int(os.environ.get("QUERY_MAX_BYTES") or DEFAULT_MAX_BYTES),
-    )
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     try:
-        build_server(db).run("stdio")
+        db = ReadOnlyDatabase(
+            database_url_from_env(),
+            max_rows=int(os.environ.get("QUERY_MAX_ROWS", "200")),
+            timeout_s=float(os.environ.get("QUERY_TIMEOUT_S", "10")),
+            max_bytes=int(os.environ.get("QUERY_MAX_BYTES") or DEFAULT_MAX_BYTES),
+        )
+        allow = os.environ.get("DATABASE_ALLOW_UNSAFE_ROLE", "").strip().lower() in ("1", "true", "yes")
+        warnings = checked_role(db, allow)
+    except QueryError as exc:
+        raise SystemExit(f"analytics: cannot serve: {exc}") from exc
+    try:
+        build_server(db, warnings).run("stdio")
     finally:
         db.close()

@@ -1,127 +1,307 @@
-"""The cheap statement check in front of the read-only executor: one statement, starting with a read keyword.
+"""The statement check in front of the read-only executor: sqlglot parses the SQL in the database's dialect,
+the syntax tree is checked, and the SQL sent to the database is generated from that tree.
 
-This is defence in depth, not the guard. Prefix and keyword filters are bypassed routinely (writable CTEs
-`WITH x AS (DELETE ...)`, `SELECT ... INTO`, functions with side effects, stacked statements), so the real
-guarantee comes from the database itself (see query.py: read-only SQLite URI + `PRAGMA query_only`,
-PostgreSQL session-wide read-only + the extended protocol, and every transaction rolled back). What this
-check adds is a fast, clear error message the model can act on before a round trip, and a refusal of
-stacked statements (`SELECT 1; DROP TABLE x`) on drivers that would otherwise run them all (the archived MCP
-postgres server was bypassed exactly that way with `COMMIT; DROP ...`).
+Why generate instead of passing the text on: every bypass of a text scanner is a place where the scanner and
+the database read the same characters differently (a `--` comment ended at `\\r`, backslash escapes, dollar
+quotes, nested comments, MariaDB's executable `/*M! ... */` and `/*! ... */` comments). Sending the SQL that
+sqlglot generates from the checked tree removes the question: the database runs exactly one statement,
+without comments, with literals quoted the way the connection is configured to read them (query.py pins
+`standard_conforming_strings` on PostgreSQL and an `sql_mode` without `NO_BACKSLASH_ESCAPES`/`ANSI_QUOTES` on
+MariaDB). The generated SQL is parsed and checked once more before it is used.
 
-The scanner blanks out string literals, quoted identifiers and comments so a `;` or keyword inside them does
-not count. It must never see a literal or comment end somewhere else than the database does, or a `;` slips
-through (`SELECT E'\\''; COMMIT; DROP TABLE orders; SELECT E'\\''` looks like one string to a scanner that
-does not know backslash escapes). Where dialects disagree, it refuses instead of guessing:
-- a backslash inside a quoted string or identifier (PostgreSQL E'...' / U&'...' and MySQL strings treat it as
-  an escape, standard SQL does not; analytics SQL rarely needs one),
-- dollar-quoted strings (`$$...$$`, `$tag$...$tag$`, PostgreSQL),
-- a `/*` inside a block comment (PostgreSQL nests block comments, MySQL/SQLite do not) and MySQL
-  executable comments `/*! ... */` (MySQL runs their content),
-- unterminated strings and comments.
-Dialect-specific syntax is parsed per `dialect`: `#` line comments and `--` only before whitespace on
-MySQL/MariaDB, `[identifier]` only on SQLite and SQL Server (on PostgreSQL `[` is an array subscript).
+What is accepted: exactly one SELECT, WITH … SELECT, set operation (UNION/INTERSECT/EXCEPT) or EXPLAIN of
+one of those (without ANALYZE, which runs the statement). Refused anywhere in the tree: data-changing or
+schema statements (writable CTEs `WITH d AS (DELETE …)`), `SELECT … INTO` (a new table, a file with
+`INTO OUTFILE/DUMPFILE`, or user variables), locking clauses (`FOR UPDATE/SHARE`, `LOCK IN SHARE MODE`),
+user-variable assignment (`@x := 1`), bind placeholders, executable comments, and any function not on the
+database's allow-list (functions.py). Statements sqlglot cannot parse into a tree (SET, SET STATEMENT,
+CALL, DO, COPY, LOAD DATA, SHOW, ...) are refused by their first word before parsing.
+Every refusal is a StatementError whose message says what to change.
 """
 
 from __future__ import annotations
 
 import re
 
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.mysql import MySQL
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
 READ_KEYWORDS = ("SELECT", "WITH", "EXPLAIN")
-_BRACKET_IDENTIFIER_DIALECTS = ("sqlite", "mssql")
-_MYSQL_DIALECTS = ("mysql", "mariadb")
-_DOLLAR_QUOTE = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$")
-_IDENTIFIER_CHAR = re.compile(r"[A-Za-z0-9_$\x80-\U0010ffff]")
+SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mariadb"}
+EXPLAIN_OPTIONS = {
+    # PostgreSQL EXPLAIN (option [value], ...) / EXPLAIN VERBOSE; ANALYZE runs the statement
+    "postgres": {"VERBOSE", "COSTS", "SETTINGS", "SUMMARY", "FORMAT", "GENERIC_PLAN"},
+    "mysql": {"EXTENDED", "PARTITIONS", "FORMAT"},
+    "mariadb": {"EXTENDED", "PARTITIONS", "FORMAT"},
+    "sqlite": {"QUERY", "PLAN"},
+}
+EXPLAIN_VALUES = {
+    "TEXT",
+    "JSON",
+    "YAML",
+    "XML",
+    "TRADITIONAL",
+    "TREE",
+    "TRUE",
+    "FALSE",
+    "ON",
+    "OFF",
+    "0",
+    "1",
+}
+REFUSED_NODES: dict[type, str] = {
+    exp.Insert: "INSERT",
+    exp.Update: "UPDATE",
+    exp.Delete: "DELETE",
+    exp.Merge: "MERGE",
+    exp.Copy: "COPY",
+    exp.Create: "CREATE",
+    exp.Drop: "DROP",
+    exp.Alter: "ALTER",
+    exp.Command: "a command",
+    exp.Set: "SET",
+    exp.Transaction: "a transaction statement",
+    exp.Commit: "COMMIT",
+    exp.Rollback: "ROLLBACK",
+    exp.Pragma: "PRAGMA",
+    exp.LoadData: "LOAD DATA",
+    exp.Describe: "DESCRIBE",
+}
+SYNTAX_NODES = (
+    exp.Cast,
+    exp.TryCast,
+    exp.Case,
+    exp.If,
+    exp.Extract,
+    exp.Coalesce,
+    exp.Nullif,
+    exp.Exists,
+    exp.Greatest,
+    exp.Least,
+    exp.Trim,
+)
+"""Function nodes that are SQL syntax, not calls by name (their rendering may still look like a call)."""
+_CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\(")
+_PRINTF_SPEC = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d+))?")
+MAX_PRINTF_WIDTH = 1000
+AMPLIFIERS = ("repeat", "lpad", "rpad", "space")
+
+
+class MariaDB(MySQL):
+    """sqlglot's MySQL dialect as MariaDB speaks it: MariaDB has no REGEXP_LIKE(), so `x REGEXP y` stays."""
+
+    class Generator(MySQL.Generator):
+        TRANSFORMS = {
+            **MySQL.Generator.TRANSFORMS,
+            exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
+        }
 
 
 class StatementError(ValueError):
     """The SQL is not a single read-only statement; the message says what to change."""
 
 
-def check_read_only_statement(sql: str, dialect: str | None = None) -> str:
-    """Return `sql` without trailing semicolons/whitespace, or raise StatementError.
+def check_read_only_statement(
+    sql: str, dialect: str | None = None, functions: frozenset[str] | None = None
+) -> str:
+    """The SQL to send to the database for `sql`, or StatementError.
 
-    `dialect` is the SQLAlchemy dialect name ("sqlite", "postgresql", "mysql", ...); None uses the generic
-    rules (no `#` comments, no `[identifier]`).
+    `dialect` is the SQLAlchemy dialect name ("sqlite", "postgresql", "mysql", "mariadb"; None = sqlglot's
+    generic SQL); `functions` the allowed function names (lower case; None = no function check).
     """
     if not sql or not sql.strip():
         raise StatementError("empty SQL: send one SELECT statement")
-    code = _blank_literals_and_comments(sql, dialect)
-    body = code.rstrip().rstrip(";").rstrip()
-    if not body.strip():
+    read = SQLGLOT_DIALECTS.get(dialect or "", None)
+    text = sql.replace("\r\n", "\n").replace("\r", "\n")
+    tokens = _tokens(text, read)
+    if not tokens:
         raise StatementError("the SQL contains only comments: send one SELECT statement")
-    if ";" in body:
+    _refuse_executable_comments(tokens)
+    first = tokens[0].text.upper()
+    if first == "EXPLAIN" or tokens[0].token_type == TokenType.DESCRIBE:
+        return _explain(text, tokens, read, functions)
+    if first not in ("SELECT", "WITH", "("):
+        raise StatementError(
+            f"only read-only queries are allowed (SELECT, WITH … SELECT, EXPLAIN); got {first}. "
+            "This database is read-only: send one SELECT statement."
+        )
+    return _checked_select(text, read, functions)
+
+
+def _checked_select(text: str, read: str | None, functions: frozenset[str] | None) -> str:
+    tree = _parse_one(text, read)
+    _check_tree(tree, read, functions)
+    generated = tree.sql(dialect=read, comments=False)
+    _check_tree(_parse_one(generated, read), read, functions)  # what is sent is checked too
+    return generated
+
+
+def _explain(text: str, tokens: list, read: str | None, functions: frozenset[str] | None) -> str:
+    if tokens[0].text.upper() != "EXPLAIN":
+        raise StatementError("DESCRIBE is not supported here: use describe_table(table) or EXPLAIN SELECT …")
+    # sqlglot reads the rest of an EXPLAIN as one command string: tokenize the rest on its own
+    rest = text[tokens[0].end + 1 :]
+    rest_tokens = _tokens(rest, read)
+    allowed = EXPLAIN_OPTIONS.get(read or "", set())
+    words: list[str] = []
+    i = 0
+    while i < len(rest_tokens) and rest_tokens[i].text.upper() not in ("SELECT", "WITH"):
+        word = rest_tokens[i].text.upper()
+        if word == "ANALYZE":
+            raise StatementError(
+                "EXPLAIN ANALYZE runs the statement and is not allowed: use EXPLAIN without ANALYZE"
+            )
+        if word not in allowed | EXPLAIN_VALUES | {"(", ")", ",", "="}:
+            raise StatementError(
+                f"EXPLAIN option {rest_tokens[i].text} is not allowed: use EXPLAIN SELECT … "
+                f"(options: {', '.join(sorted(allowed)) or 'none'})"
+            )
+        words.append(word)
+        i += 1
+    if i == len(rest_tokens) or words.count("(") != words.count(")"):
+        raise StatementError("EXPLAIN needs a SELECT statement after it: EXPLAIN SELECT …")
+    inner = _checked_select(rest[rest_tokens[i].start :], read, functions)
+    options = " ".join(words).replace("( ", "(").replace(" )", ")").replace(" ,", ",").replace(" = ", "=")
+    return f"EXPLAIN {options} {inner}" if options else f"EXPLAIN {inner}"
+
+
+def _tokens(text: str, read: str | None) -> list:
+    try:
+        return sqlglot.tokenize(text, read=read)
+    except (TokenError, ParseError) as exc:
+        raise StatementError(
+            f"the SQL could not be read: {_first_line(exc)}. Check quotes and comments."
+        ) from exc
+
+
+def _parse_one(text: str, read: str | None) -> exp.Expression:
+    try:
+        trees = [
+            t for t in sqlglot.parse(text, read=read) if t is not None and not isinstance(t, exp.Semicolon)
+        ]
+    except (ParseError, TokenError) as exc:
+        words = {w.upper() for w in re.findall(r"[A-Za-z_]+", text)}
+        if words & {"OUTFILE", "DUMPFILE"}:
+            raise StatementError("SELECT … INTO OUTFILE/DUMPFILE writes files and is not allowed") from exc
+        raise StatementError(
+            f"the SQL could not be parsed: {_first_line(exc)}. Send one SELECT statement in this "
+            "database's dialect."
+        ) from exc
+    if not trees:
+        raise StatementError("the SQL contains no statement: send one SELECT statement")
+    if len(trees) > 1:
         raise StatementError(
             "only one statement per call is allowed: remove the ';' between statements and run them one by one"
         )
-    first = re.match(r"\s*\(*\s*([A-Za-z]+)", body)
-    keyword = first.group(1).upper() if first else ""
-    if keyword not in READ_KEYWORDS:
+    return trees[0]
+
+
+def _check_tree(tree: exp.Expression, read: str | None, functions: frozenset[str] | None) -> None:
+    if not isinstance(tree, exp.Query):
+        kind = next((name for k, name in REFUSED_NODES.items() if isinstance(tree, k)), type(tree).__name__)
         raise StatementError(
-            f"only read-only queries are allowed (statements starting with {', '.join(READ_KEYWORDS)}); "
-            f"got {keyword or 'something else'}. This database is read-only."
+            f"{kind} is not allowed: only SELECT queries are (this database is read-only); send one SELECT"
         )
-    return sql[: len(body)]
-
-
-def _blank_literals_and_comments(sql: str, dialect: str | None = None) -> str:
-    """Same length as `sql`, with quoted text and comments replaced by spaces; raises StatementError on
-    constructs whose extent depends on the dialect (see the module docstring)."""
-    mysql = dialect in _MYSQL_DIALECTS
-    quotes = "'\"`[" if dialect in _BRACKET_IDENTIFIER_DIALECTS else "'\"`"
-    out = list(sql)
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if (ch == "-" and sql.startswith("--", i) and (not mysql or i + 2 == n or sql[i + 2].isspace())) or (
-            ch == "#" and mysql
-        ):
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-        elif ch == "/" and sql.startswith("/*", i):
-            if sql.startswith("/*!", i):
-                raise StatementError(
-                    "MySQL executable comments (/*! ... */) are not allowed: remove the comment"
-                )
-            end = sql.find("*/", i + 2)
-            if end < 0:
-                raise StatementError("unterminated /* comment: close it with */ or remove it")
-            if "/*" in sql[i + 2 : end]:
-                raise StatementError("nested /* comments are not allowed: remove the inner /*")
-            end += 2
-        elif (
-            ch == "$"
-            and (m := _DOLLAR_QUOTE.match(sql, i))
-            and not (i and _IDENTIFIER_CHAR.match(sql[i - 1]))
-        ):
+    for node in tree.walk():
+        refused = next((name for kind, name in REFUSED_NODES.items() if isinstance(node, kind)), None)
+        if refused:
             raise StatementError(
-                f"dollar-quoted strings ({m.group(0)}...{m.group(0)}) are not supported: "
-                "use a standard string literal in single quotes ('it''s' for a quote inside)"
+                f"{refused} is not allowed inside a query (this database is read-only): send only SELECT"
             )
-        elif ch in quotes:
-            close = "]" if ch == "[" else ch
-            end = i + 1
-            while True:
-                if end >= n:
-                    raise StatementError(
-                        f"unterminated quoted text starting with {ch}: close it with {close}"
-                    )
-                if sql[end] == "\\":
-                    raise StatementError(
-                        "backslashes inside quoted strings or identifiers are not allowed (E'...' escapes and "
-                        "MySQL backslash escapes are ambiguous between databases): write the text without a "
-                        "backslash; for a quote inside a string double it ('it''s')"
-                    )
-                if sql[end] == close:
-                    if close != "]" and end + 1 < n and sql[end + 1] == close:  # doubled quote escape
-                        end += 2
-                        continue
-                    end += 1
-                    break
-                end += 1
-        else:
-            i += 1
-            continue
-        for j in range(i, end):
-            out[j] = " " if sql[j] != "\n" else "\n"
-        i = end
-    return "".join(out)
+        if isinstance(node, exp.Into):
+            raise StatementError(
+                "SELECT … INTO is not allowed (it creates a table, writes a file or sets variables): "
+                "remove the INTO clause"
+            )
+        if isinstance(node, exp.Lock):
+            raise StatementError(
+                "locking clauses (FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE) are not allowed"
+            )
+        if isinstance(node, exp.PropertyEQ) and read in ("mysql", "mariadb"):
+            raise StatementError("assigning user variables (@x := …) is not allowed: use a subquery or CTE")
+        if isinstance(node, exp.Placeholder | exp.Parameter) and not _is_session_variable(node):
+            raise StatementError(
+                "bind parameters and user variables ($1, ?, :name, @x) are not supported: write the values inline"
+            )
+        if isinstance(node, exp.Func):
+            _check_function(node, read, functions)
+
+
+def _is_session_variable(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Parameter) and isinstance(node.parent, exp.SessionParameter)
+
+
+def _check_function(node: exp.Func, read: str | None, functions: frozenset[str] | None) -> None:
+    if isinstance(node, SYNTAX_NODES):
+        return
+    if isinstance(node, exp.Anonymous):
+        name = node.name
+    else:
+        call = _CALL.match(node.sql(dialect=read, comments=False))
+        if call is None:  # rendered as keyword syntax or an operator, not a call by name
+            return
+        name = call.group(1)
+    if isinstance(node.parent, exp.Dot) and node.parent.expression is node:
+        schema = node.parent.this.sql(dialect=read).strip('"`').lower()
+        if schema != "pg_catalog":
+            raise StatementError(
+                f"schema-qualified function {schema}.{name}() is not allowed: call built-in functions only"
+            )
+    if functions is not None and name.lower() not in functions:
+        raise StatementError(
+            f"function {name}() is not allowed here: only built-in functions without side effects "
+            "(aggregates, window, date, string, math) can be used"
+        )
+    if name.lower() in ("printf", "format") and read == "sqlite":
+        _check_printf(node)
+    if name.lower() in AMPLIFIERS:
+        _check_amplifier(node, name)
+
+
+def _check_amplifier(node: exp.Func, name: str) -> None:
+    """repeat('x', 100000000) builds a 100 MB value in one call, on the server and in the driver: the
+    length argument must be a literal number up to MAX_PRINTF_WIDTH."""
+    if isinstance(node, exp.Repeat):
+        length = node.args.get("times")
+    elif isinstance(node, exp.Pad):
+        length = node.args.get("expression")
+    else:
+        args = node.expressions
+        length = args[0] if name.lower() == "space" else (args[1] if len(args) > 1 else None)
+    for arg in [length]:
+        if not (isinstance(arg, exp.Literal) and arg.is_number and float(arg.this) <= MAX_PRINTF_WIDTH):
+            raise StatementError(
+                f"{name}() lengths must be literal numbers up to {MAX_PRINTF_WIDTH} (it builds one value of "
+                "that size per row)"
+            )
+
+
+def _check_printf(node: exp.Func) -> None:
+    """printf widths multiply the work of one call (`printf('%.*c', 900000000, 'x')`): literal and small."""
+    args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
+    fmt = args[0] if args else None
+    if not isinstance(fmt, exp.Literal) or not fmt.is_string:
+        raise StatementError("printf() needs a literal format string, e.g. printf('%.2f', x)")
+    for width, precision in _PRINTF_SPEC.findall(fmt.this):
+        for part in (width, precision):
+            if part == "*" or (part and int(part) > MAX_PRINTF_WIDTH):
+                raise StatementError(
+                    f"printf() widths must be literal numbers up to {MAX_PRINTF_WIDTH}: use round() or substr()"
+                )
+
+
+def _refuse_executable_comments(tokens: list) -> None:
+    for token in tokens:
+        for comment in token.comments:
+            if comment.startswith(("!", "M!")):
+                raise StatementError(
+                    "MySQL/MariaDB executable comments (/*! … */, /*M! … */) are not allowed: remove the comment"
+                )
+
+
+def _first_line(exc: Exception) -> str:
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
