@@ -18,6 +18,7 @@ from slowapi.errors import RateLimitExceeded
 
 from backend import errors
 from backend.auth import ApiKeys
+from backend.capacity import Admission
 from backend.config import Settings, get_settings
 from backend.connections import RedisFactory, connect
 from backend.contract import EventLog
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
         )
         task_store = TaskStore(redis, eventlog, settings)
         app.state.redis = redis
+        app.state.admission = Admission(redis, settings)
         app.state.relay = relay
         app.state.tasks = task_store
         app.state.sessions = SessionStore(redis, task_store)

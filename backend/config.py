@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     queue_timeout_s: int = 60
     max_queue_depth: int = 1000
     """The queue holds at most this many tasks: POST /chat/stream answers 503 with Retry-After when full."""
+    admit_max_wait_s: float = 20
+    """A new chat is accepted only if its predicted wait for a worker slot is at most this long (keep
+    it well under QUEUE_TIMEOUT_S); otherwise 503 with Retry-After before anything is enqueued."""
     max_streams_per_key: int = 20
     sse_ping_s: float = 15
     sse_send_timeout_s: float = 30
@@ -76,7 +79,8 @@ class Settings(BaseSettings):
     subscribe_timeout_s: float = 3
     """How long a new stream waits for its SUBSCRIBE to be confirmed before answering 503."""
     busy_retry_after_s: int = 5
-    """Retry-After seconds on 503 (queue full, Redis down)."""
+    """Retry-After seconds on 503 (queue full, Redis down); the floor of Retry-After when the workers
+    are busy."""
     health_timeout_s: float = 1.5
     """Redis checks in /health and /health/ready give up after this long."""
     graceful_timeout_s: float = 10

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from redis.asyncio import Redis
 
+from backend.capacity import Admission
 from backend.config import Settings
 from backend.lifecycle import Lifecycle
 from backend.sessions import SessionStore
@@ -40,6 +41,10 @@ async def _streams(request: Request) -> StreamDeps:
     return request.app.state.streams
 
 
+async def _admission(request: Request) -> Admission:
+    return request.app.state.admission
+
+
 async def _lifecycle(request: Request) -> Lifecycle:
     return request.app.state.lifecycle
 
@@ -50,3 +55,4 @@ TasksDep = Annotated[TaskStore, Depends(_tasks)]
 SessionsDep = Annotated[SessionStore, Depends(_sessions)]
 StreamsDep = Annotated[StreamDeps, Depends(_streams)]
 LifecycleDep = Annotated[Lifecycle, Depends(_lifecycle)]
+AdmissionDep = Annotated[Admission, Depends(_admission)]

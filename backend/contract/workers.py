@@ -30,7 +30,7 @@ def _predicted_wait(queue_depth: int, free: int, run_s: float, slots: int) -> fl
 class WorkerBeat(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    worker_id: str
+    worker_id: str = ""
     pid: int = 0
     model_provider: str = ""
     started_at: float = 0
@@ -38,7 +38,7 @@ class WorkerBeat(BaseModel):
     concurrency: int = 0
     running: int = 0
     free_slots: int = 0
-    """Slots a new task would find free now (0 while the worker drains)."""
+    """Slots a new task would find free now (0 while the worker drains: it takes nothing more)."""
     run_s: float = 0
     """Recent mean duration of a run, seconds (0 = no run finished yet)."""
     loop_lag_ms: float = 0

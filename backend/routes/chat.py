@@ -1,8 +1,12 @@
 """POST /ai/api/chat/stream: validate, admit, subscribe, enqueue, stream.
 
 The order is the point:
-  auth (401) → body (422, 413) → rate limit (429) → queue depth (503) → stream slot (429)
-  → SUBSCRIBE the task channel → enqueue transaction (404/409 on the session) → stream.
+  auth (401) → body (422, 413) → rate limit (429) → queue depth (503) → capacity (503: no live
+  worker, or the predicted wait for a slot is over ADMIT_MAX_WAIT_S; backend/capacity.py)
+  → stream slot (429) → SUBSCRIBE the task channel → enqueue transaction (404/409 on the session)
+  → stream.
+Every refusal comes before anything is written: a chat that got its `session` event was accepted
+with a wait the workers can meet, so busy never ends it with an error.
 Subscribing before the task exists on the queue means even a worker that answers instantly cannot
 publish before we listen; the stream still reads the log first, so nothing is lost either way.
 The router is built per app because slowapi's decorator binds one Limiter instance.
@@ -23,7 +27,7 @@ from sse_starlette import EventSourceResponse
 from backend.auth import Owner
 from backend.config import Settings
 from backend.contract import ChatTask, logfields
-from backend.deps import RedisDep, SettingsDep, StreamsDep, TasksDep
+from backend.deps import AdmissionDep, RedisDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
 from backend.limits import check_queue_depth, prime_limiter_state
 from backend.schemas import ChatRequest
@@ -57,7 +61,7 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
             413: {"description": "Message too long"},
             422: {"description": "Invalid body"},
             429: {"description": "Rate limit or open-stream cap"},
-            503: {"description": "Queue full or Redis unavailable"},
+            503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
         },
     )
     @limiter.limit(settings.rate_limit)
@@ -68,9 +72,11 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         redis: RedisDep,
         streams: StreamsDep,
         tasks: TasksDep,
+        admission: AdmissionDep,
     ) -> EventSourceResponse:
         """Start a chat turn and stream its events (session first, one terminal event last)."""
         await check_queue_depth(redis, streams.settings)
+        await admission.check()
         task = ChatTask(
             session_id=body.session_id or uuid.uuid4().hex,
             owner=owner,

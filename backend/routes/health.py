@@ -1,5 +1,7 @@
 """Probes. Liveness never touches Redis (a Redis outage must not restart healthy gateways);
-readiness fails at once on SIGTERM and when Redis is unreachable; /health reports the fleet.
+readiness fails at once on SIGTERM and when Redis is unreachable; /health reports the fleet: live
+workers, queue depth, models, the capacity the gateway admits new chats by (backend/capacity.py) and
+each worker's slots and event-loop lag.
 
 Every Redis-backed probe is bounded by HEALTH_TIMEOUT_S, so it answers in about that long even when
 Redis is a black hole rather than a refused port.
@@ -8,14 +10,14 @@ Redis is a black hole rather than a refused port.
 from __future__ import annotations
 
 import asyncio
-import json
 from importlib import metadata
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
-from backend.contract import PROTOCOL_VERSION, keys
+from backend.capacity import live_beats, read_capacity
+from backend.contract import PROTOCOL_VERSION
 from backend.deps import LifecycleDep, RedisDep, SettingsDep
 
 router = APIRouter(prefix="/ai/api/health", tags=["health"])
@@ -31,28 +33,34 @@ def _error(exc: BaseException) -> str:
     return f"error: {type(exc).__name__}: {text}"[:300]
 
 
-async def _fleet(redis: Redis) -> dict:
+async def _fleet(redis: Redis, max_wait_s: float) -> dict:
     await redis.ping()
-    workers = sorted(await redis.smembers(keys.WORKERS))
-    beats = await redis.mget([keys.heartbeat(w) for w in workers]) if workers else []
-    models: set[str] = set()
-    alive = 0
-    for beat in beats:
-        if beat is None:
-            continue
-        alive += 1
-        try:
-            info = json.loads(beat)
-        except ValueError:
-            continue
-        if isinstance(info, dict):
-            model = info.get("model_provider") or info.get("model")
-            if model:
-                models.add(str(model))
+    beats = await live_beats(redis)
+    capacity = await read_capacity(redis, beats)
     return {
-        "workers_alive": alive,
-        "queue_depth": await redis.llen(keys.TASK_QUEUE),
-        "models": sorted(models),
+        "workers_alive": capacity.workers_alive,
+        "queue_depth": capacity.queue_depth,
+        "models": sorted({b.model_provider for b in beats if b.model_provider}),
+        "capacity": {
+            **capacity.model_dump(),
+            "wait_s": round(capacity.wait_s, 3),
+            "max_wait_s": max_wait_s,
+            "admitting": capacity.admits(max_wait_s),
+        },
+        "workers": [
+            b.model_dump(
+                include={
+                    "worker_id",
+                    "concurrency",
+                    "running",
+                    "free_slots",
+                    "run_s",
+                    "loop_lag_ms",
+                    "loop_lag_max_ms",
+                }
+            )
+            for b in beats
+        ],
     }
 
 
@@ -61,7 +69,7 @@ async def health(redis: RedisDep, settings: SettingsDep) -> JSONResponse:
     base = {"version": VERSION, "protocol": PROTOCOL_VERSION}
     try:
         async with asyncio.timeout(settings.health_timeout_s):
-            fleet = await _fleet(redis)
+            fleet = await _fleet(redis, settings.admit_max_wait_s)
     except Exception as exc:  # any failure to reach Redis is "unhealthy"
         return JSONResponse({"status": "unhealthy", "redis_status": _error(exc), **base}, status_code=503)
     return JSONResponse({"status": "healthy", "redis_status": "ok", **fleet, **base})

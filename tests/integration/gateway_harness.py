@@ -18,7 +18,7 @@ import httpx2
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from backend.contract import ChatTask, CompleteEvent, EventLog, TaskField, TokenEvent, keys
+from backend.contract import ChatTask, CompleteEvent, EventLog, TaskField, TokenEvent, WorkerBeat, keys
 from devstack.processes import Proc, spawn, wait_http
 from devstack.redis_server import free_port
 
@@ -79,6 +79,7 @@ class FakeWorker:
         try:
             while not self._stopping:
                 try:
+                    await self._beat(client)
                     raw = await client.blmove(keys.TASK_QUEUE, keys.processing("fake"), 1, "RIGHT", "LEFT")
                     if raw is None:
                         continue
@@ -88,6 +89,12 @@ class FakeWorker:
                     await asyncio.sleep(0.2)
         finally:
             await client.aclose()
+
+    async def _beat(self, client) -> None:
+        """A live worker's heartbeat, as the gateway admits by (re-created after a Redis restart)."""
+        beat = WorkerBeat(worker_id="fake", concurrency=100, free_slots=100)
+        await client.set(keys.heartbeat("fake"), beat.model_dump_json(), ex=10)
+        await client.sadd(keys.WORKERS, "fake")
 
     async def _run(self, client, log: EventLog, task: ChatTask) -> None:
         await client.hset(

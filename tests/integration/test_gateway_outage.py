@@ -50,8 +50,8 @@ async def test_health_follows_a_redis_restart_and_chat_works_after(private_redis
 
             private_redis.start()
             deadline = time.monotonic() + 15
-            while (await _health(http, url))[0] != 200:
-                assert time.monotonic() < deadline, "gateway did not recover"
+            while (health := await _health(http, url))[0] != 200 or not health[1]["workers_alive"]:
+                assert time.monotonic() < deadline, "gateway (or the worker's heartbeat) did not recover"
             events = await _chat(http, url)
         assert events[0]["type"] == "session" and events[-1]["type"] == "complete"
         assert answer_of(events) == events[-1]["response"]

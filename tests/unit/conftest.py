@@ -24,5 +24,15 @@ async def redis(server):
 @pytest.fixture
 async def worker(server):
     w = FakeWorker(fakeredis.FakeAsyncRedis(server=server)).start()
+    await w.beat()
+    yield w
+    await w.stop()
+
+
+@pytest.fixture
+async def idle_worker(server):
+    """A live worker (its heartbeat admits chats) that takes nothing: tasks stay queued."""
+    w = FakeWorker(fakeredis.FakeAsyncRedis(server=server), hold=True, worker_id="idle-worker").start()
+    await w.beat()
     yield w
     await w.stop()

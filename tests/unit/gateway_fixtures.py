@@ -29,6 +29,7 @@ from backend.contract import (
     TaskField,
     TokenEvent,
     TranscriptMessage,
+    WorkerBeat,
     keys,
 )
 
@@ -121,12 +122,20 @@ class FakeWorker:
     taken: list[ChatTask] = field(default_factory=list)
     hold: bool = False
     """Take nothing (tasks stay queued)."""
+    worker_id: str = "fake-worker"
+    concurrency: int = 50
     _task: asyncio.Task | None = None
     _stopping: bool = False
 
     def start(self) -> FakeWorker:
         self._task = asyncio.create_task(self._loop())
         return self
+
+    async def beat(self) -> None:
+        """Publish a heartbeat as a live worker with free slots (what the gateway admits by)."""
+        beat = WorkerBeat(worker_id=self.worker_id, concurrency=self.concurrency, free_slots=self.concurrency)
+        await self.redis.set(keys.heartbeat(self.worker_id), beat.model_dump_json(), ex=60)
+        await self.redis.sadd(keys.WORKERS, self.worker_id)
 
     async def stop(self) -> None:
         """Flag first, then cancel: a cancellation swallowed inside a client call must not leave
@@ -139,6 +148,7 @@ class FakeWorker:
 
     async def _loop(self) -> None:
         log = EventLog(self.redis)
+        await self.beat()
         while not self._stopping:
             if self.hold:
                 await asyncio.sleep(0.01)

@@ -59,7 +59,7 @@ async def test_other_keys_session_is_404_and_nothing_is_enqueued(server, worker,
     assert len(worker.taken) == 1
 
 
-async def test_unknown_session_is_404(server, redis):
+async def test_unknown_session_is_404(server, redis, idle_worker):
     async with running_gateway(gateway_settings(), server) as client:
         response = await client.post(CHAT, json={"message": "hi", "session_id": "nope"}, headers=HEADERS_A)
     assert response.status_code == 404

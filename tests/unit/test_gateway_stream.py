@@ -32,7 +32,7 @@ def test_reconnect_frame_has_retry_and_no_id_or_data():
     assert reconnect_frame().encode() == b": reconnect\nevent: reconnect\nretry: 1000\n\n"
 
 
-async def test_task_nobody_takes_ends_with_no_worker_error_and_leaves_the_queue(server, redis):
+async def test_task_nobody_takes_ends_with_no_worker_error_and_leaves_the_queue(server, redis, idle_worker):
     async with running_gateway(gateway_settings(queue_timeout_s=0), server) as client:
         response = await client.post(CHAT, json={"message": "anyone?"}, headers=HEADERS_A)
     events = task_events(response.content)
@@ -42,7 +42,7 @@ async def test_task_nobody_takes_ends_with_no_worker_error_and_leaves_the_queue(
     assert await redis.hget(keys.task(response.headers["X-Task-ID"]), TaskField.STATUS) == "failed"
 
 
-async def test_task_whose_record_vanished_ends_with_a_synthesized_error(server, redis):
+async def test_task_whose_record_vanished_ends_with_a_synthesized_error(server, redis, idle_worker):
     async with running_gateway(gateway_settings(), server) as client:
         post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
         queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
@@ -54,7 +54,7 @@ async def test_task_whose_record_vanished_ends_with_a_synthesized_error(server, 
     assert events[1]["seq"] == 1 and events[1]["code"] == "internal"
 
 
-async def test_shutdown_sends_a_retry_frame_without_id_and_ends_the_stream(server, redis):
+async def test_shutdown_sends_a_retry_frame_without_id_and_ends_the_stream(server, redis, idle_worker):
     async with running_gateway(gateway_settings(), server) as client:
         post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
         await wait_until(lambda: redis.llen(keys.TASK_QUEUE))
@@ -73,7 +73,7 @@ async def test_shutdown_sends_a_retry_frame_without_id_and_ends_the_stream(serve
     assert await redis.hget(keys.task(response.headers["X-Task-ID"]), TaskField.STATUS) == "queued"
 
 
-async def test_client_leaving_with_on_disconnect_cancel_cancels_the_task(server, redis):
+async def test_client_leaving_with_on_disconnect_cancel_cancels_the_task(server, redis, idle_worker):
     async with running_gateway(gateway_settings(), server) as client:
         body = {"message": "hi", "on_disconnect": "cancel"}
         seen = await stream_then_disconnect(client.app, CHAT, body, HEADERS_A, after_frames=1)

@@ -106,7 +106,7 @@ async def test_status_shows_the_task_record_to_its_owner_only(server, worker):
     assert theirs.status_code == 404
 
 
-async def test_cancel_of_a_queued_task_ends_its_stream_with_cancelled(server, redis):
+async def test_cancel_of_a_queued_task_ends_its_stream_with_cancelled(server, redis, idle_worker):
     async with running_gateway(gateway_settings(), server) as client:
         post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
         queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
@@ -121,7 +121,7 @@ async def test_cancel_of_a_queued_task_ends_its_stream_with_cancelled(server, re
     assert await redis.llen(keys.TASK_QUEUE) == 0
 
 
-async def test_cancel_of_a_running_task_signals_the_workers(server, redis):
+async def test_cancel_of_a_running_task_signals_the_workers(server, redis, idle_worker):
     async with running_gateway(gateway_settings(), server) as client:
         post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
         raw = await wait_until(lambda: redis.rpop(keys.TASK_QUEUE))
@@ -139,7 +139,7 @@ async def test_cancel_of_a_running_task_signals_the_workers(server, redis):
     assert await redis.hget(keys.task(task_id), TaskField.CANCEL) == "1"
 
 
-async def test_cancel_of_another_keys_task_is_404(server, redis):
+async def test_cancel_of_another_keys_task_is_404(server, redis, idle_worker):
     async with running_gateway(gateway_settings(), server) as client:
         post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
         queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
@@ -168,7 +168,7 @@ async def test_resuming_past_the_last_event_of_a_task_that_then_finishes_ends_th
     assert task_events(response.content) == []
 
 
-async def test_cancel_of_a_handed_back_task_waiting_in_the_queue_cancels_it(server, redis):
+async def test_cancel_of_a_handed_back_task_waiting_in_the_queue_cancels_it(server, redis, idle_worker):
     """A drained worker hands a task back with status still `running`: cancel must still unqueue it."""
     async with running_gateway(gateway_settings(), server) as client:
         post = asyncio.create_task(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A))
