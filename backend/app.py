@@ -31,7 +31,7 @@ from backend.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.relay import Relay
-from backend.routes import chat, health, sessions, tasks
+from backend.routes import chat, health, sessions, tasks, ui_config
 from backend.sessions import SessionStore
 from backend.static import UiFiles
 from backend.stream import StreamDeps
@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.include_router(tasks.router)
     app.include_router(sessions.router)
     app.include_router(health.router)
+    app.include_router(ui_config.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

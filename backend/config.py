@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     """Comma-separated CORS origins ('*' for any); empty = same-origin only."""
     static_dir: Path = ROOT / "frontend" / "dist"
     """The built UI served at /ai/static."""
+    ui_api_key_hint: str = ""
+    """A key the UI's key dialog names (GET /ai/api/ui-config, no key needed): the devstack sets its public demo-key; never a real key."""
     session_ttl_s: int = 7 * 24 * 3600
     event_retention_s: int = 600
     """How long a finished task's events and status stay readable (resume window)."""

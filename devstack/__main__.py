@@ -1,7 +1,12 @@
 """`python -m devstack`: Redis (embedded unless REDIS_URL is set), the gateway and N workers, one command.
 
 The README's first command (`./scripts/start.sh`) installs dependencies, builds the UI and execs this.
-Ctrl-C (or SIGTERM) stops everything it started, workers first so they hand back unfinished runs.
+Ctrl-C (SIGINT) or SIGTERM stops everything it started, workers first so they hand back unfinished
+runs, Redis last. Both handlers are installed explicitly: a shell starts a background job (`cmd &` in
+a script) with SIGINT ignored, and Python then never turns SIGINT into KeyboardInterrupt. The children
+run in their own sessions so a terminal's Ctrl-C reaches only this launcher, which stops them in order.
+
+With the default (public) `demo-key`, the gateway gets UI_API_KEY_HINT so the UI's key dialog names it.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ def _port_free(host: str, port: int) -> bool:
         return s.connect_ex((host if host != "0.0.0.0" else "127.0.0.1", port)) != 0
 
 
+class _StopRequested(Exception):
+    """Raised by the signal handler: unwinds startup waits and the run loop alike."""
+
+
 def main(argv: list[str] | None = None) -> int:
     cfg = {**_dotenv(ROOT / ".env"), **os.environ}
     parser = argparse.ArgumentParser(prog="python -m devstack", description=__doc__.splitlines()[0])
@@ -48,26 +57,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Port {args.port} is in use: set PORT or pass --port.", file=sys.stderr)
         return 2
 
-    redis: RedisServer | None = None
-    redis_url = cfg.get("REDIS_URL", "")
-    if not redis_url:
-        redis = RedisServer(data_dir=str(_mkdir(ROOT / "var" / "redis"))).start()
-        redis_url = redis.url
-    env: dict[str, str] = {}
-    key = cfg.get("API_KEYS") or cfg.get("API_KEY")
-    if not key:
-        env["API_KEYS"] = key = DEMO_KEY
-    key = key.split(",")[0].strip()
-
-    stack = Stack(redis_url=redis_url, env=env)
     stopping = False
 
     def _stop(*_):
         nonlocal stopping
-        stopping = True
+        if not stopping:  # a second signal while stopping changes nothing: cleanup runs to its end
+            stopping = True
+            raise _StopRequested
 
+    env: dict[str, str] = {}
+    key = cfg.get("API_KEYS") or cfg.get("API_KEY")
+    if not key:
+        env["API_KEYS"] = key = DEMO_KEY
+    if DEMO_KEY in (k.strip() for k in key.split(",")) and not cfg.get("UI_API_KEY_HINT"):
+        env["UI_API_KEY_HINT"] = DEMO_KEY
+    key = key.split(",")[0].strip()
+
+    redis: RedisServer | None = None
+    redis_url = cfg.get("REDIS_URL", "")
+    stack = Stack(redis_url=redis_url, env=env, detached=True)
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
+        if not redis_url:
+            redis = RedisServer(data_dir=str(_mkdir(ROOT / "var" / "redis")), detached=True)
+            redis.start()
+            stack.redis_url = redis_url = redis.url
         url = stack.start_gateway(port=args.port, HOST=args.host)
         for _ in range(args.workers):
             stack.start_worker()
@@ -83,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  curl -N -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\\n"
             f'       -d \'{{"message": "How many customers are there?"}}\' '
             f"http://127.0.0.1:{args.port}/ai/api/chat/stream\n\n"
-            f"  Ctrl-C stops everything.\n",
+            f"  Ctrl-C (or kill -TERM {os.getpid()}) stops everything.\n",
             flush=True,
         )
         while not stopping:
@@ -92,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{', '.join(dead)} exited; see {stack.log_dir}", file=sys.stderr)
                 return 1
             time.sleep(0.5)
-    except KeyboardInterrupt:
+    except _StopRequested:
         pass
     finally:
         print("Stopping...", flush=True)

@@ -51,7 +51,9 @@ class Proc:
             return ""
 
 
-def spawn(name: str, module: str, env: dict[str, str], log_dir: Path, *args: str) -> Proc:
+def spawn(
+    name: str, module: str, env: dict[str, str], log_dir: Path, *args: str, detached: bool = False
+) -> Proc:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
@@ -64,6 +66,7 @@ def spawn(name: str, module: str, env: dict[str, str], log_dir: Path, *args: str
             env=full_env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=detached,
         )
     return Proc(name, popen, log_path)
 
@@ -94,6 +97,9 @@ class Stack:
     gateways: list[Proc] = field(default_factory=list)
     workers: list[Proc] = field(default_factory=list)
     ports: list[int] = field(default_factory=list)
+    detached: bool = False
+    """Children in their own sessions: a terminal's Ctrl-C reaches only the launcher, which then
+    stops them in order (workers first, so they hand unfinished runs back)."""
 
     def base_env(self) -> dict[str, str]:
         return {"REDIS_URL": self.redis_url, **self.env}
@@ -102,7 +108,7 @@ class Stack:
         port = port or free_port()
         name = f"gateway-{len(self.gateways)}"
         env = {**self.base_env(), "HOST": "127.0.0.1", "PORT": str(port), **extra}
-        proc = spawn(name, "backend", env, self.log_dir)
+        proc = spawn(name, "backend", env, self.log_dir, detached=self.detached)
         self.gateways.append(proc)
         self.ports.append(port)
         url = f"http://127.0.0.1:{port}"
@@ -116,7 +122,7 @@ class Stack:
             "WORKER_ID": f"{socket.gethostname()}-{name}-{os.getpid()}-{time.monotonic_ns() % 100000}",
             **extra,
         }
-        proc = spawn(name, "agent_service", env, self.log_dir)
+        proc = spawn(name, "agent_service", env, self.log_dir, detached=self.detached)
         self.workers.append(proc)
         return proc
 

@@ -40,13 +40,20 @@ def find_redis_server() -> str:
 
 class RedisServer:
     def __init__(
-        self, port: int | None = None, data_dir: str | None = None, appendonly: bool = False
+        self,
+        port: int | None = None,
+        data_dir: str | None = None,
+        appendonly: bool = False,
+        detached: bool = False,
     ) -> None:
         self.port = port or free_port()
         self.binary = find_redis_server()
         self.dir = data_dir or tempfile.mkdtemp(prefix="redis-")
         self.appendonly = appendonly
         """AOF on (fsync every write): what a production Redis keeps across a restart."""
+        self.detached = detached
+        """In its own process group: a terminal's Ctrl-C reaches only the launcher, which stops
+        Redis last (after the workers have handed their runs back to it)."""
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -73,7 +80,12 @@ class RedisServer:
             "--loglevel",
             "warning",
         ]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=self.detached,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

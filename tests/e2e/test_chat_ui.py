@@ -67,8 +67,9 @@ def test_question_streams_text_with_tool_step_and_result_table(page: Page, shot)
     expect(step).to_have_attribute("data-state", "done")
     expect(step.locator(".language-sql")).to_contain_text("customers")
     expect(step.get_by_test_id("tool-duration")).to_have_text(re.compile(r"\d+(\.\d)? m?s"))
-    table = step.get_by_test_id("result-table")
-    expect(table.get_by_role("cell")).to_have_count(1)
+    preview = step.get_by_test_id("result-preview")
+    expect(preview.get_by_role("cell")).to_have_count(1)
+    expect(last_answer(page).get_by_test_id("result-table")).to_have_count(0)  # the text says it
     expect(page.get_by_test_id("session-item")).not_to_have_count(0)
     shot(page, "01-answer-with-tool-step")
 
@@ -116,10 +117,11 @@ def test_reload_mid_answer_resumes_without_duplicate_text(page: Page, shot):
     assert resumed.count("Revenue per country:") == 1, "resumed answer repeats its beginning"
     shot(page, "05-resumed-completed")
 
-    step = last_answer(page).locator('[data-testid=tool-step][data-tool-name="run_query"]')
-    step.get_by_test_id("view-bar").click()
-    expect(step.get_by_test_id("result-chart").locator("canvas")).to_be_visible()
-    step.scroll_into_view_if_needed()
+    result = last_answer(page).get_by_test_id("result-view")
+    expect(result).to_have_count(1)
+    result.get_by_test_id("view-bar").click()
+    expect(result.get_by_test_id("result-chart").locator("canvas")).to_be_visible()
+    result.scroll_into_view_if_needed()
     shot(page, "06-result-bar-chart")
 
 
@@ -139,7 +141,7 @@ def test_switching_sessions_shows_each_history(page: Page, shot):
     page.locator(f'[data-testid=session-item][data-session-id="{first_id}"] .session-item__open').click()
     expect(page.get_by_test_id("user-message")).to_have_text([COUNT_QUESTION])
     wait_status(page, "completed")
-    expect(last_answer(page).get_by_test_id("result-table")).to_be_visible()
+    expect(last_answer(page).get_by_test_id("result-preview")).to_be_visible()
     expect(page.locator(f'[data-testid=session-item][data-session-id="{first_id}"]')).to_have_class(
         re.compile("session-item--active")
     )

@@ -1,4 +1,4 @@
-"""Probes and the UI mount."""
+"""Probes, the UI mount and the UI's config."""
 
 from __future__ import annotations
 
@@ -76,3 +76,16 @@ async def test_ui_assets_are_immutable_and_index_is_revalidated(server, tmp_path
     assert index.headers["Cache-Control"] == "no-cache"
     assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert missing.status_code == 404
+
+
+async def test_ui_config_names_the_key_hint_without_a_key(server):
+    async with running_gateway(gateway_settings(ui_api_key_hint="demo-key"), server) as client:
+        response = await client.get("/ai/api/ui-config")
+    assert response.status_code == 200
+    assert response.json() == {"api_key_hint": "demo-key"}
+
+
+async def test_ui_config_has_no_key_hint_by_default(server):
+    async with running_gateway(gateway_settings(), server) as client:
+        response = await client.get("/ai/api/ui-config")
+    assert response.json() == {"api_key_hint": None}

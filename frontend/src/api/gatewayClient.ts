@@ -1,5 +1,5 @@
 import { ApiError } from './apiError'
-import type { Health, SessionDetail, SessionSummary, TranscriptMessage } from './types'
+import type { Health, SessionDetail, SessionSummary, TranscriptMessage, UiConfig } from './types'
 
 /**
  * The gateway's plain JSON endpoints (sessions, cancel, health). Same-origin /ai/api/...;
@@ -58,6 +58,17 @@ export async function fetchHealth(baseUrl = ''): Promise<Health> {
     status: String(raw.status ?? (res.ok ? 'healthy' : 'unhealthy')),
     models: Array.isArray(raw.models) ? raw.models.map(String) : [],
     workers_alive: Number(raw.workers_alive ?? 0),
+  }
+}
+
+/** What the gateway tells the UI before it has a key (e.g. the local stack's demo key). */
+export async function fetchUiConfig(baseUrl = ''): Promise<UiConfig> {
+  try {
+    const res = await fetch(baseUrl + '/ai/api/ui-config', { cache: 'no-store', headers: { Accept: 'application/json' } })
+    const raw = res.ok ? ((await res.json()) as Record<string, unknown>) : {}
+    return { api_key_hint: typeof raw.api_key_hint === 'string' && raw.api_key_hint ? raw.api_key_hint : null }
+  } catch {
+    return { api_key_hint: null }
   }
 }
 

@@ -41,6 +41,42 @@ export interface TokenEvent extends BaseEvent {
   content: string
 }
 
+export type ProgressStage = 'understanding' | 'exploring_schema' | 'querying' | 'validating' | 'answering'
+
+/** Where the agent is in its workflow (not terminal). `total` is null when unknown. */
+export interface ProgressEvent extends BaseEvent {
+  type: 'progress'
+  stage: ProgressStage
+  step: number
+  total: number | null
+  elapsed_ms: number
+  message: string
+}
+
+export interface ChartSuggestion {
+  kind: 'bar' | 'line'
+  x: string
+  y: string[]
+}
+
+/** The full result of one query for the client (the model only gets a compact summary). */
+export interface QueryData {
+  call_id: string
+  name: string
+  sql: string
+  columns: string[]
+  rows: unknown[][]
+  /** How many rows the query produced; `rows` may hold fewer when `truncated`. */
+  row_count: number
+  truncated: boolean
+  chart: ChartSuggestion | null
+}
+
+/** Emitted right after the tool_result of the call (`call_id`) that produced it. */
+export interface DataEvent extends BaseEvent, QueryData {
+  type: 'data'
+}
+
 export interface WorkflowStep {
   step: number
   name: string
@@ -74,6 +110,8 @@ export type AgentEvent =
   | ToolEvent
   | ToolResultEvent
   | TokenEvent
+  | ProgressEvent
+  | DataEvent
   | CompleteEvent
   | ErrorEvent
   | CancelledEvent
@@ -85,10 +123,13 @@ export function isTerminal(event: AgentEvent): boolean {
 }
 
 const EVENT_TYPES: ReadonlySet<string> = new Set([
-  'session', 'retry', 'tool', 'tool_result', 'token', 'complete', 'error', 'cancelled',
+  'session', 'retry', 'tool', 'tool_result', 'token', 'progress', 'data', 'complete', 'error', 'cancelled',
 ])
 
-/** Parses one SSE data payload; null for anything that is not a contract event (pings, reconnect notices). */
+/**
+ * Parses one SSE data payload; null for anything that is not a contract event (pings, reconnect
+ * notices) and for event types this UI does not know yet, so a newer server never breaks it.
+ */
 export function parseEvent(data: string): AgentEvent | null {
   try {
     const value: unknown = JSON.parse(data)
@@ -110,6 +151,8 @@ export interface ToolStepRecord {
   output: unknown
   is_error: boolean
   duration_ms: number
+  /** The same shape as the `data` event (without type, task_id, seq), when the step produced one. */
+  data?: QueryData | null
 }
 
 /** transcript.py TranscriptMessage */
@@ -138,4 +181,10 @@ export interface Health {
   status: string
   models: string[]
   workers_alive: number
+}
+
+/** GET /ai/api/ui-config (no key needed). */
+export interface UiConfig {
+  /** Set by the local devstack to its demo key, so the key dialog can say which key to use. */
+  api_key_hint: string | null
 }

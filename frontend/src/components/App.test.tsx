@@ -1,9 +1,9 @@
-import { render, screen, waitFor } from '@testing-library/react'
+import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { frame, jsonResponse, sseResponse, type RecordedCall } from '../test/sseMock'
+import { frame, jsonResponse, pushableStream, sseResponse, type RecordedCall } from '../test/sseMock'
 import { saveCurrentSession, saveRun } from '../state/runStore'
-import { App } from './App'
+import { App, NARROW } from './App'
 
 const T = 'task-9'
 const S = 'sess-1'
@@ -39,6 +39,7 @@ beforeEach(() => {
 })
 afterEach(() => {
   vi.restoreAllMocks()
+  Reflect.deleteProperty(window, 'matchMedia') // jsdom has none; one test fakes a narrow screen
 })
 
 describe('App', () => {
@@ -131,13 +132,7 @@ describe('App', () => {
 
   it('stops a running answer via the cancel endpoint and keeps the partial text', async () => {
     const user = userEvent.setup()
-    let push: (s: string) => void = () => {}
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const enc = new TextEncoder()
-        push = (s) => (s ? controller.enqueue(enc.encode(s)) : controller.close())
-      },
-    })
+    const { body, push } = pushableStream()
     const calls = installFetch((c) => {
       if (c.url === '/ai/api/chat/stream') return new Response(body, { headers: { 'X-Task-ID': T, 'Content-Type': 'text/event-stream' } })
       if (c.url === `/ai/api/tasks/${T}/cancel`) {
@@ -156,5 +151,61 @@ describe('App', () => {
     expect(screen.getByTestId('answer-status')).toHaveTextContent('Stopped')
     expect(screen.getByTestId('answer-text')).toHaveTextContent('Partial answer')
     expect(calls.find((c) => c.url.endsWith('/cancel'))?.method).toBe('POST')
+  })
+
+  it('shows the workflow progress and the data event table of a streamed answer', async () => {
+    const user = userEvent.setup()
+    const { body, push } = pushableStream()
+    installFetch((c) => (c.url === '/ai/api/chat/stream' ? new Response(body, { headers: { 'X-Task-ID': T, 'Content-Type': 'text/event-stream' } }) : undefined))
+    render(<App />)
+    await user.type(screen.getByRole('textbox', { name: 'Message' }), 'Revenue per country{Enter}')
+    push(frame({ type: 'session', task_id: T, seq: 0, session_id: S }) + frame({ type: 'progress', task_id: T, seq: 1, stage: 'querying', step: 3, total: 5, elapsed_ms: 900, message: 'Running the query' }))
+    expect(await screen.findByTestId('progress-message')).toHaveTextContent('Step 3 of 5 · Running the query')
+    push(
+      frame({ type: 'tool', task_id: T, seq: 2, name: 'run_query', arguments: { sql: 'SELECT country, revenue FROM r' }, call_id: 'c1', message: 'Running SQL' }) +
+        frame({ type: 'tool_result', task_id: T, seq: 3, name: 'run_query', call_id: 'c1', output: '2 rows', is_error: false, duration_ms: 8 }) +
+        frame({ type: 'data', task_id: T, seq: 4, call_id: 'c1', name: 'run_query', sql: 'SELECT country, revenue FROM r', columns: ['country', 'revenue'], rows: [['DE', 165350.4], ['FR', 120000]], row_count: 2, truncated: false, chart: { kind: 'bar', x: 'country', y: ['revenue'] } }) +
+        frame({ type: 'some_future_event', task_id: T, seq: 5 }) +
+        frame(tok(6, 'Revenue per country.')) +
+        frame(done(7, 'Revenue per country.')),
+    )
+    push('')
+    await waitFor(() => expect(screen.getByTestId('assistant-message')).toHaveAttribute('data-status', 'completed'))
+    expect(screen.queryByTestId('progress')).toBeNull()
+    expect(screen.getAllByTestId('result-table')).toHaveLength(1)
+    expect(screen.getByTestId('result-table')).toHaveTextContent('165,350.40')
+    expect(screen.getByTestId('view-bar')).toBeInTheDocument()
+  })
+
+  it('names the key the local stack accepts in the key dialog', async () => {
+    window.localStorage.clear()
+    const user = userEvent.setup()
+    installFetch((c) => (c.url === '/ai/api/ui-config' ? jsonResponse(200, { api_key_hint: 'demo-key' }) : undefined))
+    render(<App />)
+    expect(await screen.findByTestId('api-key-hint')).toHaveTextContent('This local stack accepts the key demo-key')
+    await user.click(screen.getByTestId('api-key-use-hint'))
+    expect(screen.getByLabelText('API key', { selector: 'input' })).toHaveValue('demo-key')
+  })
+
+  it('on a narrow screen keeps the sidebar in a drawer: the menu opens it, Esc closes it', async () => {
+    window.matchMedia = vi.fn((query: string) => ({
+      matches: query === NARROW, media: query, addEventListener: () => {}, removeEventListener: () => {},
+    })) as unknown as typeof window.matchMedia
+    installFetch((c) => (c.url === '/ai/api/sessions' ? jsonResponse(200, [{ session_id: S, title: 'Revenue per month in 2024', updated_at: Date.now() / 1000, message_count: 2 }]) : undefined))
+    const user = userEvent.setup()
+    render(<App />)
+    const sidebar = screen.getByTestId('sidebar')
+    expect(sidebar).toHaveAttribute('inert')
+    const menu = screen.getByTestId('menu-button')
+    expect(menu).toHaveAttribute('aria-expanded', 'false')
+    await user.click(menu)
+    expect(sidebar).not.toHaveAttribute('inert')
+    expect(sidebar).toHaveClass('sidebar--open')
+    expect(await within(sidebar).findByText('Revenue per month in 2024')).toBeInTheDocument()
+    expect(within(sidebar).getByRole('heading', { name: 'Today' })).toBeInTheDocument()
+    expect(sidebar).toContainElement(document.activeElement as HTMLElement)
+    await user.keyboard('{Escape}')
+    expect(sidebar).toHaveAttribute('inert')
+    expect(menu).toHaveFocus()
   })
 })

@@ -1,8 +1,10 @@
-import { useCallback, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { useChat } from '../hooks/useChat'
 import { useHealth } from '../hooks/useHealth'
+import { useMediaQuery } from '../hooks/useMediaQuery'
 import { useSessions } from '../hooks/useSessions'
 import { useTheme } from '../hooks/useTheme'
+import { useUiConfig } from '../hooks/useUiConfig'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, saveApiKey } from '../state/apiKeyStore'
 import { ApiKeyDialog } from './ApiKeyDialog'
@@ -13,27 +15,50 @@ import { Sidebar } from './Sidebar'
 import { ThemeToggle } from './ThemeToggle'
 
 const EXAMPLES = ['How many customers are there?', 'Top 5 customers by revenue', 'Total revenue per country']
+/** Below this width the sidebar becomes a drawer behind the menu button (kept in sync with app.css). */
+export const NARROW = '(max-width: 720px)'
 
+/**
+ * The chat screen: header and composer fixed, the message list the only part that scrolls (the app
+ * fills the viewport; see app.css), the sidebar beside it or, on narrow screens, a modal drawer.
+ */
 export function App() {
   const [apiKey, setApiKey] = useState(loadApiKey)
   const [keyPrompt, setKeyPrompt] = useState<null | 'missing' | 'rejected' | 'change'>(() => (loadApiKey() ? null : 'missing'))
   const { theme, toggle } = useTheme()
   const health = useHealth()
+  const uiConfig = useUiConfig()
   const sessions = useSessions(apiKey)
+  const narrow = useMediaQuery(NARROW)
+  const [drawerOpen, setDrawerOpen] = useState(false)
+  const drawer = narrow && drawerOpen
+  const menuRef = useRef<HTMLButtonElement>(null)
+  const sidebarRef = useRef<HTMLElement>(null)
   const chat = useChat({
     apiKey,
     onNeedKey: setKeyPrompt,
     onSessionsChanged: () => void sessions.refresh(),
   })
 
-  const saveKey = useCallback(
-    (key: string) => {
-      saveApiKey(key)
-      setApiKey(key)
-      setKeyPrompt(null)
-    },
-    [],
-  )
+  const closeDrawer = useCallback(() => {
+    setDrawerOpen(false)
+    menuRef.current?.focus()
+  }, [])
+  useEffect(() => {
+    if (!drawer) return
+    sidebarRef.current?.querySelector<HTMLElement>('[aria-current=page], button')?.focus()
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') closeDrawer()
+    }
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [drawer, closeDrawer])
+
+  const saveKey = useCallback((key: string) => {
+    saveApiKey(key)
+    setApiKey(key)
+    setKeyPrompt(null)
+  }, [])
   const remove = useCallback(
     async (id: string) => {
       try {
@@ -45,66 +70,92 @@ export function App() {
     },
     [chat, sessions],
   )
+  const inDrawer = (action: () => void) => () => {
+    action()
+    if (drawer) closeDrawer()
+  }
 
   const active = chat.messages.findLast((m): m is AssistantMessage => m.kind === 'assistant' && isActive(m))
   const title = sessions.sessions.find((s) => s.id === chat.sessionId)?.title
 
   return (
-    <div className="app">
-      <Sidebar
-        sessions={sessions.sessions}
-        activeId={chat.sessionId}
-        error={sessions.error}
-        onNew={chat.newChat}
-        onOpen={chat.openSession}
-        onDelete={(id) => void remove(id)}
-      />
-      <main className="chat" aria-label="Chat">
-        <header className="chat__header">
-          <h1 className="chat__title" data-testid="chat-title">{chat.sessionId ? title || 'Conversation' : 'New chat'}</h1>
-          <ModelBadge health={health} />
-          <button type="button" className="btn-small" onClick={() => setKeyPrompt('change')} data-testid="change-key">
-            API key
-          </button>
-          <ThemeToggle theme={theme} onToggle={toggle} />
-        </header>
-        <MessageList
-          messages={chat.messages}
-          connection={chat.connection}
-          attempt={chat.reconnectAttempt}
-          loading={chat.loadingSession}
-          onRetry={chat.retry}
-          empty={
-            <div className="empty" data-testid="empty-state">
-              <h2>Ask a question about your data</h2>
-              <ul>
-                {EXAMPLES.map((q) => (
-                  <li key={q}>
-                    <button type="button" className="btn-link" onClick={() => chat.send(q)} disabled={chat.running}>
-                      {q}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            </div>
-          }
+    <>
+      <div className={`app${drawer ? ' app--drawer-open' : ''}`} inert={Boolean(keyPrompt)}>
+        <Sidebar
+          ref={sidebarRef}
+          sessions={sessions.sessions}
+          activeId={chat.sessionId}
+          error={sessions.error}
+          drawer={narrow}
+          open={drawerOpen}
+          onNew={inDrawer(chat.newChat)}
+          onOpen={(id) => inDrawer(() => chat.openSession(id))()}
+          onDelete={(id) => void remove(id)}
+          onChangeKey={inDrawer(() => setKeyPrompt('change'))}
         />
-        <Composer
-          running={chat.running}
-          canStop={Boolean(active?.taskId)}
-          stopping={Boolean(active?.stopping)}
-          onSend={chat.send}
-          onStop={chat.stop}
-        />
-      </main>
+        {drawer && <div className="drawer-backdrop" onClick={closeDrawer} data-testid="drawer-backdrop" />}
+        <main className="chat" aria-label="Chat" inert={drawer}>
+          <header className="chat__header" data-testid="chat-header">
+            {narrow && (
+              <button
+                ref={menuRef}
+                type="button"
+                className="btn-icon"
+                onClick={() => setDrawerOpen(true)}
+                aria-label="Conversations"
+                aria-expanded={drawerOpen}
+                aria-controls="sidebar"
+                data-testid="menu-button"
+              >
+                ☰
+              </button>
+            )}
+            <h1 className="chat__title" data-testid="chat-title" title={title}>
+              {chat.sessionId ? title || 'Conversation' : 'New chat'}
+            </h1>
+            <ModelBadge health={health} />
+            <ThemeToggle theme={theme} onToggle={toggle} />
+          </header>
+          <MessageList
+            messages={chat.messages}
+            connection={chat.connection}
+            attempt={chat.reconnectAttempt}
+            loading={chat.loadingSession}
+            onRetry={chat.retry}
+            conversation={chat.sessionId}
+            empty={
+              <div className="empty" data-testid="empty-state">
+                <h2>Ask a question about your data</h2>
+                <ul>
+                  {EXAMPLES.map((q) => (
+                    <li key={q}>
+                      <button type="button" className="btn-link" onClick={() => chat.send(q)} disabled={chat.running}>
+                        {q}
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            }
+          />
+          <Composer
+            running={chat.running}
+            canStop={Boolean(active?.taskId)}
+            stopping={Boolean(active?.stopping)}
+            onSend={chat.send}
+            onStop={chat.stop}
+          />
+        </main>
+      </div>
       {keyPrompt && (
         <ApiKeyDialog
           reason={keyPrompt}
           initial={apiKey}
+          hint={uiConfig.api_key_hint}
           onSave={saveKey}
           onCancel={apiKey ? () => setKeyPrompt(null) : undefined}
         />
       )}
-    </div>
+    </>
   )
 }

@@ -1,9 +1,14 @@
+import { useMemo } from 'react'
 import type { ConnectionState } from '../api/taskStream'
+import { stepResult } from '../lib/queryResult'
+import { placeResults, type AnswerResult } from '../lib/resultPlacement'
 import type { AssistantMessage } from '../state/chatModel'
 import { AnswerStatus } from './AnswerStatus'
 import { CopyButton } from './CopyButton'
 import { ErrorNotice } from './ErrorNotice'
 import { Markdown } from './Markdown'
+import { ProgressView } from './ProgressView'
+import { ResultView } from './ResultView'
 import { ToolTimeline } from './ToolTimeline'
 
 interface Props {
@@ -14,8 +19,19 @@ interface Props {
   onRetry: (id: string) => void
 }
 
-/** One answer: its tool steps, the streamed Markdown text, status and in-place errors. */
+/**
+ * One answer: the workflow while it runs, its tool steps (query + compact preview), the streamed
+ * Markdown text with each query result shown once as an interactive table, status and in-place errors.
+ */
 export function AssistantMessageView({ answer, live, connection, attempt, onRetry }: Props) {
+  const results = useMemo<AnswerResult[]>(
+    () => answer.tools.flatMap((t) => {
+      const result = stepResult(t)
+      return result ? [{ id: `${t.name}-${t.call_id}`, result }] : []
+    }),
+    [answer.tools],
+  )
+  const placement = useMemo(() => placeResults(answer.text, results), [answer.text, results])
   return (
     <article
       className="message message--assistant"
@@ -25,6 +41,7 @@ export function AssistantMessageView({ answer, live, connection, attempt, onRetr
       aria-label="Assistant answer"
     >
       {answer.notice && <div className="answer-notice" data-testid="answer-notice">{answer.notice}</div>}
+      {live && answer.progress && <ProgressView progress={answer.progress} />}
       <ToolTimeline steps={answer.tools} />
       {/* Screen readers hear the live answer as it grows; finished answers are not re-announced. */}
       <div
@@ -33,8 +50,9 @@ export function AssistantMessageView({ answer, live, connection, attempt, onRetr
         aria-live={live ? 'polite' : 'off'}
         aria-busy={live && answer.status === 'streaming'}
       >
-        {answer.text ? <Markdown text={answer.text} /> : null}
+        {answer.text ? <Markdown text={answer.text} inline={placement.inline} /> : null}
       </div>
+      {answer.text && placement.after.map((r) => <ResultView key={r.id} result={r.result} name={r.id} />)}
       <div className="message__footer">
         <AnswerStatus answer={answer} connection={live ? connection : undefined} attempt={attempt} />
         {answer.text && !live && <CopyButton text={answer.text} label="Copy answer" />}

@@ -12,15 +12,19 @@ interface Props {
   loading: boolean
   onRetry: (id: string) => void
   empty: React.ReactNode
+  /** Changes when another conversation is shown (which starts at its newest message). */
+  conversation?: string | null
 }
 
 /** The conversation, following new content until the user scrolls up (then: jump to latest). */
-export function MessageList({ messages, connection, attempt, loading, onRetry, empty }: Props) {
+export function MessageList({ messages, connection, attempt, loading, onRetry, empty, conversation = null }: Props) {
   const ref = useRef<HTMLDivElement>(null)
-  const { following, onScroll, jumpToLatest } = useAutoScroll(ref, messages)
+  const contentRef = useRef<HTMLDivElement>(null)
+  const { following, onScroll, jumpToLatest } = useAutoScroll(ref, contentRef, messages, conversation)
   return (
     <div className="message-list-wrap">
       <div className="message-list" ref={ref} onScroll={onScroll} data-testid="message-list" tabIndex={0} aria-label="Conversation">
+        <div className="message-list__content" ref={contentRef}>
         {loading && <div className="muted center">Loading conversation…</div>}
         {!loading && messages.length === 0 && empty}
         {messages.map((m) =>
@@ -30,10 +34,11 @@ export function MessageList({ messages, connection, attempt, loading, onRetry, e
             <AssistantMessageView key={m.id} answer={m} live={isActive(m)} connection={connection} attempt={attempt} onRetry={onRetry} />
           ),
         )}
+        </div>
       </div>
       {!following && (
         <button type="button" className="jump-latest" onClick={jumpToLatest} data-testid="jump-latest">
-          ↓ Jump to latest
+          <span aria-hidden="true">↓</span> Jump to latest
         </button>
       )}
     </div>

@@ -7,7 +7,7 @@ const ResultChart = lazy(() => import('./ResultChart'))
 
 type View = 'table' | 'bar' | 'line'
 
-/** A run_query result: table, or bar/line chart when the data suits one, plus CSV download. */
+/** A query result in an answer: paginated table, or bar/line chart when the data suits one, plus CSV download. */
 export function ResultView({ result, name }: { result: QueryResult; name: string }) {
   const [view, setView] = useState<View>('table')
   const shape = chartShape(result)
@@ -17,8 +17,8 @@ export function ResultView({ result, name }: { result: QueryResult; name: string
     <div className="result-view" data-testid="result-view">
       <div className="result-view__bar">
         <span className="muted" data-testid="row-count">
-          {result.rowCount} row{result.rowCount === 1 ? '' : 's'}
-          {result.truncated ? ' (truncated)' : ''}
+          {result.rowCount.toLocaleString()} row{result.rowCount === 1 ? '' : 's'}
+          {result.truncated ? ` (showing the first ${result.rows.length.toLocaleString()})` : ''}
         </span>
         {views.length > 1 && (
           <div role="group" aria-labelledby={groupId} className="segmented">

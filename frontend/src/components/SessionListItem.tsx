@@ -1,15 +1,5 @@
 import type { SessionSummary } from '../api/types'
-
-function when(updated: number | string | null): string {
-  if (updated === null) return ''
-  const ms = typeof updated === 'number' ? (updated < 1e12 ? updated * 1000 : updated) : Date.parse(updated)
-  if (!Number.isFinite(ms)) return ''
-  const d = new Date(ms)
-  const today = new Date()
-  return d.toDateString() === today.toDateString()
-    ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : d.toLocaleDateString([], { month: 'short', day: 'numeric' })
-}
+import { timeLabel, toMs } from '../lib/relativeDay'
 
 interface Props {
   session: SessionSummary
@@ -18,14 +8,18 @@ interface Props {
   onDelete: (id: string) => void
 }
 
+/** One conversation: its title (up to two lines, full text on hover), time of the last message, size. */
 export function SessionListItem({ session, active, onOpen, onDelete }: Props) {
   const title = session.title || 'Untitled conversation'
+  const ms = toMs(session.updated_at)
+  const count = `${session.message_count} message${session.message_count === 1 ? '' : 's'}`
   return (
     <li className={`session-item${active ? ' session-item--active' : ''}`} data-testid="session-item" data-session-id={session.id}>
       <button type="button" className="session-item__open" onClick={() => onOpen(session.id)} aria-current={active ? 'page' : undefined} title={title}>
         <span className="session-item__title">{title}</span>
-        <span className="session-item__meta">
-          {when(session.updated_at)} · {session.message_count} msg
+        <span className="session-item__meta" data-testid="session-meta">
+          {ms !== null ? `${timeLabel(ms)} · ` : ''}
+          {count}
         </span>
       </button>
       <button type="button" className="session-item__delete" onClick={() => onDelete(session.id)} aria-label={`Delete conversation: ${title}`} data-testid="session-delete">

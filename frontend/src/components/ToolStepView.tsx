@@ -1,7 +1,7 @@
-import { asQueryResult } from '../lib/queryResult'
+import { stepResult } from '../lib/queryResult'
 import type { ToolStep } from '../state/chatModel'
 import { CodeBlock } from './CodeBlock'
-import { ResultView } from './ResultView'
+import { ResultPreview } from './ResultPreview'
 
 function sqlOf(args: Record<string, unknown>): { sql: string | null; rest: Record<string, unknown> } {
   for (const key of ['sql', 'query', 'statement']) {
@@ -23,10 +23,15 @@ function outputText(output: unknown): string {
   return typeof output === 'string' ? output : JSON.stringify(output, null, 2)
 }
 
-/** One tool call: name, what it does, its arguments (SQL highlighted), duration and result. */
+/**
+ * One tool call: name, what it does, its arguments (SQL highlighted), duration, and a compact preview
+ * of a query result (the answer itself shows the full table, once).
+ */
 export function ToolStepView({ step, index }: { step: ToolStep; index: number }) {
-  const { sql, rest } = sqlOf(step.arguments)
-  const result = step.done && !step.is_error ? asQueryResult(step.output) : null
+  const args = sqlOf(step.arguments)
+  const sql = args.sql ?? step.data?.sql ?? null
+  const rest = args.rest
+  const result = stepResult(step)
   const state = !step.done ? 'running' : step.is_error ? 'error' : 'done'
   return (
     <li className={`tool-step tool-step--${state}`} data-testid="tool-step" data-tool-name={step.name} data-state={state}>
@@ -52,7 +57,7 @@ export function ToolStepView({ step, index }: { step: ToolStep; index: number })
           <CodeBlock code={JSON.stringify(rest, null, 2)} language="json" />
         </details>
       )}
-      {result && <ResultView result={result} name={`${step.name}-${step.call_id}`} />}
+      {result && <ResultPreview result={result} />}
       {step.done && !result && step.output !== undefined && (
         <details className="tool-step__output" open={step.is_error}>
           <summary>{step.is_error ? 'Error' : 'Output'}</summary>

@@ -1,6 +1,10 @@
+import type { ChartSuggestion, QueryData } from '../api/types'
+
 /**
- * run_query results ({"columns","rows","row_count","truncated"}) normalised to a column list and
- * rows of cells, plus whether the data suits a chart (one label column + numeric columns).
+ * Query results normalised to a column list and rows of cells, plus whether the data suits a chart
+ * (one label column + numeric columns). The source is the `data` event when the server sent one (the
+ * full result, with the server's chart suggestion); otherwise the run_query tool output
+ * ({"columns","rows","row_count","truncated"}) is parsed, which is all older servers send.
  */
 
 export type Cell = string | number | boolean | null
@@ -10,6 +14,8 @@ export interface QueryResult {
   rows: Cell[][]
   rowCount: number
   truncated: boolean
+  sql?: string
+  chart?: ChartSuggestion | null
 }
 
 function toCell(v: unknown): Cell {
@@ -42,6 +48,18 @@ export function asQueryResult(output: unknown): QueryResult | null {
   }
 }
 
+export function fromData(data: QueryData): QueryResult {
+  const columns = data.columns.map(String)
+  const rows = data.rows.map((r) => (Array.isArray(r) ? r.map(toCell) : columns.map(() => null)))
+  return { columns, rows, rowCount: data.row_count ?? rows.length, truncated: Boolean(data.truncated), sql: data.sql, chart: data.chart ?? null }
+}
+
+/** The result one finished tool step produced, or null (errors, non-tabular tools, still running). */
+export function stepResult(step: { done: boolean; is_error: boolean; output?: unknown; data?: QueryData }): QueryResult | null {
+  if (step.data) return fromData(step.data)
+  return step.done && !step.is_error ? asQueryResult(step.output) : null
+}
+
 export interface ChartShape {
   labelIndex: number
   valueIndexes: number[]
@@ -54,6 +72,12 @@ function isNumeric(v: Cell): boolean {
 /** A chart fits when there are ≥2 rows, one label column and at least one all-numeric column. */
 export function chartShape(result: QueryResult): ChartShape | null {
   if (result.rows.length < 2 || result.columns.length < 2) return null
+  if (result.chart === null) return null // the server looked and says no chart fits
+  if (result.chart) {
+    const labelIndex = result.columns.indexOf(result.chart.x)
+    const valueIndexes = result.chart.y.map((c) => result.columns.indexOf(c)).filter((i) => i >= 0)
+    if (labelIndex >= 0 && valueIndexes.length > 0) return { labelIndex, valueIndexes }
+  }
   const numeric = result.columns.map((_, i) => result.rows.every((r) => r[i] === null || isNumeric(r[i])))
   const labelIndex = numeric.findIndex((n) => !n)
   const label = labelIndex === -1 ? 0 : labelIndex

@@ -6,6 +6,30 @@ const T = 't1'
 const apply = (events: AgentEvent[]) => events.reduce(applyEvent, pendingAnswer('q'))
 
 describe('applyEvent', () => {
+  it('attaches a data event to the tool step that produced it', () => {
+    const a = apply([
+      { type: 'tool', task_id: T, seq: 1, name: 'run_query', arguments: { sql: 'select 1' }, call_id: 'c1', message: '' },
+      { type: 'tool_result', task_id: T, seq: 2, name: 'run_query', call_id: 'c1', output: '1 row', is_error: false, duration_ms: 3 },
+      { type: 'data', task_id: T, seq: 3, call_id: 'c1', name: 'run_query', sql: 'select 1', columns: ['n'], rows: [[1]], row_count: 1, truncated: false, chart: null },
+    ])
+    expect(a.tools).toHaveLength(1)
+    expect(a.tools[0].data).toEqual({ call_id: 'c1', name: 'run_query', sql: 'select 1', columns: ['n'], rows: [[1]], row_count: 1, truncated: false, chart: null })
+  })
+
+  it('keeps the latest progress while running and drops it when the run ends', () => {
+    const progress = { type: 'progress', task_id: T, seq: 1, stage: 'querying', step: 3, total: 5, elapsed_ms: 412, message: 'Running the query' } as const
+    const running = apply([progress])
+    expect(running.progress).toMatchObject({ stage: 'querying', step: 3, total: 5, message: 'Running the query' })
+    const done = applyEvent(running, { type: 'complete', task_id: T, seq: 2, response: 'ok', session_id: 's', workflow: [], usage: { input_tokens: 0, output_tokens: 0, total_tokens: 0 }, tools: [], duration_ms: 5 })
+    expect(done.progress).toBeUndefined()
+  })
+
+  it('ignores event types it does not know', () => {
+    const before = apply([{ type: 'token', task_id: T, seq: 1, content: 'Hi' }])
+    const unknown = { type: 'thinking', task_id: T, seq: 2, content: '…' } as unknown as AgentEvent
+    expect(applyEvent(before, unknown)).toBe(before)
+  })
+
   it('appends token contents to the answer text', () => {
     const a = apply([
       { type: 'session', task_id: T, seq: 0, session_id: 's' },

@@ -1,4 +1,4 @@
-import type { AgentEvent, TranscriptMessage } from '../api/types'
+import type { AgentEvent, ProgressEvent, QueryData, TranscriptMessage } from '../api/types'
 
 /** What the UI renders: the display form of a conversation, built from events or from a transcript. */
 
@@ -11,7 +11,11 @@ export interface ToolStep {
   is_error: boolean
   duration_ms: number
   done: boolean
+  /** The query's full result from a `data` event (or the stored transcript), when there is one. */
+  data?: QueryData
 }
+
+export type Progress = Pick<ProgressEvent, 'stage' | 'step' | 'total' | 'elapsed_ms' | 'message'>
 
 export type AnswerStatus = 'pending' | 'streaming' | 'completed' | 'failed' | 'cancelled'
 
@@ -45,6 +49,8 @@ export interface AssistantMessage {
   notice?: string
   stopping?: boolean
   durationMs?: number
+  /** The latest `progress` event while the run is live. */
+  progress?: Progress
 }
 
 export type ChatMessage = UserMessage | AssistantMessage
@@ -71,7 +77,7 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
       return { ...a, status: 'streaming' }
     case 'retry':
       // A new attempt restarts the answer: drop what the previous attempt streamed.
-      return { ...a, status: 'streaming', text: '', tools: [], attempt: event.attempt, notice: event.message || `Retrying (attempt ${event.attempt})` }
+      return { ...a, status: 'streaming', text: '', tools: [], progress: undefined, attempt: event.attempt, notice: event.message || `Retrying (attempt ${event.attempt})` }
     case 'tool': {
       if (a.tools.some((t) => t.call_id === event.call_id)) return a
       const step: ToolStep = {
@@ -90,12 +96,27 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
     }
     case 'token':
       return { ...a, status: 'streaming', text: a.text + event.content }
+    case 'progress': {
+      const { stage, step, total, elapsed_ms, message } = event
+      return { ...a, status: 'streaming', progress: { stage, step, total, elapsed_ms, message } }
+    }
+    case 'data': {
+      const { type: _type, task_id: _task, seq: _seq, ...data } = event
+      void [_type, _task, _seq]
+      const known = a.tools.some((t) => t.call_id === event.call_id)
+      const tools = known
+        ? a.tools.map((t) => (t.call_id === event.call_id ? { ...t, data } : t))
+        : [...a.tools, { call_id: event.call_id, name: event.name, arguments: { sql: event.sql }, message: '', is_error: false, duration_ms: 0, done: true, data }]
+      return { ...a, status: 'streaming', tools }
+    }
     case 'complete':
-      return { ...a, status: 'completed', text: event.response, durationMs: event.duration_ms, stopping: false, notice: undefined }
+      return { ...a, status: 'completed', text: event.response, durationMs: event.duration_ms, stopping: false, notice: undefined, progress: undefined }
     case 'error':
-      return { ...a, status: 'failed', stopping: false, error: { kind: 'run', message: event.message, code: event.code } }
+      return { ...a, status: 'failed', stopping: false, progress: undefined, error: { kind: 'run', message: event.message, code: event.code } }
     case 'cancelled':
-      return { ...a, status: 'cancelled', stopping: false, notice: undefined }
+      return { ...a, status: 'cancelled', stopping: false, notice: undefined, progress: undefined }
+    default:
+      return answer // a type this UI does not know: ignored
   }
 }
 
@@ -115,7 +136,7 @@ export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
       error: status === 'failed' ? { kind: 'run', message: 'This answer failed.' } : undefined,
       tools: (m.tools ?? []).map((t) => ({
         call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: t.message ?? '', output: t.output,
-        is_error: t.is_error, duration_ms: t.duration_ms, done: true,
+        is_error: t.is_error, duration_ms: t.duration_ms, done: true, ...(t.data ? { data: t.data } : {}),
       })),
     })
   }

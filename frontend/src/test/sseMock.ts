@@ -22,6 +22,18 @@ export function sseResponse(chunks: string[], init: { headers?: Record<string, s
   return new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream', ...init.headers } })
 }
 
+/** A response body the test writes to as it goes: push(text) sends a chunk, push('') ends the stream. */
+export function pushableStream(): { body: ReadableStream<Uint8Array>; push: (chunk: string) => void } {
+  let push: (chunk: string) => void = () => {}
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const enc = new TextEncoder()
+      push = (s) => (s ? controller.enqueue(enc.encode(s)) : controller.close())
+    },
+  })
+  return { body, push }
+}
+
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } })
 }
