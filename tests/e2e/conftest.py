@@ -24,6 +24,7 @@ API_KEY = "e2e-key"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 DIST = ROOT / "frontend" / "dist" / "index.html"
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -37,7 +38,8 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def stack(request) -> Iterator[Stack]:
+    """DEMO_TOKENS_PER_S comes from the test module (default 20 words/s), so layout tests can run fast."""
     if not DIST.exists():
         pytest.fail("frontend/dist is missing: run `npm ci && npm run build` in frontend/ first")
     redis = RedisServer().start()
@@ -47,7 +49,7 @@ def stack() -> Iterator[Stack]:
         env={
             "API_KEYS": API_KEY,
             "MODEL_PROVIDER": "demo",
-            "DEMO_TOKENS_PER_S": "20",
+            "DEMO_TOKENS_PER_S": getattr(request.module, "DEMO_TOKENS_PER_S", "20"),
             "LOG_LEVEL": "WARNING",
         },
         log_dir=logs,

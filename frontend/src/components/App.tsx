@@ -40,12 +40,18 @@ export function App() {
     onSessionsChanged: () => void sessions.refresh(),
   })
 
+  const returnFocus = useRef(false)
   const closeDrawer = useCallback(() => {
+    returnFocus.current = true
     setDrawerOpen(false)
-    menuRef.current?.focus()
   }, [])
   useEffect(() => {
-    if (!drawer) return
+    if (!drawer) {
+      // after the render that lifts `inert` from the main area, or the focus would not move
+      if (returnFocus.current) menuRef.current?.focus()
+      returnFocus.current = false
+      return
+    }
     sidebarRef.current?.querySelector<HTMLElement>('[aria-current=page], button')?.focus()
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') closeDrawer()
