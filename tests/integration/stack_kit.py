@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import redis
 
+from backend.contract import keys
+from backend.contract.workers import WorkerBeat
 from devstack.processes import Stack
 from devstack.redis_server import RedisServer
 
@@ -145,6 +148,16 @@ class LiveStack:
 
     def worker(self, **extra: str):
         return self.stack.start_worker(**{**self.worker_env, **extra})
+
+    def idle_worker(self, concurrency: int = 20) -> None:
+        """A live worker that takes nothing: its heartbeat admits chats at the door, and tasks stay queued."""
+        worker_id = "idle-worker"
+        beat = WorkerBeat(
+            worker_id=worker_id, concurrency=concurrency, free_slots=concurrency, ts=time.time()
+        )
+        with redis.Redis.from_url(self.redis.url) as r:
+            r.sadd(keys.WORKERS, worker_id)
+            r.set(keys.heartbeat(worker_id), beat.model_dump_json(), ex=600)
 
     def wait_workers(self, n: int) -> None:
         self.stack.wait_workers(n, self.urls[0])

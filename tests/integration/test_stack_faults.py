@@ -131,7 +131,8 @@ async def test_gateway_sigterm_sends_reconnect_and_the_client_resumes_elsewhere(
 
 
 async def test_cancel_while_queued_ends_the_stream_cancelled(live, client):
-    url = live.gateway()  # no worker: the task stays queued
+    url = live.gateway()
+    live.idle_worker()  # a live worker that takes nothing: the task stays queued
     async with client.stream(
         "POST", f"{url}/ai/api/chat/stream", headers={"X-API-Key": KEY}, json={"message": "hi"}, timeout=30
     ) as resp:
@@ -174,6 +175,7 @@ async def test_cancel_while_tokens_stream_stops_the_run_within_a_second(live, cl
 
 async def test_cancel_of_another_keys_task_is_404(live, client):
     url = live.gateway()
+    live.idle_worker()
     frames = await chat(client, url, "How many customers are there?", stop_after=1)
     resp = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers={"X-API-Key": OTHER_KEY})
     assert resp.status_code == 404
@@ -184,7 +186,8 @@ async def test_cancel_of_another_keys_task_is_404(live, client):
 
 
 async def test_queue_depth_over_the_cap_is_503_with_retry_after(live, client):
-    url = live.gateway(MAX_QUEUE_DEPTH="2")  # no worker: tasks stay queued
+    url = live.gateway(MAX_QUEUE_DEPTH="2")
+    live.idle_worker()  # takes nothing: tasks stay queued
     streams = [asyncio.create_task(chat(client, url, f"q{i}")) for i in range(2)]
     await asyncio.sleep(1)
     resp = await client.post(
@@ -196,7 +199,8 @@ async def test_queue_depth_over_the_cap_is_503_with_retry_after(live, client):
 
 
 async def test_open_streams_over_the_per_key_cap_are_429(live, client):
-    url = live.gateway(MAX_STREAMS_PER_KEY="2")  # no worker: streams stay open
+    url = live.gateway(MAX_STREAMS_PER_KEY="2")
+    live.idle_worker()  # takes nothing: streams stay open
     streams = [asyncio.create_task(chat(client, url, f"q{i}")) for i in range(2)]
     await asyncio.sleep(1)
     resp = await client.post(
