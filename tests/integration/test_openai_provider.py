@@ -96,6 +96,7 @@ async def test_chat_completions_requests_ask_for_usage_and_carry_the_mcp_tools(s
     assert {t["function"]["name"] for t in first["body"]["tools"]} == {
         "list_tables",
         "describe_table",
+        "sample_rows",
         "run_query",
     }
     assert first["body"]["messages"][0]["role"] == "system"
