@@ -67,6 +67,8 @@ def test_long_conversation_keeps_header_composer_and_latest_line_in_view(page: P
     for q in LONG_QUESTIONS:
         ask_and_wait(page, q)
     assert_fixed_layout(page)
+    title_fits = page.get_by_test_id("chat-title").evaluate("el => el.scrollWidth <= el.clientWidth")
+    assert title_fits, "the header cuts the conversation's title short"
     shot(page, f"layout-{size}-light")
     assert axe_violations(page) == []
     page.get_by_test_id("theme-toggle").click()
@@ -89,6 +91,12 @@ def test_phone_drawer_lists_conversations_and_switches_between_them(page: Page, 
     expect(drawer).to_be_in_viewport()
     expect(drawer.get_by_test_id("session-item").filter(has_text="How many")).to_have_count(2)
     expect(drawer.get_by_role("heading", name="Today")).to_be_visible()
+    # the drawer slides in (0.2 s): shoot it where it stops, not mid-slide
+    for _ in range(40):
+        if drawer.bounding_box()["x"] >= 0:
+            break
+        page.wait_for_timeout(25)
+    page.wait_for_timeout(100)
     shot(page, "drawer-phone-light")
     assert axe_violations(page) == []
     drawer.get_by_text("How many customers are there?").first.click()
