@@ -37,12 +37,12 @@ ENTITY_WORDS = {"customer", "order", "product", "ticket", "item", "client", "use
 DATA_YEARS = (2023, 2024)
 """The years the sample data covers (sample_db.START, DAYS)."""
 STOPWORDS = set(
-    """a an the of in on at for from to by per with and or is are was were be been do does did we our us you
-    your me my i what which who how many much show list give tell find get total overall all each every
-    number count there have has had that this those these please value values breakdown broken down split
-    made placed sold bought ever so far far currently now any across has had it its their them than as
-    whose where when most highest largest biggest best least lowest smallest fewest worst top bottom
-    having status category segment priority during between since after before year years month months""".split()
+    """a an the of in on at for from to with and or is are was were be been do does did we our us you your me my
+    i what which who how many much show list give tell find get total overall all each every number count
+    there have has had that this those these please value values breakdown made placed sold bought ever so far
+    currently now any across it its their them than as whose where when most highest largest biggest best
+    least lowest smallest fewest worst having during between since after before come came still created
+    place customers customer clients""".split()
 )
 
 
@@ -114,7 +114,7 @@ def extract(q: str) -> tuple[list[Part], str]:
         lambda m: Part("place", m.group(0), PLACE_NAMES[m.group(1)]),
     )
     take(
-        rf"\b(?:in\s+the\s+|in\s+|from\s+(?:the\s+)?)?({'|'.join(SEGMENTS)})s?(?:\s+segment)?(?:\s+customers?)?\b",
+        rf"\b(?:in\s+the\s+|in\s+|from\s+(?:the\s+)?)?({'|'.join(SEGMENTS)})s?(?:\s+segment)?\b",
         lambda m: Part("segment", m.group(0), (m.group(1),)),
     )
     take(
@@ -134,6 +134,13 @@ def unknown_place(rest: str) -> tuple[Part | None, str]:
         return None, rest
     name = m.group(1).strip()
     return Part("place", m.group(0).strip(), ("place", name.title())), rest[: m.start()]
+
+
+MEANING_WORDS = set(
+    """average mean median percentage percent share ratio rate never without not no except excluding growth
+    change compared versus vs difference distinct unique first last per""".split()
+)
+"""Left-over words that would change the number itself: a plan that cannot apply them must not answer."""
 
 
 def leftover(rest: str) -> list[str]:

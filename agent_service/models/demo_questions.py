@@ -27,7 +27,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent_service.models.demo_filters import Part, extract, leftover, outside_data, unknown_place
+from agent_service.models.demo_filters import (
+    MEANING_WORDS,
+    Part,
+    extract,
+    leftover,
+    outside_data,
+    unknown_place,
+)
 from agent_service.models.demo_query import build, metric_label
 from agent_service.models.demo_refusals import refusal
 
@@ -155,7 +162,10 @@ def _ranked(noun: str, metric_text: str, n: int, low: bool, before: str, parts: 
 
 def _per(rest: str, parts: list[Part]) -> Plan | None:
     metric_words = "|".join(sorted(METRICS, key=len, reverse=True))
-    m = re.search(rf"\b({metric_words})\s+(?:per|by|for each|in each|for every|each)\s+([a-z]+)", rest)
+    m = re.search(
+        rf"\b({metric_words})\s+(?:per|by|for each|in each|for every|each|broken down by|split by|grouped by)\s+([a-z]+)",
+        rest,
+    )
     if not m:
         return None
     metric, word = METRICS[m.group(1)], m.group(2)
@@ -217,6 +227,14 @@ def _finish(plan: Plan, parts: list[Part], rest: str, what: str, ignored: tuple[
     if what:
         notes += [f"“{p.phrase.strip()}”: {what} does not filter" for p in parts]
     words = leftover(rest)
+    changing = [w for w in words if w in MEANING_WORDS]
+    if changing and plan.tool == "run_query":
+        return Plan(
+            "unsupported",
+            text=f"I (the offline demo model) cannot answer this: the part “{' '.join(changing)}” would change "
+            f"the result and I cannot compute it; the closest I can do is “{plan.title}”, which would be a "
+            "different number. Rephrase, or use a real model.",
+        )
     if words:
         notes.append(
             f"the word{'s' if len(words) > 1 else ''} “{' '.join(words)}”: I did not understand them"
