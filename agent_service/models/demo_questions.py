@@ -59,6 +59,12 @@ DIMENSION_WORDS = {
 NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10, "twenty": 20}
 # fmt: on
+REDUNDANT = {metric: r"\b(?:orders?|purchases?)\b" for metric in ("revenue", "aov", "orders", "quantity")} | {
+    "tickets": r"\b(?:support\s+)?tickets?\b",
+    "customers": r"\bcustomers?\b",
+    "products": r"\bproducts?\b",
+}
+"""The noun a metric is counted over: "revenue of cancelled orders" says nothing the plan does not apply."""
 DIMENSIONS = tuple(dict.fromkeys(DIMENSION_WORDS.values()))
 TABLE_NAMES = {"customers", "products", "orders", "order_items", "support_tickets"}
 
@@ -226,7 +232,7 @@ def _finish(plan: Plan, parts: list[Part], rest: str, what: str, ignored: tuple[
     notes = list(ignored)
     if what:
         notes += [f"“{p.phrase.strip()}”: {what} does not filter" for p in parts]
-    words = leftover(rest)
+    words = leftover(re.sub(REDUNDANT.get(plan.metric, "^$"), " ", rest))
     changing = [w for w in words if w in MEANING_WORDS]
     if changing and plan.tool == "run_query":
         return Plan(
@@ -237,7 +243,8 @@ def _finish(plan: Plan, parts: list[Part], rest: str, what: str, ignored: tuple[
         )
     if words:
         notes.append(
-            f"the word{'s' if len(words) > 1 else ''} “{' '.join(words)}”: I did not understand them"
+            f"the word{'s' if len(words) > 1 else ''} “{' '.join(words)}”: "
+            f"I did not understand {'them' if len(words) > 1 else 'it'}"
         )
     note = plan.note
     if outside_data(parts):
