@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import time
 from pathlib import Path
 
 from agent_service.config import Settings
@@ -78,5 +77,4 @@ def parser() -> argparse.ArgumentParser:
 
 if __name__ == "__main__":
     os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
-    started = time.perf_counter()
     raise SystemExit(asyncio.run(main(parser().parse_args())))

@@ -9,6 +9,7 @@ each hostile prompt, and whether the answer refuses.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,8 +178,6 @@ def _hostile(prompt: dict[str, Any], attempt: Attempt, *, changed: bool) -> dict
 
 
 def _row_count(output: str) -> int | None:
-    import json
-
     try:
         return int(json.loads(output).get("row_count"))
     except (ValueError, TypeError, AttributeError):

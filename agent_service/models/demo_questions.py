@@ -237,7 +237,7 @@ def _finish(plan: Plan, parts: list[Part], rest: str, what: str, ignored: tuple[
     if changing and plan.tool == "run_query":
         return Plan(
             "unsupported",
-            text=f"I (the offline demo model) cannot answer this: the part “{' '.join(changing)}” would change "
+            text=f"I (the offline demo model) cannot answer this: “{' '.join(words)}” would change "
             f"the result and I cannot compute it; the closest I can do is “{plan.title}”, which would be a "
             "different number. Rephrase, or use a real model.",
         )
