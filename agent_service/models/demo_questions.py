@@ -65,6 +65,7 @@ REDUNDANT = {metric: r"\b(?:orders?|purchases?)\b" for metric in ("revenue", "ao
     "products": r"\bproducts?\b",
 }
 """The noun a metric is counted over: "revenue of cancelled orders" says nothing the plan does not apply."""
+MAX_TOP = 50
 DIMENSIONS = tuple(dict.fromkeys(DIMENSION_WORDS.values()))
 TABLE_NAMES = {"customers", "products", "orders", "order_items", "support_tickets"}
 
@@ -127,8 +128,11 @@ def _top(rest: str, parts: list[Part]) -> Plan | None:
     count = (m.group(2) or "").strip()
     if count and not count.isdigit() and count not in NUMBERS:
         return None
-    n = min(int(count) if count.isdigit() else NUMBERS.get(count, 5), 50)
-    return _ranked(m.group(3), m.group(4), n, m.group(1) in ("bottom", "worst"), rest[: m.start()], parts)
+    asked = int(count) if count.isdigit() else NUMBERS.get(count, 5)
+    capped = (f"“{m.group(1)} {asked}”: I list at most {MAX_TOP}, so these are the first {MAX_TOP}",)
+    n = min(asked, MAX_TOP)
+    low = m.group(1) in ("bottom", "worst")
+    return _ranked(m.group(3), m.group(4), n, low, rest[: m.start()], parts, capped if asked > n else ())
 
 
 def _which(rest: str, parts: list[Part]) -> Plan | None:
@@ -139,15 +143,21 @@ def _which(rest: str, parts: list[Part]) -> Plan | None:
     )
     if not m:
         return None
-    word = (
-        m.group(1) if m.group(1).endswith("s") else m.group(1) + ("es" if m.group(1).endswith("s") else "s")
-    )
+    word = m.group(1) if m.group(1).endswith("s") else m.group(1) + "s"
     word = {"countrys": "countries", "citys": "cities", "categorys": "categories"}.get(word, word)
     low = m.group(2) in ("fewest", "least", "lowest", "smallest", "worst")
     return _ranked(word, m.group(3), 1, low, rest[: m.start()], parts)
 
 
-def _ranked(noun: str, metric_text: str, n: int, low: bool, before: str, parts: list[Part]) -> Plan:
+def _ranked(
+    noun: str,
+    metric_text: str,
+    n: int,
+    low: bool,
+    before: str,
+    parts: list[Part],
+    capped: tuple[str, ...] = (),
+) -> Plan:
     dim = DIMENSION_WORDS.get(noun)
     metric, after = _metric(metric_text)
     if dim is None or metric is None:
@@ -163,7 +173,7 @@ def _ranked(noun: str, metric_text: str, n: int, low: bool, before: str, parts: 
         base = f"{'Bottom' if low else 'Top'} {n} {noun} by {metric_label(metric)}"
     title = _title(base, built.applied)
     plan = _query_plan("top", title, built, metric)
-    return _finish(plan, parts, before + " " + after, "", built.ignored)
+    return _finish(plan, parts, before + " " + after, "", built.ignored + capped)
 
 
 def _per(rest: str, parts: list[Part]) -> Plan | None:

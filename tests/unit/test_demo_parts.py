@@ -75,6 +75,7 @@ def test_revenue_of_cancelled_orders_does_not_also_exclude_them():
         ("How many products in 2024?", "“in 2024”: products have no date"),
         ("How many tickets with status shipped?", "support tickets have the statuses open, pending"),
         ("What tables are there in 2024?", "“in 2024”: listing tables does not filter"),
+        ("Top 100 customers by revenue", "“top 100”: I list at most 50"),
         ("How many customers in Germany like cheese?", "the words “like cheese”: I did not understand them"),
     ],
 )
