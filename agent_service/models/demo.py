@@ -8,9 +8,11 @@ usage accounting are exercised exactly as with a hosted model.
 
 One run for a data question (each model call looks at the items after the latest user message):
   call 1: no tool output yet           → function call `list_tables` (or `describe_table`)
-  call 2: list_tables output present   → function call `run_query` with SQL from demo_questions.py
+  call 2: list_tables output present   → function call `run_query` with SQL from demo_questions.py,
+                                          transpiled to the `dialect` list_tables reports (demo_sql.py)
   call 3: run_query output present     → stream a summary built from the real rows (demo_answers.py)
-"What did I ask before?" is answered from the conversation history in `input` (proves follow-ups see
+A write ("delete the cancelled orders") or a request for files, credentials or instructions is refused in
+words with no tool call (demo_refusals.py). "What did I ask before?" is answered from the conversation history in `input` (proves follow-ups see
 earlier turns); anything else gets the help text without a tool call. Token usage is estimated as a word
 count so CompleteEvent.usage is non-zero and deterministic. Delay between deltas: 1 / DEMO_TOKENS_PER_S.
 """
@@ -43,6 +45,7 @@ from openai.types.responses.response_usage import InputTokensDetails, OutputToke
 
 from agent_service.models import demo_answers as answers
 from agent_service.models.demo_questions import Plan, parse_question
+from agent_service.models.demo_sql import for_dialect
 
 MODEL_NAME = "offline-demo"
 
@@ -165,6 +168,8 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
         return Reply(answers.help_text())
     if plan.kind == "unsupported":
         return Reply(answers.help_text(plan.text))
+    if plan.kind == "refusal":
+        return Reply(plan.text)
     names = {getattr(t, "name", "") for t in tools}
     if plan.tool not in names or "list_tables" not in names:
         return Reply(
@@ -181,7 +186,10 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
     if listing and any(t not in available for t in plan.tables):
         return Reply(answers.missing_tables_answer(plan, available))
     if plan.tool not in outputs:
-        return Reply(tool=plan.tool, arguments=plan.arguments)
+        arguments = plan.arguments
+        if "sql" in arguments:
+            arguments = {**arguments, "sql": for_dialect(arguments["sql"], listing.get("dialect"))}
+        return Reply(tool=plan.tool, arguments=arguments)
     return _from_output(plan, outputs[plan.tool])
 
 

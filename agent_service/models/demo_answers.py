@@ -14,7 +14,8 @@ from agent_service.models.demo_questions import Plan
 EXAMPLES = [
     "How many customers are in Germany?",
     "How many orders with status cancelled in 2024?",
-    "Top 5 customers by revenue",
+    "Revenue per month in 2024",
+    "Top 5 customers by revenue in 2024",
     "Top 5 products by quantity sold",
     "Total revenue per country",
     "Revenue per month",
@@ -62,7 +63,19 @@ def missing_tables_answer(plan: Plan, available: list[str]) -> str:
 
 
 def answer(plan: Plan, output: dict[str, Any]) -> str:
-    """The final answer for `plan` given the parsed JSON the tool returned."""
+    """The final answer for `plan` given the parsed JSON the tool returned, then what it did not apply."""
+    text = _answer(plan, output)
+    if plan.ignored:
+        text += "\n\n" + ignored_text(plan.ignored)
+    return text
+
+
+def ignored_text(ignored: tuple[str, ...]) -> str:
+    """Says out loud which parts of the question the answer did not apply, and why."""
+    return "I ignored " + "; and ".join(ignored) + "."
+
+
+def _answer(plan: Plan, output: dict[str, Any]) -> str:
     if plan.kind == "tables":
         rows = [[t["name"], ", ".join(t.get("columns", []))] for t in output.get("tables", [])]
         return f"The database has {len(rows)} tables:\n\n{markdown_table(['table', 'columns'], rows)}"
@@ -80,28 +93,41 @@ def answer(plan: Plan, output: dict[str, Any]) -> str:
         )
         return text + (f"\n\nForeign keys: {fks}." if fks else "")
     columns, rows = output.get("columns", []), output.get("rows", [])
-    if plan.kind == "count":
+    if plan.kind in ("count", "total"):
         value = rows[0][0] if rows and rows[0] else 0
+        if plan.kind == "total":
+            return _with_note(f"{plan.title}: **{_fmt(value if value is not None else 0)}**.", plan)
         what = plan.title.removeprefix("Number of ")
-        return f"There {'is' if value == 1 else 'are'} **{_fmt(value)}** {what}."
+        return _with_note(f"There {'is' if value == 1 else 'are'} **{_fmt(value)}** {what}.", plan)
     if not rows:
-        return f"{plan.title}: the query returned no rows."
+        return _with_note(f"{plan.title}: the query returned no rows.", plan)
+    total = max(int(output.get("row_count") or 0), len(rows))
+    complete = total == len(rows) and not output.get("truncated")
     text = f"{plan.title}:\n\n{markdown_table(columns, rows)}"
-    text += "\n\n" + _highlight(plan, columns, rows)
-    if output.get("truncated") or len(rows) > MAX_TABLE_ROWS:
-        text += f"\n\n(Showing {min(len(rows), MAX_TABLE_ROWS)} rows; the result has more.)"
-    if plan.note:
-        text += f"\n\n{plan.note}"
-    return text
+    text += "\n\n" + _highlight(plan, columns, rows, complete)
+    shown = min(len(rows), MAX_TABLE_ROWS)
+    if not complete or shown < len(rows):
+        more = f"{_fmt(total)}{'+' if output.get('truncated') else ''}"
+        text += f"\n\n(Showing the first {shown} of {more} rows.)"
+    return _with_note(text, plan)
 
 
-def _highlight(plan: Plan, columns: list[str], rows: list[list[Any]]) -> str:
+def _with_note(text: str, plan: Plan) -> str:
+    return f"{text}\n\n{plan.note}" if plan.note else text
+
+
+def _highlight(plan: Plan, columns: list[str], rows: list[list[Any]], complete: bool) -> str:
     values = [r[1] for r in rows if len(r) > 1 and isinstance(r[1], int | float)]
     if not values:
         return ""
     best = max(rows, key=lambda r: r[1] if isinstance(r[1], int | float) else float("-inf"))
-    text = f"**{best[0]}** is highest with {_fmt(best[1])} ({columns[1].replace('_', ' ')})."
-    if plan.kind == "per" and plan.metric in ("revenue", "orders", "quantity", "tickets", "customers"):
+    among = "" if complete else f" among the first {len(rows)} rows"
+    text = f"**{best[0]}** is highest{among} with {_fmt(best[1])} ({columns[1].replace('_', ' ')})."
+    if (
+        complete
+        and plan.kind == "per"
+        and plan.metric in ("revenue", "orders", "quantity", "tickets", "customers")
+    ):
         text += f" Total across {len(rows)} groups: {_fmt(round(sum(values), 2))}."
     return text
 

@@ -1,4 +1,5 @@
-"""The offline demo model's question parser: a question in English → a Plan (which tool, which SQL).
+"""The offline demo model's question parser: a question in English → a Plan (which tool, which SQL, and which
+parts of the question it applied or declined).
 
 Why regexes and not a grammar, embeddings or a small local LLM: the demo model exists so the whole system
 (queue, worker, MCP tools, streaming, UI) can run and be tested offline and deterministically. A handful of
@@ -6,13 +7,19 @@ explicit patterns gives the same SQL for the same question on every machine, is 
 fails in an obvious way (the help text) instead of a plausible-looking wrong query. It is not meant to
 understand language; a real model is one setting away (MODEL_PROVIDER=openai).
 
-Shapes (case-insensitive; the SQL targets the bundled sample schema, SQLite dialect):
-- "how many <customers|orders|products|tickets|order items>" [in <country|city|category|year>]
-  [with status <s> | with priority <p> | <status>/<priority>/<segment> adjective]
-- "top [N] <customers|products|countries|categories|cities|segments> by <revenue|orders|quantity|tickets|...>"
-- "[total] <revenue|orders|tickets|customers|quantity|average order value> per|by <dimension>"
+Every part of a question is either honoured or named in the answer: demo_filters.py takes out the narrowing
+parts (a period, a status, a category, a place, a segment, a priority) wherever they are; the shape patterns
+below read what is left; a part the chosen query cannot apply, and any word nobody used, lands in
+`Plan.ignored`, which the answer states ("I ignored …"). Writes and attempts to reach past the shop's data are
+refused before anything runs (demo_refusals.py).
+
+Shapes (case-insensitive; SQL in SQLite's dialect over the bundled sample schema, transpiled by demo_sql.py):
+- "how many <customers|orders|products|tickets|order items>" + parts
+- "top|bottom [N] <customers|products|countries|categories|cities|segments|...> by <metric>" + parts
+- "which <dimension> has the most|highest|lowest <metric>" (top or bottom 1) + parts
+- "<metric> per|by <dimension>" + parts; "[total] <revenue|average order value|quantity sold>" + parts
 - "what tables are there" / "describe <table>"; "what did I ask before" (answered from history in demo.py)
-Revenue counts every order except cancelled ones; the answer says so.
+Revenue counts every order except cancelled ones unless a status is asked for; the answer says so.
 """
 
 from __future__ import annotations
@@ -20,36 +27,54 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from agent_service.models.demo_filters import (
+    MEANING_WORDS,
+    Part,
+    extract,
+    leftover,
+    outside_data,
+    unknown_place,
+)
+from agent_service.models.demo_query import build, metric_label
+from agent_service.models.demo_refusals import refusal
+
 # fmt: off
 ENTITIES = {
     "customer": "customers", "client": "customers", "user": "customers", "order": "orders", "purchase": "orders",
-    "product": "products", "ticket": "support_tickets", "support ticket": "support_tickets",
-    "order item": "order_items", "line item": "order_items", "item": "order_items",
+    "product": "products", "ticket": "tickets", "support ticket": "tickets",
+    "order item": "items", "line item": "items", "item": "items",
 }
-ORDER_STATUSES = ("delivered", "shipped", "processing", "cancelled", "returned")
-TICKET_STATUSES = ("open", "pending", "resolved", "closed")
-SEGMENTS = ("consumer", "small business", "enterprise")
 METRICS = {
     "revenue": "revenue", "sales": "revenue", "spend": "revenue", "spending": "revenue",
     "orders": "orders", "order count": "orders", "number of orders": "orders",
     "quantity": "quantity", "quantity sold": "quantity", "units": "quantity", "units sold": "quantity",
-    "tickets": "tickets", "support tickets": "tickets", "customers": "customers",
-    "average order value": "aov", "aov": "aov",
+    "tickets": "tickets", "support tickets": "tickets", "customers": "customers", "number of customers": "customers",
+    "average order value": "aov", "aov": "aov", "products": "products", "number of products": "products",
 }
-TOP_DIMENSIONS = {"customers": "customer", "products": "product", "countries": "country",
-                  "categories": "category", "cities": "city", "segments": "segment"}
-DIMENSIONS = ("country", "city", "segment", "customer", "product", "category", "status", "priority", "month", "year")
+DIMENSION_WORDS = {
+    "customers": "customer", "products": "product", "countries": "country", "categories": "category",
+    "cities": "city", "segments": "segment", "months": "month", "years": "year", "statuses": "status",
+    "priorities": "priority",
+}
+NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10, "twenty": 20}
 # fmt: on
-NOT_CANCELLED = "o.status <> 'cancelled'"
-METRIC_ALIASES = {"aov": "average_order_value"}
-REVENUE_NOTE = "Revenue counts all orders except cancelled ones."
+REDUNDANT = {metric: r"\b(?:orders?|purchases?)\b" for metric in ("revenue", "aov", "orders", "quantity")} | {
+    "tickets": r"\b(?:support\s+)?tickets?\b",
+    "customers": r"\bcustomers?\b",
+    "products": r"\bproducts?\b",
+}
+"""The noun a metric is counted over: "revenue of cancelled orders" says nothing the plan does not apply."""
+MAX_TOP = 50
+DIMENSIONS = tuple(dict.fromkeys(DIMENSION_WORDS.values()))
+TABLE_NAMES = {"customers", "products", "orders", "order_items", "support_tickets"}
 
 
 @dataclass(frozen=True)
 class Plan:
     """What the demo model does for a question: `tool` + `arguments`, or a direct `text` answer."""
 
-    kind: str  # count | top | per | tables | describe | history | help | unsupported
+    kind: str  # count | total | top | per | tables | describe | history | help | unsupported | refusal
     title: str = ""
     tool: str | None = None
     arguments: dict = field(default_factory=dict)
@@ -57,188 +82,196 @@ class Plan:
     metric: str = ""
     note: str = ""
     text: str = ""
+    ignored: tuple[str, ...] = ()
+    """Parts of the question this plan does not apply, each with the reason (the answer says them)."""
 
 
 def parse_question(question: str) -> Plan:
     q = " ".join(question.lower().replace("’", "'").split()).rstrip("?!. ")
+    refused = refusal(q)
+    if refused:
+        return Plan("refusal", text=refused)
     if re.search(r"what did i (just )?ask|previous question|last question|earlier question|asked before", q):
         return Plan("history")
-    for parse in (_tables, _describe, _top, _per, _count):
-        plan = parse(q)
+    parts, rest = extract(q)
+    for parse in (_tables, _describe, _top, _which, _per, _count, _total):
+        plan = parse(rest, parts)
         if plan is not None:
             return plan
     return Plan("help")
 
 
-def _tables(q: str) -> Plan | None:
-    if re.search(r"\b(what|which|list|show)\b.*\btables\b|\bschema\b", q):
-        return Plan("tables", "Tables in the database", "list_tables")
-    return None
+def _tables(rest: str, parts: list[Part]) -> Plan | None:
+    m = re.search(r"\b(what|which|list|show)\b.*\btables\b|\bschema\b", rest)
+    if not m:
+        return None
+    return _finish(
+        Plan("tables", "Tables in the database", "list_tables"), parts, _cut(rest, m), "listing tables"
+    )
 
 
-def _describe(q: str) -> Plan | None:
-    m = re.search(r"\b(?:describe|columns (?:of|in)|structure of)\s+(?:the\s+)?([a-z_]+)", q)
+def _describe(rest: str, parts: list[Part]) -> Plan | None:
+    m = re.search(r"\b(?:describe|columns (?:of|in)|structure of)\s+(?:the\s+)?([a-z_]+)", rest)
     if not m:
         return None
     table = _table_name(m.group(1)) or m.group(1)
-    return Plan("describe", f"Columns of {table}", "describe_table", {"table": table}, (table,))
+    plan = Plan("describe", f"Columns of {table}", "describe_table", {"table": table}, (table,))
+    return _finish(plan, parts, _cut(rest, m), "describing a table")
 
 
-def _top(q: str) -> Plan | None:
-    m = re.search(r"\btop\s+(\d+\s+)?([a-z]+)\s+by\s+(.+)$", q)
-    if not m:
-        return None
-    n = min(int(m.group(1) or 5), 50)
-    dim = TOP_DIMENSIONS.get(m.group(2))
-    metric = _metric(m.group(3))
-    if dim is None or metric is None:
-        return _unsupported(f"top {m.group(2)} by {m.group(3)}")
-    built = _aggregate(metric, dim, f"ORDER BY {{metric}} DESC LIMIT {n}")
-    if built is None:
-        return _unsupported(f"{m.group(2)} by {m.group(3)}")
-    sql, tables = built
-    return _query_plan("top", f"Top {n} {m.group(2)} by {_metric_label(metric)}", sql, tables, metric)
-
-
-def _per(q: str) -> Plan | None:
-    metric_words = "|".join(sorted(METRICS, key=len, reverse=True))
-    m = re.search(rf"\b({metric_words})\s+(?:per|by|for each|in each|for every)\s+([a-z]+)", q)
-    if not m:
-        return None
-    metric, dim = METRICS[m.group(1)], m.group(2).rstrip("s") if m.group(2) != "status" else "status"
-    dim = {"countrie": "country", "citie": "city", "categorie": "category"}.get(dim, dim)
-    if dim not in DIMENSIONS:
-        return _unsupported(f"{m.group(1)} per {m.group(2)}")
-    order = "ORDER BY {dim}" if dim in ("month", "year") else "ORDER BY {metric} DESC"
-    built = _aggregate(metric, dim, order)
-    if built is None:
-        return _unsupported(f"{m.group(1)} per {m.group(2)}")
-    sql, tables = built
-    return _query_plan("per", f"{_metric_label(metric).capitalize()} per {dim}", sql, tables, metric)
-
-
-def _count(q: str) -> Plan | None:
-    m = re.search(r"\b(?:how many|number of|count(?: of)?(?: the)?)\s+(.+)$", q)
-    if not m:
-        return None
-    rest = m.group(1)
-    entity = next(
-        (ENTITIES[k] for k in sorted(ENTITIES, key=len, reverse=True) if re.search(rf"\b{k}s?\b", rest)), None
+def _top(rest: str, parts: list[Part]) -> Plan | None:
+    m = re.search(
+        r"\b(top|bottom|best|worst)\s+(\d+\s+|[a-z]+\s+)?([a-z]+)\s+(?:by|in terms of|for)\s+(.+)$", rest
     )
-    if entity is None:
+    if not m:
         return None
-    alias = {"customers": "c", "orders": "o", "products": "p", "support_tickets": "t", "order_items": "oi"}[
-        entity
-    ]
-    joins, where, words = _count_filters(entity, alias, rest)
-    sql = f"SELECT COUNT(*) AS count FROM {entity} {alias}{joins}"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    noun = entity.replace("_", " ")
-    title = " ".join([f"Number of {noun}", *words])
-    tables = tuple(dict.fromkeys([entity, *re.findall(r"JOIN (\w+)", joins)]))
-    return _query_plan("count", title, sql, tables, "count")
+    count = (m.group(2) or "").strip()
+    if count and not count.isdigit() and count not in NUMBERS:
+        return None
+    asked = int(count) if count.isdigit() else NUMBERS.get(count, 5)
+    capped = (f"“{m.group(1)} {asked}”: I list at most {MAX_TOP}, so these are the first {MAX_TOP}",)
+    n = min(asked, MAX_TOP)
+    low = m.group(1) in ("bottom", "worst")
+    return _ranked(m.group(3), m.group(4), n, low, rest[: m.start()], parts, capped if asked > n else ())
 
 
-def _count_filters(entity: str, alias: str, rest: str) -> tuple[str, list[str], list[str]]:
-    joins, where, words = "", [], []
-    customer = {"customers": "c", "orders": "c", "support_tickets": "c"}.get(entity)
-    if entity in ("orders", "support_tickets"):
-        joins = f" JOIN customers c ON c.id = {alias}.customer_id"
-    date_col = {"customers": "c.created_at", "orders": "o.order_date", "support_tickets": "t.created_at"}
-    year = re.search(r"\b(?:in|during|for)\s+(20\d\d)\b", rest)
-    if year and entity in date_col:
-        where.append(f"strftime('%Y', {date_col[entity]}) = '{year.group(1)}'")
-        words.append(f"in {year.group(1)}")
-    place = re.search(
-        r"\b(?:in|from)\s+(?:the\s+)?(?!20\d\d\b)([a-z][a-z .'-]*?)(?=\s+(?:with|in|from|that|which)\b|$)",
+def _which(rest: str, parts: list[Part]) -> Plan | None:
+    m = re.search(
+        r"\bwhich\s+([a-z]+)\s+(?:has|had|have|made|generated|brought in|got)?\s*(?:the\s+)?"
+        r"(most|highest|largest|biggest|best|fewest|least|lowest|smallest|worst)\s+(.+)$",
         rest,
     )
-    if place and entity == "products":
-        where.append(f"lower(p.category) = '{_sql_text(place.group(1))}'")
-        words.append(f"in category {place.group(1).title()}")
-    elif place and customer:
-        value = _sql_text(place.group(1))
-        where.append(f"(lower(c.country) = '{value}' OR lower(c.city) = '{value}')")
-        words.append(f"in {place.group(1).title()}")
-    statuses = (
-        ORDER_STATUSES if entity == "orders" else TICKET_STATUSES if entity == "support_tickets" else ()
-    )
-    status = re.search(r"\bstatus\s+(?:of\s+|is\s+|=\s*)?'?([a-z]+)", rest)
-    word = status.group(1) if status else next((s for s in statuses if re.search(rf"\b{s}\b", rest)), None)
-    if word and entity in ("orders", "support_tickets"):
-        where.append(f"{alias}.status = '{_sql_text(word)}'")
-        words.append(f"with status {word}")
-    priority = re.search(r"\bpriority\s+'?([a-z]+)|\b(low|medium|high|urgent)\b(?:[- ]priority)?", rest)
-    if priority and entity == "support_tickets":
-        value = priority.group(1) or priority.group(2)
-        where.append(f"t.priority = '{_sql_text(value)}'")
-        words.append(f"with priority {value}")
-    segment = next((s for s in SEGMENTS if re.search(rf"\b{s}\b", rest)), None)
-    if segment and customer:
-        where.append(f"lower(c.segment) = '{segment}'")
-        words.append(f"in the {segment.title()} segment")
-    if customer is None or (joins and not any("c." in w for w in where)):
-        joins = ""  # no customer filter: skip the join
-    return joins, where, words
-
-
-def _aggregate(metric: str, dim: str, order: str) -> tuple[str, tuple[str, ...]] | None:
-    """SELECT <dim>, <metric> ... GROUP BY <dim> <order>; None when the pair makes no sense here."""
-    if metric in ("tickets", "customers") and dim in ("product", "category"):
+    if not m:
         return None
-    items = metric == "quantity" or (dim in ("product", "category") and metric in ("revenue", "orders"))
-    where = "" if metric in ("orders", "tickets", "customers") or dim == "status" else NOT_CANCELLED
-    if metric == "tickets":
-        base, date, status, value = (
-            "support_tickets t JOIN customers c ON c.id = t.customer_id",
-            "t.created_at",
-            "t.status",
-            "COUNT(*)",
-        )
-    elif metric == "customers":
-        base, date, status, value = "customers c", "c.created_at", None, "COUNT(*)"
-    elif items:
-        base = (
-            "order_items oi JOIN orders o ON o.id = oi.order_id JOIN products p ON p.id = oi.product_id "
-            "JOIN customers c ON c.id = o.customer_id"
-        )
-        date, status = "o.order_date", "o.status"
-        value = {
-            "quantity": "SUM(oi.quantity)",
-            "revenue": "ROUND(SUM(oi.quantity * oi.unit_price), 2)",
-            "orders": "COUNT(DISTINCT o.id)",
-        }[metric]
+    word = m.group(1) if m.group(1).endswith("s") else m.group(1) + "s"
+    word = {"countrys": "countries", "citys": "cities", "categorys": "categories"}.get(word, word)
+    low = m.group(2) in ("fewest", "least", "lowest", "smallest", "worst")
+    return _ranked(word, m.group(3), 1, low, rest[: m.start()], parts)
+
+
+def _ranked(
+    noun: str,
+    metric_text: str,
+    n: int,
+    low: bool,
+    before: str,
+    parts: list[Part],
+    capped: tuple[str, ...] = (),
+) -> Plan:
+    dim = DIMENSION_WORDS.get(noun)
+    metric, after = _metric(metric_text)
+    if dim is None or metric is None:
+        return _unsupported(f"{noun} by {metric_text}")
+    built = build(metric, dim, parts, top=n, ascending=low)
+    if built is None:
+        return _unsupported(f"{noun} by {metric_label(metric)}")
+    if n == 1:
+        counted = metric in ("customers", "orders", "tickets", "products")
+        most = ("fewest" if low else "most") if counted else ("lowest" if low else "highest")
+        base = f"The {dim} with the {most} {metric_label(metric)}"
     else:
-        base, date, status = "orders o JOIN customers c ON c.id = o.customer_id", "o.order_date", "o.status"
-        value = {"revenue": "ROUND(SUM(o.total), 2)", "orders": "COUNT(*)", "aov": "ROUND(AVG(o.total), 2)"}[
-            metric
-        ]
-    label = {
-        "country": "c.country",
-        "city": "c.city",
-        "segment": "c.segment",
-        "customer": "c.name",
-        "product": "p.name",
-        "category": "p.category",
-        "status": status,
-        "priority": "t.priority" if metric == "tickets" else None,
-        "month": f"strftime('%Y-%m', {date})",
-        "year": f"strftime('%Y', {date})",
-    }[dim]
-    if label is None:
+        base = f"{'Bottom' if low else 'Top'} {n} {noun} by {metric_label(metric)}"
+    title = _title(base, built.applied)
+    plan = _query_plan("top", title, built, metric)
+    return _finish(plan, parts, before + " " + after, "", built.ignored + capped)
+
+
+def _per(rest: str, parts: list[Part]) -> Plan | None:
+    metric_words = "|".join(sorted(METRICS, key=len, reverse=True))
+    m = re.search(
+        rf"\b({metric_words})\s+(?:per|by|for each|in each|for every|each|broken down by|split by|grouped by)\s+([a-z]+)",
+        rest,
+    )
+    if not m:
         return None
-    alias = METRIC_ALIASES.get(metric, metric)
-    sql = f"SELECT {label} AS {dim}, {value} AS {alias} FROM {base}"
-    sql += f" WHERE {where}" if where else ""
-    sql += f" GROUP BY {'c.id, c.name' if dim == 'customer' else dim} {order.format(dim=dim, metric=alias)}"
-    tables = tuple(dict.fromkeys(re.findall(r"(?:^|JOIN )(\w+)", base)))
-    return sql, tables
+    metric, word = METRICS[m.group(1)], m.group(2)
+    dim = DIMENSION_WORDS.get(word, word)
+    if dim not in DIMENSIONS:
+        return _unsupported(f"{m.group(1)} per {word}")
+    built = build(metric, dim, parts)
+    if built is None:
+        return _unsupported(f"{m.group(1)} per {word}")
+    title = _title(f"{_upper(metric_label(metric))} per {dim}", built.applied)
+    return _finish(_query_plan("per", title, built, metric), parts, _cut(rest, m), "", built.ignored)
 
 
-def _query_plan(kind: str, title: str, sql: str, tables: tuple[str, ...], metric: str) -> Plan:
-    note = REVENUE_NOTE if metric in ("revenue", "aov", "quantity") else ""
-    return Plan(kind, title, "run_query", {"sql": sql}, tables, metric, note)
+def _count(rest: str, parts: list[Part]) -> Plan | None:
+    m = re.search(r"\b(?:how many|number of|count(?: of)?(?: the)?|total number of)\s+(.+)$", rest)
+    if not m:
+        return None
+    words = m.group(1)
+    hits = [
+        (hit.start(), -len(k), hit, ENTITIES[k]) for k in ENTITIES if (hit := re.search(rf"\b{k}s?\b", words))
+    ]
+    if not hits:
+        return None
+    _, _, hit, entity = min(hits, key=lambda h: h[:2])
+    before, after = words[: hit.start()], words[hit.end() :]
+    place, after = unknown_place(after) if entity != "products" else (None, after)
+    all_parts = [*parts, place] if place else parts
+    built = build(entity, None, all_parts)
+    if built is None:
+        return None
+    noun = {"tickets": "support tickets", "items": "order items"}.get(entity, entity)
+    title = _title(f"Number of {noun}", built.applied)
+    plan = _query_plan("count", title, built, entity)
+    return _finish(plan, all_parts, rest[: m.start()] + " " + before + " " + after, "", built.ignored)
+
+
+def _total(rest: str, parts: list[Part]) -> Plan | None:
+    metric_words = "revenue|sales|average order value|aov|quantity sold|units sold"
+    m = re.search(rf"\b(?:total\s+|overall\s+)?({metric_words})\b", rest)
+    if not m:
+        return None
+    metric = METRICS[m.group(1)]
+    built = build(metric, None, parts)
+    if built is None:
+        return None
+    title = _title(f"{'Total ' if metric != 'aov' else ''}{metric_label(metric)}", built.applied)
+    return _finish(
+        _query_plan("total", _upper(title), built, metric), parts, _cut(rest, m), "", built.ignored
+    )
+
+
+def _query_plan(kind: str, title: str, built, metric: str) -> Plan:
+    return Plan(kind, title, "run_query", {"sql": built.sql}, built.tables, metric, built.note)
+
+
+def _finish(plan: Plan, parts: list[Part], rest: str, what: str, ignored: tuple[str, ...] = ()) -> Plan:
+    """`plan` with the question's unused parts and words recorded in `ignored`."""
+    notes = list(ignored)
+    if what:
+        notes += [f"“{p.phrase.strip()}”: {what} does not filter" for p in parts]
+    words = leftover(re.sub(REDUNDANT.get(plan.metric, "^$"), " ", rest))
+    changing = [w for w in words if w in MEANING_WORDS]
+    if changing and plan.tool == "run_query":
+        return Plan(
+            "unsupported",
+            text=f"I (the offline demo model) cannot answer this: “{' '.join(words)}” would change "
+            f"the result and I cannot compute it; the closest I can do is “{plan.title}”, which would be a "
+            "different number. Rephrase, or use a real model.",
+        )
+    if words:
+        notes.append(
+            f"the word{'s' if len(words) > 1 else ''} “{' '.join(words)}”: "
+            f"I did not understand {'them' if len(words) > 1 else 'it'}"
+        )
+    note = plan.note
+    if outside_data(parts):
+        note = " ".join(filter(None, [note, "The sample data covers 2023 and 2024 only."]))
+    return Plan(**{**plan.__dict__, "ignored": tuple(notes), "note": note})
+
+
+def _title(base: str, applied: list[str]) -> str:
+    return " ".join([base, ", ".join(applied)]).strip()
+
+
+def _upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _cut(text: str, m: re.Match) -> str:
+    return text[: m.start()] + " " + text[m.end() :]
 
 
 def _unsupported(what: str) -> Plan:
@@ -249,21 +282,20 @@ def _unsupported(what: str) -> Plan:
     )
 
 
-def _metric(text: str) -> str | None:
+def _metric(text: str) -> tuple[str | None, str]:
     text = text.strip()
-    return next((METRICS[k] for k in sorted(METRICS, key=len, reverse=True) if text.startswith(k)), None)
-
-
-def _metric_label(metric: str) -> str:
-    return {"aov": "average order value", "quantity": "quantity sold", "count": "count"}.get(metric, metric)
+    for k in sorted(METRICS, key=len, reverse=True):
+        if re.match(rf"{k}\b", text):
+            return METRICS[k], text[len(k) :]
+    return None, text
 
 
 def _table_name(word: str) -> str | None:
+    if word in TABLE_NAMES:
+        return word
     word = word.rstrip("s")
-    return next(
-        (v for k, v in ENTITIES.items() if k.replace(" ", "_") == word or v.rstrip("s") == word), None
-    )
+    aliases = {"ticket": "support_tickets", "support_ticket": "support_tickets", "item": "order_items"}
+    return aliases.get(word) or next((t for t in TABLE_NAMES if t.rstrip("s") == word), None)
 
 
-def _sql_text(value: str) -> str:
-    return value.strip().replace("'", "''")
+__all__ = ["Plan", "parse_question"]

@@ -5,6 +5,8 @@ Why one module-scoped stack: starting Redis + gateway + worker takes seconds; ev
 browser context (fresh localStorage/sessionStorage) and its own conversations, so tests stay independent.
 DEMO_TOKENS_PER_S is slow (20 words/s) so "stop" and "reload mid-answer" have a window to act in.
 Never `playwright install`: the system chromium is used through executable_path.
+`database_stack` runs the stack once per database (SQLite, PostgreSQL, MariaDB: tests/analytics_db's
+`database` fixture, which fails when a server is missing), for the smoke test of each.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from devstack.processes import ROOT, Stack
 from devstack.redis_server import RedisServer
+from tests.analytics_db.conftest import TestDatabase, database  # noqa: F401  (the per-database fixture)
 
 API_KEY = "e2e-key"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
@@ -37,9 +41,9 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def stack(request) -> Iterator[Stack]:
-    """DEMO_TOKENS_PER_S comes from the test module (default 20 words/s), so layout tests can run fast."""
+@contextmanager
+def running_stack(tokens_per_s: str, **env: str) -> Iterator[Stack]:
+    """Redis + gateway + one demo-model worker serving the built UI, stopped (and its logs removed) after."""
     if not DIST.exists():
         pytest.fail("frontend/dist is missing: run `npm ci && npm run build` in frontend/ first")
     redis = RedisServer().start()
@@ -49,8 +53,9 @@ def stack(request) -> Iterator[Stack]:
         env={
             "API_KEYS": API_KEY,
             "MODEL_PROVIDER": "demo",
-            "DEMO_TOKENS_PER_S": getattr(request.module, "DEMO_TOKENS_PER_S", "20"),
+            "DEMO_TOKENS_PER_S": tokens_per_s,
             "LOG_LEVEL": "WARNING",
+            **env,
         },
         log_dir=logs,
     )
@@ -63,6 +68,21 @@ def stack(request) -> Iterator[Stack]:
         stack.stop()
         redis.stop()
         shutil.rmtree(logs, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def stack(request) -> Iterator[Stack]:
+    """DEMO_TOKENS_PER_S comes from the test module (default 20 words/s), so layout tests can run fast."""
+    with running_stack(getattr(request.module, "DEMO_TOKENS_PER_S", "20")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def database_stack(database: TestDatabase) -> Iterator[tuple[TestDatabase, str]]:  # noqa: F811
+    """The stack once per database (`database`: the sample on SQLite, or loaded into a scratch PostgreSQL or
+    MariaDB database that is dropped after), its analytics server connected as the read-only role."""
+    with running_stack("0", DATABASE_URL=database.readonly_url) as running:
+        yield database, f"http://127.0.0.1:{running.ports[0]}"
 
 
 @pytest.fixture(scope="module")
