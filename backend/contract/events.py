@@ -118,10 +118,13 @@ class QueryData(BaseModel):
     chart: ChartSuggestion | None = None
 
 
-class DataEvent(_Event, QueryData):
-    """The full result of the call `call_id`, emitted right after its tool_result."""
-
+class _DataType(_Event):
     type: Literal["data"] = "data"
+
+
+class DataEvent(QueryData, _DataType):
+    """The full result of the call `call_id`, emitted right after its tool_result (the QueryData fields
+    after `task_id`, `seq` and `type`, like every event)."""
 
 
 class WorkflowStep(BaseModel):

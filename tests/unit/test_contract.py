@@ -73,6 +73,8 @@ def test_progress_and_data_events_parse_in_the_shapes_the_ui_renders():
     assert isinstance(progress, ProgressEvent) and progress.stage == "validating" and progress.total is None
     assert isinstance(data, DataEvent) and data.chart is not None and data.chart.y == ["n"]
     assert json.loads(data.model_dump_json())["chart"] == {"kind": "line", "x": "m", "y": ["n"]}
+    assert data.model_dump_json().startswith('{"task_id":"t","seq":2,"type":"data",')
+    assert peek(data.model_dump_json()) == (2, "data") and not data.terminal
 
 
 def test_a_transcript_tool_step_keeps_its_query_data():
