@@ -116,9 +116,9 @@ class ToolConnection:
 
     @property
     def instructions(self) -> str | None:
-        """The MCP instructions the server sent at initialisation (its reported status)."""
-        result = self.server.server_initialize_result
-        return getattr(result, "instructions", None)
+        """The MCP instructions the server sent (its reported status): from `server/discover` on a modern
+        session, from `initialize` on a handshake-era one (the session knows which)."""
+        return getattr(self.server.session, "instructions", None)
 
     async def probe(self, timeout_s: float) -> None:
         """One liveness request in the negotiated protocol's terms: `ping` is not part of MCP
