@@ -81,9 +81,10 @@ class SchemaCache:
         key = keys.schema_cache(self.fingerprint(), part)
         try:
             cached = self.redis.get(key)
-        except RedisError as exc:
+        except RedisError as exc:  # no cache this time; do not wait on Redis again for this lookup
             log.warning("schema cache unavailable (%s); introspecting", type(exc).__name__)
-            cached = None
+            self.misses += 1
+            return compute()
         if cached is not None:
             self.hits += 1
             self._count("hits")

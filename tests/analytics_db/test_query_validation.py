@@ -100,3 +100,9 @@ def test_a_schema_change_changes_the_fingerprint(db, database):
     finally:
         engine.dispose()
     assert before != after
+
+
+def test_without_redis_schema_lookups_still_answer(db):
+    cache = SchemaCache(db, redis.Redis(port=1, socket_connect_timeout=0.5))  # nothing listens on port 1
+    tables = cache.lookup("tables", lambda: ["orders"])
+    assert tables == ["orders"] and (cache.hits, cache.misses) == (0, 1)
