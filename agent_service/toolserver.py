@@ -29,11 +29,9 @@ still cannot reach a server ends in ErrorEvent tool_error instead of a confused 
 errors (bad SQL → MCP is_error result) reach the model as text, and `custom_data_extractor` carries the
 is_error flag to the ToolResultEvent, and run_query's structured content (the whole result, which the
 model does not get: it reads the text content) to the translator's DataEvent.
-Validate, run, correct: each run_query attempt is one tool step the client sees. A failed attempt's
-error gets a note saying which attempt of SQL_MAX_RETRIES it was and what to do; at the last one the
-model is told to stop and explain to the user, and any further attempt in that run is answered with a
-refusal without reaching the database (runscope.py says how a call finds its run). The analytics
-server's progress ("querying" once its dry run passed) becomes the run's progress event.
+A run_query call is counted against its run's SQL_MAX_RETRIES (queryattempts.py; runscope.py says how a
+call finds its run), and the analytics server's progress ("querying" once its dry run passed) becomes
+the run's progress event.
 `role_warnings` holds what the server announced about an unsafe database role (DATABASE_ALLOW_UNSAFE_ROLE),
 for the worker's heartbeat.
 """
@@ -49,11 +47,12 @@ from typing import Any
 from agents.exceptions import UserError
 from agents.mcp import MCPServer
 from mcp.shared.exceptions import MCPError
-from mcp_types import CONNECTION_CLOSED, CallToolResult, TextContent
+from mcp_types import CONNECTION_CLOSED
 
 from agent_service.analytics.server import role_warnings
 from agent_service.config import Settings
-from agent_service.runscope import RunScope, current_scope
+from agent_service.queryattempts import QueryAttempts
+from agent_service.runscope import current_scope
 from agent_service.toolconnection import ToolConnection
 from backend.contract.logfields import error_text
 
@@ -76,29 +75,6 @@ def _tool_result_data(ctx: Any) -> dict[str, Any]:
     return data
 
 
-def _with_note(result: CallToolResult, note: str) -> CallToolResult:
-    return result.model_copy(update={"content": [*result.content, TextContent(type="text", text=note)]})
-
-
-def _attempt_note(scope: RunScope, limit: int) -> str:
-    n = scope.sql_failures
-    if n < limit:
-        return f" (failed attempt {n} of {limit}: fix the SQL using this error and call run_query again)"
-    return (
-        f" (failed attempt {n} of {limit}, the last one: do not call run_query again for this question; "
-        "explain to the user what you tried and why it failed)"
-    )
-
-
-def _refusal(scope: RunScope, limit: int) -> CallToolResult:
-    text = (
-        f"run_query was not run: {scope.sql_failures} attempts already failed for this question "
-        f"(SQL_MAX_RETRIES={limit}). Do not call run_query again; explain to the user "
-        "what you tried and why it failed."
-    )
-    return CallToolResult(content=[TextContent(type="text", text=text)], is_error=True)
-
-
 def _closed(exc: BaseException) -> bool:
     return isinstance(exc, MCPError) and exc.code == CONNECTION_CLOSED
 
@@ -109,7 +85,7 @@ class ToolServer(MCPServer):
         self._name = name
         self._params = params
         self._timeout_s = settings.mcp_timeout_s
-        self._sql_max_retries = max(settings.sql_max_retries, 1)
+        self._attempts = QueryAttempts(settings.sql_max_retries)
         self._slots = asyncio.Semaphore(settings.mcp_max_inflight)
         self._current: ToolConnection | None = None
         self._changed = asyncio.Condition()
@@ -182,8 +158,9 @@ class ToolServer(MCPServer):
         if scope is None:
             async with self._slots:
                 return await self._on_live(tool_name, lambda c: c.call(tool_name, arguments, meta))
-        if scope.sql_failures >= self._sql_max_retries:
-            return _refusal(scope, self._sql_max_retries)
+        refusal = self._attempts.refusal(scope)
+        if refusal is not None:
+            return refusal
 
         async def progress(done: float, total: float | None, message: str | None) -> None:
             if message == "querying":
@@ -191,10 +168,7 @@ class ToolServer(MCPServer):
 
         async with self._slots:
             result = await self._on_live(tool_name, lambda c: c.call(tool_name, arguments, meta, progress))
-        if result.is_error:
-            scope.sql_failures += 1
-            result = _with_note(result, _attempt_note(scope, self._sql_max_retries))
-        return result
+        return self._attempts.counted(scope, result)
 
     async def list_prompts(self):
         return await self._on_live("list_prompts", lambda c: c.server.list_prompts())
