@@ -38,6 +38,7 @@ class QueryAttempts:
         if n < limit:
             note = f" (failed attempt {n} of {limit}: fix the SQL using this error and call run_query again)"
         else:
+            scope.sql_stopped = True
             note = (
                 f" (failed attempt {n} of {limit}, the last one: do not call run_query again for this "
                 "question; explain to the user what you tried and why it failed)"

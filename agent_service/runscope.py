@@ -35,6 +35,8 @@ class RunScope:
         self.task_id = task_id
         self.sql_failures = 0
         """Failed run_query attempts so far (the tool server counts them against SQL_MAX_RETRIES)."""
+        self.sql_stopped = False
+        """The run used up SQL_MAX_RETRIES: later run_query calls are refused, not validated."""
         self.started = time.monotonic()
         self.steps = 0
         self.stage: str | None = None

@@ -172,7 +172,7 @@ class Translator:
         )
         if name in SCHEMA_TOOLS:
             await self.scope.progress("exploring_schema", step.message)
-        elif name in QUERY_TOOLS:
+        elif name in QUERY_TOOLS and not self.scope.sql_stopped:  # a stopped run's call is refused
             message = f"Checking the SQL with a dry run (attempt {self.scope.sql_attempt})"
             await self.scope.progress("validating", message)
 

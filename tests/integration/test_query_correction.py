@@ -116,7 +116,8 @@ async def test_after_sql_max_retries_failures_the_model_is_told_to_stop_and_furt
     assert "the last one: do not call run_query again" in results[2].output and "nope3" in results[2].output
     assert results[3].output.startswith("run_query was not run: 3 attempts already failed")
     assert "nope4" not in results[3].output  # never reached the database
-    assert [e.stage for e in evs if e.type == "progress"].count("querying") == 0
+    stages = [e.stage for e in evs if e.type == "progress"]
+    assert stages.count("validating") == 3 and stages.count("querying") == 0  # the 4th was not validated
     assert evs[-1].type == "complete"
     model.assert_complete()
 
