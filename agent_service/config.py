@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     query_max_bytes: int = 262144
     """Cap on the JSON one run_query returns (rows past it are dropped, `truncated: true`); it goes to
     Redis and the model."""
+    sql_max_retries: int = 3
+    """Failed run_query attempts (dry-run or database errors) one run may make; at the last one the
+    model is told to stop and explain, and further attempts are refused without running."""
     mcp_timeout_s: float = 30
     """Timeout of one MCP request; also how long a call waits for a replacement server."""
     mcp_max_inflight: int = 8

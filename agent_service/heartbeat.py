@@ -58,6 +58,7 @@ class Heartbeat:
         busy: Callable[[], int] | None = None,
         accepting: Callable[[], bool] | None = None,
         keeper=None,
+        role_warnings: Callable[[], list[str]] | None = None,
     ) -> None:
         self.redis = redis
         self.settings = settings
@@ -70,6 +71,8 @@ class Heartbeat:
         self.accepting = accepting or (lambda: True)
         self.keeper = keeper
         """The liveness thread that sends the beats, if any (liveness.py)."""
+        self.role_warnings = role_warnings or list
+        """What the analytics server said its database role can do that it must not (ToolServer)."""
         self.lag_ms = 0.0
         self.lag_max_ms = 0.0
         self._remove = redis.register_script(_REMOVE)
@@ -89,6 +92,7 @@ class Heartbeat:
             run_s=round(self.runner.mean_run_s, 3),
             loop_lag_ms=round(self.lag_ms, 1),
             loop_lag_max_ms=round(self.lag_max_ms, 1),
+            database_role_warnings=self.role_warnings(),
         )
 
     def payload(self) -> str:

@@ -7,6 +7,9 @@ that still answers never fails a call.
 It keeps what the supervisor judges health by: `last_answer` (the last time the server answered a
 call or a probe; a JSON-RPC error reply is an answer too, a client-side timeout or a closed
 connection is not) and `dead` (the transport closed: the subprocess is gone).
+A call that wants the server's MCP progress notifications (run_query's "validating"/"querying") goes to
+the session directly with a progress callback: the SDK's `call_tool` has no way to pass one. On stdio
+that skips nothing the SDK adds but its HTTP error mapping.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import logging
 import time
 from typing import Any
 
+from agents.exceptions import UserError
 from agents.mcp import MCPServerStdio
 from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
@@ -83,11 +87,20 @@ class ToolConnection:
             except Exception:
                 log.debug("MCP connection task raised", exc_info=True)
 
-    async def call(self, tool: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None):
+    async def call(
+        self, tool: str, arguments: dict[str, Any] | None, meta: dict[str, Any] | None, progress=None
+    ):
+        """Call `tool`; `progress` (async (progress, total, message)) receives the server's progress."""
         self.inflight += 1
         self._idle.clear()
         try:
-            result = await self.server.call_tool(tool, arguments, meta=meta)
+            if progress is None:
+                result = await self.server.call_tool(tool, arguments, meta=meta)
+            else:
+                session = self.server.session
+                if session is None:
+                    raise UserError("Server not initialized. Make sure you call `connect()` first.")
+                result = await session.call_tool(tool, arguments, progress_callback=progress, meta=meta)
             self.last_answer = time.monotonic()
             return result
         except MCPError as exc:
@@ -100,6 +113,12 @@ class ToolConnection:
             self.inflight -= 1
             if not self.inflight:
                 self._idle.set()
+
+    @property
+    def instructions(self) -> str | None:
+        """The MCP instructions the server sent (its reported status): from `server/discover` on a modern
+        session, from `initialize` on a handshake-era one (the session knows which)."""
+        return getattr(self.server.session, "instructions", None)
 
     async def probe(self, timeout_s: float) -> None:
         """One liveness request in the negotiated protocol's terms: `ping` is not part of MCP

@@ -27,7 +27,13 @@ What the agent sees is this object (an `agents.mcp.MCPServer`); the stdio connec
 Tool failures raise instead of becoming model-visible text (failure_error_function=None), so a run that
 still cannot reach a server ends in ErrorEvent tool_error instead of a confused answer; ordinary tool
 errors (bad SQL → MCP is_error result) reach the model as text, and `custom_data_extractor` carries the
-is_error flag to the ToolResultEvent.
+is_error flag to the ToolResultEvent, and run_query's structured content (the whole result, which the
+model does not get: it reads the text content) to the translator's DataEvent.
+A run_query call is counted against its run's SQL_MAX_RETRIES (queryattempts.py; runscope.py says how a
+call finds its run), and the analytics server's progress ("querying" once its dry run passed) becomes
+the run's progress event.
+`role_warnings` holds what the server announced about an unsafe database role (DATABASE_ALLOW_UNSAFE_ROLE),
+for the worker's heartbeat.
 """
 
 from __future__ import annotations
@@ -43,7 +49,10 @@ from agents.mcp import MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED
 
+from agent_service.analytics.server import role_warnings
 from agent_service.config import Settings
+from agent_service.queryattempts import QueryAttempts
+from agent_service.runscope import current_scope
 from agent_service.toolconnection import ToolConnection
 from backend.contract.logfields import error_text
 
@@ -56,8 +65,14 @@ PING_FAILURES = 3
 replaced: a loaded host can delay one answer without the server being dead."""
 
 
+QUERY_TOOL = "run_query"
+
+
 def _tool_result_data(ctx: Any) -> dict[str, Any]:
-    return {"is_error": bool(ctx.is_error)}
+    data: dict[str, Any] = {"is_error": bool(ctx.is_error)}
+    if ctx.tool_name == QUERY_TOOL and not ctx.is_error and ctx.structured_content:
+        data["data"] = dict(ctx.structured_content)
+    return data
 
 
 def _closed(exc: BaseException) -> bool:
@@ -70,12 +85,15 @@ class ToolServer(MCPServer):
         self._name = name
         self._params = params
         self._timeout_s = settings.mcp_timeout_s
+        self._attempts = QueryAttempts(settings.sql_max_retries)
         self._slots = asyncio.Semaphore(settings.mcp_max_inflight)
         self._current: ToolConnection | None = None
         self._changed = asyncio.Condition()
         self._suspect = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.connects = 0
+        self.role_warnings: list[str] = []
+        """Role problems the live server announced (it serves anyway: DATABASE_ALLOW_UNSAFE_ROLE)."""
 
     @property
     def name(self) -> str:
@@ -136,8 +154,21 @@ class ToolServer(MCPServer):
         return self._current.server.cached_tools if self._current is not None else None
 
     async def call_tool(self, tool_name: str, arguments: dict[str, Any] | None, meta=None):
+        scope = current_scope() if tool_name == QUERY_TOOL else None
+        if scope is None:
+            async with self._slots:
+                return await self._on_live(tool_name, lambda c: c.call(tool_name, arguments, meta))
+        refusal = self._attempts.refusal(scope)
+        if refusal is not None:
+            return refusal
+
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            if message == "querying":
+                scope.progress_soon("querying", f"Running the query (attempt {scope.sql_attempt})")
+
         async with self._slots:
-            return await self._on_live(tool_name, lambda c: c.call(tool_name, arguments, meta))
+            result = await self._on_live(tool_name, lambda c: c.call(tool_name, arguments, meta, progress))
+        return self._attempts.counted(scope, result)
 
     async def list_prompts(self):
         return await self._on_live("list_prompts", lambda c: c.server.list_prompts())
@@ -181,6 +212,9 @@ class ToolServer(MCPServer):
     async def _install(self, conn: ToolConnection) -> None:
         old, self._current = self._current, conn
         self.connects += 1
+        self.role_warnings = role_warnings(conn.instructions)
+        for warning in self.role_warnings:
+            log.warning("the analytics database role %s (DATABASE_ALLOW_UNSAFE_ROLE is set)", warning)
         log.info("MCP server connected (connection %s)", self.connects)
         async with self._changed:
             self._changed.notify_all()

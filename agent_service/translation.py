@@ -5,6 +5,13 @@ protocol; this is the one place that knows both. It also normalises the three sh
 (function tool: str; MCP tool: {'type':'text','text':...}; structured: JSON str) into "parsed JSON when
 it is JSON, else text", and turns tool names into the human step a UI shows ("Running SQL query").
 Token deltas go to the EventSink buffer (coalesced); everything else is appended in order.
+
+It also tells the client where the agent is (progress events, numbered by the run's RunScope):
+understanding at the run's first event, exploring_schema at a schema tool call, validating at a
+run_query call (the server's dry run comes first; its "querying" comes from the tool server), answering
+at the first text token. And after the tool_result of a run_query call whose result the tool server
+attached (custom_data "data": the whole table, the model only got a summary) it emits the `data` event
+and keeps it on the step, so the transcript has it too.
 """
 
 from __future__ import annotations
@@ -16,7 +23,17 @@ from typing import Any
 from openai.types.responses import ResponseCompletedEvent, ResponseTextDeltaEvent
 
 from agent_service.eventsink import EventSink
-from backend.contract import CompleteEvent, ToolEvent, ToolResultEvent, ToolStep, Usage, WorkflowStep
+from agent_service.runscope import RunScope
+from backend.contract import (
+    CompleteEvent,
+    DataEvent,
+    QueryData,
+    ToolEvent,
+    ToolResultEvent,
+    ToolStep,
+    Usage,
+    WorkflowStep,
+)
 
 _STEP_MESSAGES = {
     "run_sql": "Running SQL query",
@@ -26,7 +43,10 @@ _STEP_MESSAGES = {
     "list_tables": "Listing tables",
     "describe_table": "Describing table {table}",
     "get_schema": "Reading the schema",
+    "sample_rows": "Reading sample rows of {table}",
 }
+SCHEMA_TOOLS = frozenset({"list_tables", "describe_table", "sample_rows", "get_schema"})
+QUERY_TOOLS = frozenset({"run_query", "run_sql", "query", "execute_sql"})
 
 
 def step_message(name: str, arguments: dict[str, Any]) -> str:
@@ -79,8 +99,10 @@ class Translator:
     """Feed every SDK stream event to `handle`; read `steps`, `workflow`, `tools` when the run ends."""
 
     def __init__(self, sink: EventSink, task_id: str) -> None:
+        """Also enters the run's RunScope (created in the run's task, before the SDK run starts)."""
         self.sink = sink
         self.task_id = task_id
+        self.scope = RunScope(sink, task_id).enter()
         self.steps: list[ToolStep] = []
         self.workflow: list[WorkflowStep] = []
         self.tools: list[str] = []
@@ -111,8 +133,12 @@ class Translator:
         )
 
     async def handle(self, ev: Any) -> None:
+        if self.scope.stage is None:
+            await self.scope.progress("understanding", "Reading the question")
         if ev.type == "raw_response_event":
             if isinstance(ev.data, ResponseTextDeltaEvent):
+                if ev.data.delta and self.scope.stage != "answering":
+                    await self.scope.progress("answering", "Writing the answer")
                 self.sink.token(ev.data.delta)
             elif isinstance(ev.data, ResponseCompletedEvent):
                 self._step("model", self._ms(self._turn_start))
@@ -144,8 +170,14 @@ class Translator:
                 message=step.message,
             )
         )
+        if name in SCHEMA_TOOLS:
+            await self.scope.progress("exploring_schema", step.message)
+        elif name in QUERY_TOOLS and not self.scope.sql_stopped:  # a stopped run's call is refused
+            message = f"Checking the SQL with a dry run (attempt {self.scope.sql_attempt})"
+            await self.scope.progress("validating", message)
 
     async def _tool_output(self, item: Any) -> None:
+        await self.scope.settle()  # the call's progress events come before its result
         raw = item.raw_item
         call_id = (raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", None)) or ""
         step, began = self._calls.pop(call_id, (None, self._turn_start))
@@ -166,3 +198,7 @@ class Translator:
                 duration_ms=step.duration_ms,
             )
         )
+        data = (getattr(item, "custom_data", None) or {}).get("data")
+        if isinstance(data, dict):
+            step.data = QueryData.model_validate({**data, "call_id": call_id, "name": step.name})
+            await self.sink.emit(DataEvent(task_id=self.task_id, **step.data.model_dump()))

@@ -74,6 +74,7 @@ class Worker:
             busy=lambda: len(self.runs),
             accepting=lambda: not self.stopping.is_set(),
             keeper=self.liveness,
+            role_warnings=lambda: self.tool_server.role_warnings if self.tool_server else [],
         )
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.runner, settings.cancel_poll_s
@@ -110,7 +111,7 @@ class Worker:
         from agent_service.analytics import mcp_params
         from agent_service.models import build_model
 
-        self.tool_server = ToolServer(self.settings, mcp_params(self.settings))
+        self.tool_server = ToolServer(self.settings, mcp_params(self.settings, self.settings.redis_url))
         await self.tool_server.start()
         model, model_settings = build_model(self.settings)
         agent = build_agent(self.settings, [self.tool_server], model, model_settings)

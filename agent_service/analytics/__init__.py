@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def mcp_params(settings: Settings) -> dict[str, Any]:
-    """MCPServerStdio params for the analytics server; creates the sample database first when it is used."""
+def mcp_params(settings: Settings, redis_url: str | None = None) -> dict[str, Any]:
+    """MCPServerStdio params for the analytics server; creates the sample database first when it is used.
+    `redis_url`: where the server caches schema lookups (schemacache.py); None = no cache (the worker
+    passes its REDIS_URL; tests and other clients opt in explicitly)."""
     env = {
         "QUERY_MAX_ROWS": str(settings.query_max_rows),
         "QUERY_TIMEOUT_S": str(settings.query_timeout_s),
@@ -29,6 +31,8 @@ def mcp_params(settings: Settings) -> dict[str, Any]:
         "PYTHONPATH": os.pathsep.join(p for p in (PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p),
         "PYTHONUNBUFFERED": "1",
     }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
         env["DATABASE_ALLOW_UNSAFE_ROLE"] = "true" if settings.database_allow_unsafe_role else "false"

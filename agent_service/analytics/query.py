@@ -22,6 +22,7 @@ import sqlite3
 from contextlib import closing, suppress
 from typing import Any
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from agent_service.analytics.deadline import Deadline
@@ -62,6 +63,8 @@ class ReadOnlyDatabase:
         except DriverError as exc:
             raise QueryError(str(exc)) from exc
         self.dialect = self.engine.dialect.name
+        self.identity = make_url(url).render_as_string(hide_password=True)
+        """The database this reads, without credentials (what a schema cache entry belongs to)."""
 
     def close(self) -> None:
         self.engine.dispose()

@@ -16,6 +16,14 @@ start-up ("reported status").
 Tool errors raise `ToolError`: only its message reaches the client (any other exception is masked as
 "Error executing tool ..."), and the SDK hands it to the model as ordinary tool output, so messages are
 written for the model to act on ("no such table: x. Available tables: ...").
+
+run_query validates, then runs: the statement check and an EXPLAIN dry run first (the database's own
+error, e.g. an unknown column, comes back before anything runs), then the query. It reports MCP progress
+("validating", then "querying") to a client that asked for it. Its result has two audiences: the text
+content is what the model reads (summary.py: all of a small result, a summary of a large one) and the
+structured content is the whole result for the client, with the SQL and a chart suggestion (chart.py);
+the worker turns that into the `data` event. list_tables and describe_table are cached in Redis per
+schema fingerprint when REDIS_URL is set (schemacache.py).
 """
 
 from __future__ import annotations
@@ -26,26 +34,44 @@ import os
 import sys
 from pathlib import Path
 
-from mcp.server.mcpserver import MCPServer
+import anyio.to_thread
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.mcpserver.tools import Tool
-from mcp_types import ToolAnnotations
+from mcp_types import CallToolResult, TextContent, ToolAnnotations
 
+from agent_service.analytics.chart import suggest_chart
 from agent_service.analytics.query import DEFAULT_MAX_BYTES, QueryError, ReadOnlyDatabase
+from agent_service.analytics.results import json_value
 from agent_service.analytics.roles import role_problems
 from agent_service.analytics.sample_db import ensure_sample_db
 from agent_service.analytics.schema import Schema
+from agent_service.analytics.schemacache import SchemaCache
+from agent_service.analytics.summary import for_model
 
 log = logging.getLogger("agent_service.analytics")
 
 INSTRUCTIONS = (
     "Read-only SQL analytics. Call list_tables first, describe_table for columns, keys and sample values, "
     "sample_rows for a few real rows, then run_query with one SELECT statement in the database's dialect. "
-    "Results are JSON {columns, rows, row_count, truncated}."
+    "Results are JSON {columns, rows, row_count, truncated}; a large result comes as its first rows plus "
+    "`summary` and per-column `stats` (the user sees the whole table)."
 )
 UNSAFE_WARNING = (
     "WARNING: the database role is not read-only ({problems}); DATABASE_ALLOW_UNSAFE_ROLE is set."
 )
+_UNSAFE_HEAD, _, _UNSAFE_TAIL = UNSAFE_WARNING.partition("{problems}")
+
+
+def role_warnings(instructions: str | None) -> list[str]:
+    """The role problems an analytics server announced at the head of its MCP instructions (the
+    worker reports them in its heartbeat); [] when it announced none."""
+    if not instructions or not instructions.startswith(_UNSAFE_HEAD):
+        return []
+    problems, found, _ = instructions[len(_UNSAFE_HEAD) :].partition(_UNSAFE_TAIL)
+    return [p for p in problems.split("; ") if p] if found else []
+
+
 READ_ONLY = ToolAnnotations(
     read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
@@ -64,8 +90,11 @@ def database_url_from_env(env: dict[str, str] | None = None) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def build_server(db: ReadOnlyDatabase, warnings: list[str] | None = None) -> MCPServer:
-    """An MCPServer whose tools read from `db`; `warnings` (role problems) head its instructions.
+def build_server(
+    db: ReadOnlyDatabase, warnings: list[str] | None = None, cache: SchemaCache | None = None
+) -> MCPServer:
+    """An MCPServer whose tools read from `db`; `warnings` (role problems) head its instructions;
+    `cache` (default: none) caches list_tables and describe_table.
 
     Every tool's input schema is closed (`additionalProperties: false`): the tools take exactly their
     declared arguments, and an open schema cannot be converted for OpenAI strict function calling, so
@@ -75,11 +104,12 @@ def build_server(db: ReadOnlyDatabase, warnings: list[str] | None = None) -> MCP
     if warnings:
         instructions = UNSAFE_WARNING.format(problems="; ".join(warnings)) + " " + INSTRUCTIONS
     schema = Schema(db)
+    cache = cache or SchemaCache(db, None)
 
     def list_tables() -> str:
         """List the tables of the database with row counts, comments and column names. Call this first."""
         try:
-            tables = schema.tables()
+            tables = cache.lookup("tables", schema.tables)
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
         return json.dumps({"dialect": db.dialect, "tables": tables}, default=str)
@@ -88,7 +118,7 @@ def build_server(db: ReadOnlyDatabase, warnings: list[str] | None = None) -> MCP
         """Describe one table: columns (name, type, nullable, primary key, and the distinct values of text
         columns that have only a few), foreign keys and row count."""
         try:
-            return json.dumps(schema.describe(table), default=str)
+            return json.dumps(cache.lookup(f"describe:{table}", lambda: schema.describe(table)), default=str)
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
 
@@ -99,15 +129,26 @@ def build_server(db: ReadOnlyDatabase, warnings: list[str] | None = None) -> MCP
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
 
-    def run_query(sql: str) -> str:
+    async def run_query(sql: str, ctx: Context) -> CallToolResult:
         """Run ONE read-only SQL statement (SELECT / WITH / EXPLAIN) and return JSON
-        {"columns": [...], "rows": [[...]], "row_count": N, "truncated": bool}. Rows are capped; aggregate in SQL
-        (GROUP BY, ORDER BY ... LIMIT) instead of fetching raw rows; rows and output size are capped and
-        `truncated: true` means rows were left out."""
+        {"columns": [...], "rows": [[...]], "row_count": N, "truncated": bool}. The SQL is checked with a
+        dry run (EXPLAIN) first; an error says what the database objected to: fix the SQL and call again.
+        Aggregate in SQL (GROUP BY, ORDER BY ... LIMIT) instead of fetching raw rows; rows and output size
+        are capped and `truncated: true` means rows were left out. A large result comes as its first
+        rows plus `summary` and per-column `stats`; the user sees the whole table."""
+        await ctx.report_progress(0, 2, "validating")
         try:
-            return db.query(sql).to_json()
+            await anyio.to_thread.run_sync(db.validate, sql)
+        except QueryError as exc:
+            raise ToolError(f"the dry run (EXPLAIN) failed, so the query was not run: {exc}") from exc
+        await ctx.report_progress(1, 2, "querying")
+        try:
+            result = (await anyio.to_thread.run_sync(db.query, sql)).to_dict()
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
+        full = {"sql": sql, **result, "chart": suggest_chart(result["columns"], result["rows"])}
+        text = json.dumps(for_model(result), default=json_value)
+        return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=full)
 
     tools = []
     for fn in (list_tables, describe_table, sample_rows, run_query):
@@ -145,7 +186,15 @@ def main() -> None:
         warnings = checked_role(db, allow)
     except QueryError as exc:
         raise SystemExit(f"analytics: cannot serve: {exc}") from exc
+    cache = SchemaCache.from_url(db, os.environ.get("REDIS_URL") or None)
     try:
-        build_server(db, warnings).run("stdio")
+        build_server(db, warnings, cache).run("stdio")
     finally:
+        log.warning(
+            "analytics: schema cache %s hits, %s misses (hit rate %.0f%%)",
+            cache.hits,
+            cache.misses,
+            cache.hit_rate * 100,
+        )
+        cache.close()
         db.close()

@@ -6,7 +6,10 @@ so producers and consumers filter on `event.type` and the JSON is self-describin
 with `Last-Event-ID: <seq>`.
 
 Order for one task:
-    session → (retry)? → (tool → tool_result | token)* → complete | error | cancelled
+    session → (retry)? → (progress | tool → tool_result → data? | token)* → complete | error | cancelled
+`progress` says where the agent is in its workflow (never terminal); `data` carries the full result of one
+query for the client, right after the `tool_result` of the call that produced it (the model only got a
+compact summary of it).
 `session` is written by the gateway at enqueue time (seq 0); everything else by the worker that
 runs the task, except terminal events for tasks no worker holds (cancel while queued, no worker,
 attempts exhausted), which whoever detects them writes through the same atomic append (eventlog.py).
@@ -78,6 +81,52 @@ class TokenEvent(_Event):
     content: str
 
 
+ProgressStage = Literal["understanding", "exploring_schema", "querying", "validating", "answering"]
+
+
+class ProgressEvent(_Event):
+    """Where the agent is in its workflow: `step` counts the run's progress events (1, 2, ...), `total`
+    is how many there will be when that is known (else None), `elapsed_ms` is since the run started."""
+
+    type: Literal["progress"] = "progress"
+    stage: ProgressStage
+    step: int
+    total: int | None = None
+    elapsed_ms: int
+    message: str
+
+
+class ChartSuggestion(BaseModel):
+    """How the client may chart a result: `kind` over the column `x`, one series per column in `y`."""
+
+    kind: Literal["bar", "line"]
+    x: str
+    y: list[str]
+
+
+class QueryData(BaseModel):
+    """The full result of one query for the client (also kept on the transcript's tool step)."""
+
+    call_id: str
+    name: str
+    sql: str
+    columns: list[str]
+    rows: list[list[Any]]
+    row_count: int
+    """Rows the query returned (all of them are in `rows`; `truncated` says the caps cut the result)."""
+    truncated: bool
+    chart: ChartSuggestion | None = None
+
+
+class _DataType(_Event):
+    type: Literal["data"] = "data"
+
+
+class DataEvent(QueryData, _DataType):
+    """The full result of the call `call_id`, emitted right after its tool_result (the QueryData fields
+    after `task_id`, `seq` and `type`, like every event)."""
+
+
 class WorkflowStep(BaseModel):
     step: int
     name: str
@@ -123,6 +172,8 @@ Event = Annotated[
     | ToolEvent
     | ToolResultEvent
     | TokenEvent
+    | ProgressEvent
+    | DataEvent
     | CompleteEvent
     | ErrorEvent
     | CancelledEvent,

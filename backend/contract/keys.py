@@ -25,6 +25,8 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:owner:{owner}:sessions        ZSET    an API key's sessions by updated_at
     agent:owner:{owner}:streams         ZSET    an API key's open SSE streams (member = stream id, score = expiry)
     agent:ratelimit                     prefix  slowapi / limits storage keys
+    agent:schema:{fingerprint}:{part}   STRING  cached schema lookup (list_tables, describe_table:{t}), TTL
+    agent:schema:stats                  HASH    schema cache hits / misses (read by the gateway's /health)
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ CONTROL_CHANNEL = f"{PREFIX}:control"
 REAPER_LOCK = f"{PREFIX}:reaper:lock"
 HISTORY_PREFIX = f"{PREFIX}:history"
 RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
+SCHEMA_CACHE_STATS = f"{PREFIX}:schema:stats"
+"""HASH with the fields `hits` and `misses` of the analytics server's schema cache."""
 
 
 def processing(worker_id: str) -> str:
@@ -97,3 +101,9 @@ def owner_sessions(owner: str) -> str:
 
 def owner_streams(owner: str) -> str:
     return f"{PREFIX}:owner:{owner}:streams"
+
+
+def schema_cache(fingerprint: str, part: str) -> str:
+    """One cached schema lookup of the database whose schema has `fingerprint` (part: 'tables',
+    'describe:orders', ...)."""
+    return f"{PREFIX}:schema:{fingerprint}:{part}"

@@ -1,7 +1,7 @@
 """Display form of a conversation, written by the worker when a turn ends, read by the sessions API.
 
 The SDK's RedisSession keeps what the *model* must see; this list keeps what a *person* must see
-(tool steps with their SQL and result tables, stopped/failed answers), so the UI can restore a
+(tool steps with their SQL and full result tables (`ToolStep.data`), stopped/failed answers), so the UI can restore a
 session without parsing SDK items.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from backend.contract.events import QueryData
 
 
 class ToolStep(BaseModel):
@@ -21,6 +23,8 @@ class ToolStep(BaseModel):
     output: Any = None
     is_error: bool = False
     duration_ms: int = 0
+    data: QueryData | None = None
+    """The full result the step produced (the `data` event's content), so a reloaded conversation shows it."""
 
 
 class TranscriptMessage(BaseModel):

@@ -45,6 +45,9 @@ class WorkerBeat(BaseModel):
     """Worst event-loop lag over the last heartbeat interval."""
     loop_lag_max_ms: float = 0
     """Worst event-loop lag since the worker started."""
+    database_role_warnings: list[str] = []
+    """What the analytics server's database role can do that a read-only role must not (it serves anyway
+    because DATABASE_ALLOW_UNSAFE_ROLE is set); empty when the role is read-only."""
 
 
 class Capacity(BaseModel):

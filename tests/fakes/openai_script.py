@@ -43,6 +43,8 @@ def script(user_text: str, tool_output: str | None, tool_names: list[str]) -> Tu
     if "text" in directives:
         return Turn(_pieces(directives["text"]))
     if tool_output is not None:
+        if "fix" in directives and _failed(tool_output) and "not call run_query again" not in tool_output:
+            return Turn(tool="run_query", arguments=json.dumps({"sql": directives["fix"]}))
         return Turn(_pieces(f"Tool result: {tool_output}"))
     if "tool" in directives:
         name, _, args = directives["tool"].partition(" ")
@@ -54,6 +56,14 @@ def script(user_text: str, tool_output: str | None, tool_names: list[str]) -> Tu
     if tool_names:
         return Turn(tool=tool_names[0], arguments="{}")
     return Turn(_pieces(f"Echo: {DIRECTIVE.sub('', user_text).strip()}"))
+
+
+def _failed(tool_output: str) -> bool:
+    """A tool output that is not a result object (an error message)."""
+    try:
+        return not isinstance(json.loads(tool_output), dict)
+    except ValueError:
+        return True
 
 
 def _options(text: str) -> dict[str, int]:

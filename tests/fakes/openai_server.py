@@ -10,6 +10,8 @@ Behaviour is scripted by the conversation itself, so real worker processes can b
 - Otherwise, when tools are offered: one tool call. `run_query` with the SQL from a `[[sql SELECT ...]]`
   directive, or the user message itself when it starts with SELECT/WITH, else
   `SELECT COUNT(*) AS customers FROM customers`. `[[tool NAME {json args}]]` calls any tool instead.
+- `[[fix SELECT ...]]`: after a tool output that is an error, call `run_query` again with that SQL
+  instead of answering (a model correcting its query), until the output says not to call it again.
 - No tools offered: stream "Echo: <user message>".
 Directives anywhere in the latest user message (take precedence over the above):
 - `[[text Some answer]]`                       → that text, no tool call.

@@ -88,7 +88,7 @@ async def test_client_drops_and_rejoins_on_another_gateway_without_gap_or_duplic
     first, second = live.gateway(), live.gateway()
     live.worker()
     live.wait_workers(1)
-    part = await chat(client, first, SLOW_ANSWER, stop_after=8)  # the connection closes mid-answer
+    part = await chat(client, first, SLOW_ANSWER, stop_after=14)  # the connection closes mid-answer
     assert part.terminal is None and "token" in part.types
     rest = await rejoin(client, second, part.task_id, last_event_id=part.events[-1]["seq"])
     assert rest.status == 200

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from stack_kit import LiveStack, chat, seqs_contiguous
+from stack_kit import KEY, LiveStack, chat, seqs_contiguous
 
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.integration.worker_stack import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -57,3 +58,37 @@ async def test_an_endpoint_error_ends_the_stream_with_a_model_error(live):
     async with httpx2.AsyncClient() as client:
         frames = await chat(client, live.urls[0], "[[error 500]]")
     assert frames.terminal == {**frames.terminal, "type": "error", "code": "model_error"}
+
+
+async def test_a_broken_query_is_fixed_after_the_database_error_and_the_client_gets_the_data(live):
+    message = "Orders? [[sql SELECT nope FROM orders]] [[fix SELECT COUNT(*) AS n FROM orders]]"
+    async with httpx2.AsyncClient() as client:
+        frames = await chat(client, live.urls[0], message)
+        url = f"{live.urls[0]}/ai/api/sessions/{frames.events[0]['session_id']}"
+        stored: list[dict] = []
+
+        async def transcribed() -> bool:
+            stored[:] = (await client.get(url, headers={"X-API-Key": KEY})).json().get("messages", [])
+            return len(stored) == 2
+
+        await wait_for(transcribed, within=10, what="the transcript")
+    assert frames.terminal["type"] == "complete", frames.events[-1]
+    assert seqs_contiguous(frames.events)
+    kinds = [e["type"] for e in frames.events if e["type"] in ("tool", "tool_result", "data")]
+    assert kinds == ["tool", "tool_result", "tool", "tool_result", "data"]
+    tools = [e for e in frames.events if e["type"] == "tool"]
+    results = [e for e in frames.events if e["type"] == "tool_result"]
+    assert [t["arguments"]["sql"] for t in tools] == [
+        "SELECT nope FROM orders",
+        "SELECT COUNT(*) AS n FROM orders",
+    ]
+    assert results[0]["is_error"] and "dry run (EXPLAIN) failed" in results[0]["output"]
+    assert not results[1]["is_error"]
+    data = next(e for e in frames.events if e["type"] == "data")
+    assert data["call_id"] == tools[1]["call_id"] and data["rows"] == [[5000]] and data["chart"] is None
+    stages = [e["stage"] for e in frames.events if e["type"] == "progress"]
+    assert stages == ["understanding", "validating", "validating", "querying", "answering"]
+    assert [w["name"] for w in frames.terminal["workflow"]].count("run_query") == 2
+    steps = stored[-1]["tools"]
+    assert [s["data"] is not None for s in steps] == [False, True]
+    assert steps[1]["data"]["rows"] == [[5000]]

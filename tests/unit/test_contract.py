@@ -11,10 +11,14 @@ from agents.extensions.memory import RedisSession
 from backend.contract import (
     ChatTask,
     CompleteEvent,
+    DataEvent,
     EventLog,
+    ProgressEvent,
+    QueryData,
     SessionEvent,
     TaskField,
     TokenEvent,
+    ToolStep,
     keys,
     parse_event,
     peek,
@@ -41,6 +45,8 @@ def test_key_strings_are_pinned():
     assert keys.history_counter("s1") == "agent:history:s1:counter"
     assert keys.owner_sessions("o1") == "agent:owner:o1:sessions"
     assert keys.owner_streams("o1") == "agent:owner:o1:streams"
+    assert keys.schema_cache("f1", "tables") == "agent:schema:f1:tables"
+    assert keys.SCHEMA_CACHE_STATS == "agent:schema:stats"
 
 
 def test_every_event_serializes_task_id_seq_type_first():
@@ -52,6 +58,38 @@ def test_every_event_serializes_task_id_seq_type_first():
 def test_parse_event_dispatches_on_type():
     ev = parse_event('{"task_id":"t","seq":0,"type":"session","session_id":"s"}')
     assert isinstance(ev, SessionEvent) and ev.session_id == "s"
+
+
+def test_progress_and_data_events_parse_in_the_shapes_the_ui_renders():
+    progress = parse_event(
+        '{"task_id":"t","seq":1,"type":"progress","stage":"validating","step":3,"total":null,'
+        '"elapsed_ms":12,"message":"Checking the SQL"}'
+    )
+    data = parse_event(
+        '{"task_id":"t","seq":2,"type":"data","call_id":"c1","name":"run_query","sql":"SELECT 1",'
+        '"columns":["m","n"],"rows":[["2024-01",1]],"row_count":1,"truncated":false,'
+        '"chart":{"kind":"line","x":"m","y":["n"]}}'
+    )
+    assert isinstance(progress, ProgressEvent) and progress.stage == "validating" and progress.total is None
+    assert isinstance(data, DataEvent) and data.chart is not None and data.chart.y == ["n"]
+    assert json.loads(data.model_dump_json())["chart"] == {"kind": "line", "x": "m", "y": ["n"]}
+    assert data.model_dump_json().startswith('{"task_id":"t","seq":2,"type":"data",')
+    assert peek(data.model_dump_json()) == (2, "data") and not data.terminal
+
+
+def test_a_transcript_tool_step_keeps_its_query_data():
+    data = QueryData(
+        call_id="c1",
+        name="run_query",
+        sql="SELECT 1",
+        columns=["a"],
+        rows=[[1]],
+        row_count=1,
+        truncated=False,
+    )
+    step = ToolStep(call_id="c1", name="run_query", data=data)
+    assert ToolStep.model_validate_json(step.model_dump_json()).data == data
+    assert ToolStep(call_id="c2", name="list_tables").data is None
 
 
 def test_chat_task_round_trips():

@@ -89,3 +89,31 @@ async def test_ui_config_has_no_key_hint_by_default(server):
     async with running_gateway(gateway_settings(), server) as client:
         response = await client.get("/ai/api/ui-config")
     assert response.json() == {"api_key_hint": None}
+
+
+async def test_health_warns_loudly_when_a_worker_serves_an_unsafe_database_role(server):
+    redis = fakeredis.FakeAsyncRedis(server=server)
+    await redis.sadd(keys.WORKERS, "w1", "w2")
+    unsafe = {"model_provider": "demo", "database_role_warnings": ["is a superuser"]}
+    await redis.set(keys.heartbeat("w1"), json.dumps(unsafe), ex=10)
+    await redis.set(keys.heartbeat("w2"), json.dumps({"model_provider": "demo"}), ex=10)
+    async with running_gateway(gateway_settings(), server) as client:
+        response = await client.get("/ai/api/health")
+    body = response.json()
+    assert response.status_code == 200 and body["status"] == "degraded"
+    assert len(body["warnings"]) == 1
+    assert body["warnings"][0].startswith("UNSAFE DATABASE ROLE: worker w1")
+    assert "is a superuser" in body["warnings"][0] and "DATABASE_ALLOW_UNSAFE_ROLE" in body["warnings"][0]
+    workers = {w["worker_id"]: w["database_role_warnings"] for w in body["workers"]}
+    assert workers == {"w1": ["is a superuser"], "w2": []}
+
+
+async def test_health_reports_the_schema_cache_hit_rate(server):
+    redis = fakeredis.FakeAsyncRedis(server=server)
+    async with running_gateway(gateway_settings(), server) as client:
+        before = (await client.get("/ai/api/health")).json()["schema_cache"]
+        await redis.hset(keys.SCHEMA_CACHE_STATS, mapping={"hits": 3, "misses": 1})
+        after = (await client.get("/ai/api/health")).json()
+    assert before == {"hits": 0, "misses": 0, "hit_rate": None}
+    assert after["schema_cache"] == {"hits": 3, "misses": 1, "hit_rate": 0.75}
+    assert after["status"] == "healthy" and after["warnings"] == []
