@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from redis.exceptions import RedisError
 
-from backend.contract import Appended, EventLog, TokenEvent
+from backend.contract import Appended, EventLog, TokenEvent, Turn
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +107,14 @@ class EventSink:
             await self._flush_locked()
             return await self._append(event, EVENT_RETRY_S)
 
-    async def terminal(self, event) -> Appended | None:
+    async def terminal(self, event, turn: Callable[[str], Turn] | None = None) -> Appended | None:
         """Flush pending tokens, then write the terminal event; survives cancellation of the caller.
-        (A pending flush timer is left alone: it may be mid-append; after this it finds nothing to do.)"""
-        return await asyncio.shield(self._terminal(event))
+        `turn(text)` builds the transcript turn from the text the client was sent; the same append
+        records it. (A pending flush timer is left alone: it may be mid-append; after this it finds
+        nothing to do.)"""
+        return await asyncio.shield(self._terminal(event, turn))
 
-    async def _terminal(self, event) -> Appended | None:
+    async def _terminal(self, event, turn: Callable[[str], Turn] | None) -> Appended | None:
         async with self._lock:
             try:
                 await self._flush_locked()
@@ -120,7 +122,8 @@ class EventSink:
                 if event.type == "complete":
                     raise  # a complete event must carry every token the client was sent
                 log.warning("could not flush tokens before the %s event", event.type)
-            return await self._append(event, TERMINAL_RETRY_S)
+            record = turn("".join(self.token_text)) if turn is not None else None
+            return await self._append(event, TERMINAL_RETRY_S, turn=record)
 
     async def discard(self) -> None:
         """Drop buffered tokens without writing (the task is handed back)."""
@@ -129,7 +132,9 @@ class EventSink:
         self._buf.clear()
         self._pending = None
 
-    async def _append(self, event, retry_s: float, token: str | None = None) -> Appended | None:
+    async def _append(
+        self, event, retry_s: float, token: str | None = None, turn: Turn | None = None
+    ) -> Appended | None:
         if self.ended:
             return None
         token = token or uuid.uuid4().hex  # one token for every try of this event
@@ -137,7 +142,7 @@ class EventSink:
         delay = 0.1
         while True:
             try:
-                appended = await self.events.append(event, session_id=self.session_id, token=token)
+                appended = await self.events.append(event, session_id=self.session_id, token=token, turn=turn)
             except REDIS_ERRORS as exc:
                 if time.monotonic() + delay > deadline:
                     raise

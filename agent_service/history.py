@@ -8,27 +8,25 @@ without an answer. So a retried attempt would otherwise add the user message a s
 fixes that: on the first attempt it records the history length in the task hash (field `history_len`),
 and every attempt first trims the list back to that length, so each attempt starts from the same history.
 
-Transcript — after the terminal event the worker appends the user and assistant TranscriptMessage JSON
-to keys.session_transcript, bumps the session's message_count and updated_at. One Lua script guarded by
-the task-hash field `transcribed` makes this idempotent (safe to retry after a Redis blip) and skips a
-session that was deleted meanwhile.
+Transcript — the user and assistant TranscriptMessage of a turn (`Conversation.turn`) ride on the
+terminal event's append, which records them in keys.session_transcript with the session's
+message_count and updated_at in the same step (backend/contract/eventlog.py): the answer is in the
+transcript exactly when the terminal event is in the log, once, and never for a deleted session.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
+from collections.abc import Callable
 
 from agents.extensions.memory import RedisSession
 from agents.memory import SessionSettings
 from redis.asyncio import Redis
 
 from agent_service.config import Settings
-from agent_service.eventsink import REDIS_ERRORS
-from backend.contract import ChatTask, SessionField, TaskField, ToolStep, TranscriptMessage, keys
+from backend.contract import ChatTask, TaskField, ToolStep, TranscriptMessage, Turn, keys
 
 HISTORY_LEN_FIELD = TaskField.HISTORY_LEN
-TRANSCRIBED_FIELD = TaskField.TRANSCRIBED
 
 _REWIND = """
 local n = redis.call('HGET', KEYS[1], ARGV[1])
@@ -42,17 +40,6 @@ if len > n then
   if n == 0 then redis.call('DEL', KEYS[2]) else redis.call('LTRIM', KEYS[2], 0, n - 1) end
 end
 return n
-"""
-
-_TRANSCRIPT = """
-if redis.call('HSETNX', KEYS[1], ARGV[1], '1') == 0 then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
-redis.call('RPUSH', KEYS[3], ARGV[2], ARGV[3])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('HINCRBY', KEYS[2], ARGV[5], 2)
-redis.call('HSET', KEYS[2], ARGV[6], ARGV[7])
-redis.call('ZADD', KEYS[4], 'XX', ARGV[7], ARGV[8])
-return 1
 """
 
 
@@ -71,57 +58,27 @@ class Conversation:
     def __init__(self, redis: Redis, settings: Settings) -> None:
         self.settings = settings
         self._rewind = redis.register_script(_REWIND)
-        self._transcript = redis.register_script(_TRANSCRIPT)
 
     async def rewind(self, task_id: str, session_id: str) -> int:
         """Trim the model history back to where it was before this task's first attempt."""
         messages = keys.history_messages(session_id)
         return int(await self._rewind(keys=[keys.task(task_id), messages], args=[HISTORY_LEN_FIELD]))
 
-    async def write_transcript(
-        self,
-        task: ChatTask,
-        answer: str,
-        status: str,
-        tools: list[ToolStep],
-        finished_at: float | None = None,
-    ) -> int:
-        """Append the turn (user + assistant) once; returns 1 written, 0 already written, -1 no session."""
-        now = finished_at or time.time()
-        user = TranscriptMessage(
-            role="user", text=task.message, task_id=task.task_id, created_at=task.created_at
-        )
-        assistant = TranscriptMessage(
-            role="assistant", text=answer, task_id=task.task_id, created_at=now, status=status, tools=tools
-        )
-        return int(
-            await self._transcript(
-                keys=[
-                    keys.task(task.task_id),
-                    keys.session(task.session_id),
-                    keys.session_transcript(task.session_id),
-                    keys.owner_sessions(task.owner),
-                ],
-                args=[
-                    TRANSCRIBED_FIELD,
-                    user.model_dump_json(),
-                    assistant.model_dump_json(),
-                    self.settings.session_ttl_s,
-                    SessionField.MESSAGE_COUNT,
-                    SessionField.UPDATED_AT,
-                    repr(now),
-                    task.session_id,
-                ],
-            )
-        )
+    def turn(self, task: ChatTask, status: str, tools: list[ToolStep]) -> Callable[[str], Turn]:
+        """The transcript turn for `task`, given the answer text the client was sent."""
 
-    async def record_turn(self, task: ChatTask, answer: str, status: str, tools: list[ToolStep]) -> bool:
-        """write_transcript, retried over a short Redis blip (it is idempotent); False if it never got in."""
-        for delay in (0, 0.2, 1.0):
-            await asyncio.sleep(delay)
-            try:
-                await self.write_transcript(task, answer, status, tools)
-                return True
-            except REDIS_ERRORS:
-                continue
-        return False
+        def build(answer: str) -> Turn:
+            user = TranscriptMessage(
+                role="user", text=task.message, task_id=task.task_id, created_at=task.created_at
+            )
+            assistant = TranscriptMessage(
+                role="assistant",
+                text=answer,
+                task_id=task.task_id,
+                created_at=time.time(),
+                status=status,
+                tools=tools,
+            )
+            return Turn(user=user, assistant=assistant, owner=task.owner, ttl_s=self.settings.session_ttl_s)
+
+        return build

@@ -269,7 +269,7 @@ class TaskRunner:
                 response = str(final)
                 sink.token(response)
             event = translator.complete(response, run.task.session_id, result.context_wrapper.usage)
-            await self._end(run, sink, event, translator, response)
+            await self._end(run, sink, event, translator)
             return
         if run.stop_reason in ("handback", "lost"):
             await sink.discard()
@@ -286,22 +286,16 @@ class TaskRunner:
             event = ErrorEvent(task_id=tid, code=code, message=ERROR_CODES[code])
         await self._end(run, sink, event, translator)
 
-    async def _end(
-        self, run, sink: EventSink, event, translator: Translator | None = None, text=None
-    ) -> None:
-        """Terminal event, then transcript; the processing entry is removed only once the event is in."""
+    async def _end(self, run, sink: EventSink, event, translator: Translator | None = None) -> None:
+        """Terminal event, with the transcript turn in the same append; the processing entry is
+        removed only once the event is in."""
+        status = STATUS_FOR_TERMINAL[event.type].value
+        steps = translator.steps if translator else []
+        turn = self.conversation.turn(run.task, status, steps)
         try:
-            appended = await sink.terminal(event)
+            await sink.terminal(event, turn)
         except REDIS_ERRORS:
             log.error("could not write the terminal event; leaving the task for redelivery")
             return
         run.done = True
         log.info("run ended: %s", event.type, extra={"fields": {"code": getattr(event, "code", None)}})
-        if appended is None or not appended.ok:
-            return
-        if text is None:
-            text = "".join(sink.token_text)  # sink.terminal flushed whatever was buffered
-        status = STATUS_FOR_TERMINAL[event.type].value
-        steps = translator.steps if translator else []
-        if not await self.conversation.record_turn(run.task, text, status, steps):
-            log.warning("could not write the transcript")

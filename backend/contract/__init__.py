@@ -37,7 +37,7 @@ from backend.contract.tasks import (
     TaskField,
     TaskStatus,
 )
-from backend.contract.transcript import ToolStep, TranscriptMessage
+from backend.contract.transcript import ToolStep, TranscriptMessage, Turn
 from backend.contract.workers import Capacity, WorkerBeat
 
 PROTOCOL_VERSION = 1
@@ -77,6 +77,7 @@ __all__ = [
     "TaskStatus",
     "ToolStep",
     "TranscriptMessage",
+    "Turn",
     "Capacity",
     "WorkerBeat",
 ]

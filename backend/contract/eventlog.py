@@ -6,7 +6,10 @@ terminal error) must agree on three invariants, atomically, or clients see gaps 
   1. seq is assigned by Redis as last+1, so it is contiguous whoever writes;
   2. nothing is appended after a terminal event (a late worker cannot "complete" a cancelled task);
   3. a terminal event also sets the task's final status and TTLs, frees the session's active-run slot
-     and promotes the session's next queued task ("multitask": "enqueue") onto the main queue.
+     and promotes the session's next queued task ("multitask": "enqueue") onto the main queue;
+  4. a terminal event that carries the turn (the worker's) appends it to the session's transcript in
+     the same step, once per task (task field `transcribed`), unless the session was deleted: a client
+     that saw `complete` and reloads the conversation at once finds the answer there.
 Each event is XADDed to `keys.task_events` with entry id "{seq}-1" (so a cursor is just the seq) and
 PUBLISHed on `keys.task_channel` (live delivery; pub/sub is lossy, the stream is the truth).
 Events must be serialized with seq=-1: the script splices the real seq into the JSON prefix
@@ -36,14 +39,18 @@ from redis.asyncio import Redis
 
 from backend.contract import keys
 from backend.contract.events import TERMINAL_TYPES, ErrorEvent, _Event
+from backend.contract.transcript import Turn
 
 DEFAULT_MAXLEN = 100_000
 
 _APPEND = """
 local stream, channel, task, sess, squeue, queue = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local transcript, owner_index = KEYS[7], KEYS[8]
 local task_id, rest, terminal, status = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local live_ttl, retention, maxlen = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local token, task_prefix, queued_field = ARGV[8], ARGV[9], ARGV[10]
+local turn_user, turn_answer, turn_ttl, turn_at, session_id = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
+local transcribed_field, count_field, updated_field = ARGV[16], ARGV[17], ARGV[18]
 if redis.call('EXISTS', task) == 0 then return {-2, -1} end
 local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
 local seq = 0
@@ -67,6 +74,14 @@ if terminal == '1' then
   redis.call('HSET', task, 'status', status, 'finished_at', now[1] .. '.' .. string.format('%06d', now[2]))
   redis.call('EXPIRE', stream, retention)
   redis.call('EXPIRE', task, retention)
+  if turn_user ~= '' and sess ~= '' and redis.call('EXISTS', sess) == 1
+      and redis.call('HSETNX', task, transcribed_field, '1') == 1 then
+    redis.call('RPUSH', transcript, turn_user, turn_answer)
+    redis.call('EXPIRE', transcript, turn_ttl)
+    redis.call('HINCRBY', sess, count_field, 2)
+    redis.call('HSET', sess, updated_field, turn_at)
+    redis.call('ZADD', owner_index, 'XX', turn_at, session_id)
+  end
   if sess ~= '' and redis.call('HGET', sess, 'active_task') == task_id then
     local nxt = redis.call('LPOP', squeue)
     if nxt then
@@ -140,9 +155,9 @@ class EventLog:
         self._script = redis.register_script(_APPEND)
 
     def _args(
-        self, event: _Event, session_id: str | None, token: str | None = None
+        self, event: _Event, session_id: str | None, token: str | None = None, turn: Turn | None = None
     ) -> tuple[list[str], list[str]]:
-        from backend.contract.tasks import STATUS_FOR_TERMINAL, TaskField
+        from backend.contract.tasks import STATUS_FOR_TERMINAL, SessionField, TaskField
 
         terminal = event.type in TERMINAL_TYPES  # type: ignore[attr-defined]
         status = STATUS_FOR_TERMINAL[event.type].value if terminal else ""  # type: ignore[attr-defined]
@@ -154,7 +169,10 @@ class EventLog:
             keys.session(session_id) if session_id else "",
             keys.session_queue(session_id) if session_id else "",
             keys.TASK_QUEUE,
+            keys.session_transcript(session_id) if session_id else "",
+            keys.owner_sessions(turn.owner) if turn else "",
         ]
+        recorded = turn is not None and terminal and session_id is not None
         args = [
             tid,
             _split(event),
@@ -166,17 +184,31 @@ class EventLog:
             token or uuid.uuid4().hex,
             keys.task(""),
             TaskField.QUEUED_AT,
+            turn.user.model_dump_json() if recorded else "",
+            turn.assistant.model_dump_json() if recorded else "",
+            str(turn.ttl_s) if recorded else "0",
+            repr(turn.assistant.created_at) if recorded else "0",
+            session_id or "",
+            TaskField.TRANSCRIBED,
+            SessionField.MESSAGE_COUNT,
+            SessionField.UPDATED_AT,
         ]
         return keys_, args
 
     async def append(
-        self, event: _Event, *, session_id: str | None = None, token: str | None = None
+        self,
+        event: _Event,
+        *,
+        session_id: str | None = None,
+        token: str | None = None,
+        turn: Turn | None = None,
     ) -> Appended:
-        """Append one event; `session_id` lets a terminal event free the session's active-run slot.
+        """Append one event; `session_id` lets a terminal event free the session's active-run slot,
+        and `turn` (terminal events only) is recorded in the session's transcript by the same step.
 
         `token` (default: a fresh uuid4 hex) makes a retry safe: call again with the same token after
         an ambiguous failure and the event is written at most once, reported ok with its seq."""
-        keys_, args = self._args(event, session_id, token)
+        keys_, args = self._args(event, session_id, token, turn)
         code, seq = await self._script(keys=keys_, args=args)
         return Appended(ok=int(code) == 1, seq=int(seq))
 

@@ -7,6 +7,7 @@ session without parsing SDK items.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -35,3 +36,14 @@ class TranscriptMessage(BaseModel):
     status: Literal["completed", "failed", "cancelled"] | None = None
     """Assistant messages only: how the turn ended."""
     tools: list[ToolStep] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question and its answer, recorded by the very append that writes the task's terminal event
+    (EventLog.append(..., turn=...)): whoever sees `complete` also finds the turn in the transcript."""
+
+    user: TranscriptMessage
+    assistant: TranscriptMessage
+    owner: str
+    ttl_s: int

@@ -91,6 +91,9 @@ def test_phone_drawer_lists_conversations_and_switches_between_them(page: Page, 
     expect(drawer).to_be_in_viewport()
     expect(drawer.get_by_test_id("session-item").filter(has_text="How many")).to_have_count(2)
     expect(drawer.get_by_role("heading", name="Today")).to_be_visible()
+    # the list was refreshed on the answer's terminal event: the answer must already be counted
+    current = drawer.get_by_test_id("session-item").filter(has_text="How many products are there?")
+    expect(current).to_contain_text("2 messages")
     # the drawer slides in (0.2 s): shoot it where it stops, not mid-slide
     for _ in range(40):
         if drawer.bounding_box()["x"] >= 0:

@@ -9,6 +9,7 @@ import pytest
 from agents.extensions.memory import RedisSession
 
 from backend.contract import (
+    CancelledEvent,
     ChatTask,
     CompleteEvent,
     DataEvent,
@@ -16,9 +17,12 @@ from backend.contract import (
     ProgressEvent,
     QueryData,
     SessionEvent,
+    SessionField,
     TaskField,
     TokenEvent,
     ToolStep,
+    TranscriptMessage,
+    Turn,
     keys,
     parse_event,
     peek,
@@ -225,3 +229,42 @@ async def test_every_event_refreshes_the_task_records_live_ttl(fake_redis):
     await fake_redis.expire(keys.task("t1"), 5)
     await log.append(TokenEvent(task_id="t1", content="x"))
     assert await fake_redis.ttl(keys.task("t1")) > 5
+
+
+def _turn(task_id: str = "t1", owner: str = "o") -> Turn:
+    user = TranscriptMessage(role="user", text="q", task_id=task_id, created_at=1.0)
+    answer = TranscriptMessage(
+        role="assistant", text="a", task_id=task_id, created_at=2.0, status="completed"
+    )
+    return Turn(user=user, assistant=answer, owner=owner, ttl_s=60)
+
+
+async def test_terminal_append_records_the_turn_in_the_same_step(real_redis):
+    log = EventLog(real_redis)
+    await _new_task(real_redis)
+    await real_redis.hset(keys.session("s"), mapping={SessionField.MESSAGE_COUNT: 0})
+    await real_redis.zadd(keys.owner_sessions("o"), {"s": 0})
+    complete = CompleteEvent(task_id="t1", response="a", session_id="s")
+    assert (await log.append(complete, session_id="s", turn=_turn())).ok
+    transcript = await real_redis.lrange(keys.session_transcript("s"), 0, -1)
+    assert [json.loads(m)["text"] for m in transcript] == ["q", "a"]
+    assert await real_redis.hget(keys.session("s"), SessionField.MESSAGE_COUNT) == b"2"
+    assert await real_redis.zscore(keys.owner_sessions("o"), "s") == 2.0
+
+
+async def test_a_refused_terminal_append_records_no_turn(real_redis):
+    log = EventLog(real_redis)
+    await _new_task(real_redis)
+    await real_redis.hset(keys.session("s"), mapping={SessionField.MESSAGE_COUNT: 0})
+    await log.append(CancelledEvent(task_id="t1"), session_id="s")
+    complete = CompleteEvent(task_id="t1", response="a", session_id="s")
+    assert not (await log.append(complete, session_id="s", turn=_turn())).ok
+    assert await real_redis.llen(keys.session_transcript("s")) == 0
+
+
+async def test_a_deleted_session_gets_no_transcript_from_its_last_turn(real_redis):
+    log = EventLog(real_redis)
+    await _new_task(real_redis)
+    complete = CompleteEvent(task_id="t1", response="a", session_id="s")
+    assert (await log.append(complete, session_id="s", turn=_turn())).ok
+    assert not await real_redis.exists(keys.session_transcript("s"), keys.session("s"))
