@@ -7,7 +7,7 @@ with httpx2's async client and only parsed by PyJWT (PyJWKSet).
     cached                 for JWKS_CACHE_S after a successful fetch
     unknown kid            one re-fetch, at most every JWKS_MIN_REFRESH_S: a rotated key is picked
                            up at once, a flood of tokens with made-up kids costs no more fetches
-    single flight          concurrent requests that need a fetch share one (an asyncio.Lock)
+    single flight          concurrent requests that need a fetch share the one in flight
     bounded                each fetch gives up after JWKS_TIMEOUT_S
     stale on failure       a failed re-fetch keeps the keys already held; with none held, the request
                            gets 503 (JwksUnavailable): the token is not at fault, the provider is
@@ -40,14 +40,15 @@ class JwksCache:
         self.cache_s = cache_s
         self.min_refresh_s = min_refresh_s
         self.timeout_s = timeout_s
-        self.fetches = 0
         self._keys: list[PyJWK] = []
         self._fetched_at = float("-inf")
         self._attempted_at = float("-inf")
-        self._lock = asyncio.Lock()
+        self._inflight: asyncio.Future | None = None
         self._client: httpx2.AsyncClient | None = None  # made on first use, inside the event loop
 
     async def aclose(self) -> None:
+        if self._inflight is not None:
+            self._inflight.cancel()
         if self._client is not None:
             await self._client.aclose()
 
@@ -70,23 +71,30 @@ class JwksCache:
         return next((k for k in self._keys if k.key_id == kid), None)
 
     async def _refresh(self) -> None:
-        """Fetch, unless an attempt (this request's, another's, a failed one) started less than
-        JWKS_MIN_REFRESH_S ago: then the keys it left are the answer."""
-        since = time.monotonic() - self.min_refresh_s
-        async with self._lock:
-            if self._attempted_at > since:
+        """Join the fetch in flight, or start one unless the last attempt (even a failed one) began
+        less than JWKS_MIN_REFRESH_S ago: then the keys it left are the answer."""
+        if self._inflight is None:
+            if time.monotonic() - self._attempted_at < self.min_refresh_s:
                 return
             self._attempted_at = time.monotonic()
-            self.fetches += 1
-            if self._client is None:
-                self._client = httpx2.AsyncClient(timeout=self.timeout_s, follow_redirects=False)
-            try:
-                async with asyncio.timeout(self.timeout_s):
-                    response = await self._client.get(self.url, headers={"Accept": "application/json"})
-                response.raise_for_status()
-                keys = PyJWKSet.from_dict(response.json()).keys
-            except (TimeoutError, httpx2.HTTPError, ValueError, PyJWKSetError) as exc:
-                log.warning("JWKS fetch from %s failed: %s: %s", self.url, type(exc).__name__, exc)
-                return
-            self._keys = keys
-            self._fetched_at = time.monotonic()
+            self._inflight = asyncio.ensure_future(self._fetch())
+            self._inflight.add_done_callback(self._fetched)
+        # shielded: a request whose client left must not cancel the fetch others wait for
+        await asyncio.shield(self._inflight)
+
+    def _fetched(self, _: asyncio.Future) -> None:
+        self._inflight = None
+
+    async def _fetch(self) -> None:
+        if self._client is None:
+            self._client = httpx2.AsyncClient(timeout=self.timeout_s, follow_redirects=False)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                response = await self._client.get(self.url, headers={"Accept": "application/json"})
+            response.raise_for_status()
+            keys = PyJWKSet.from_dict(response.json()).keys
+        except (TimeoutError, httpx2.HTTPError, ValueError, PyJWKSetError) as exc:
+            log.warning("JWKS fetch from %s failed: %s: %s", self.url, type(exc).__name__, exc)
+            return
+        self._keys = keys
+        self._fetched_at = time.monotonic()

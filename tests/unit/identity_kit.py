@@ -68,6 +68,9 @@ class JwksServer:
     keys: list[SigningKey] = field(default_factory=list)
     hits: int = 0
     url: str = ""
+    gate: threading.Event | None = None
+    """When set, each answer waits for the gate to open (at most 10 s); `released` records whether it did."""
+    released: list[bool] = field(default_factory=list)
 
     def body(self) -> bytes:
         return json.dumps({"keys": [k.jwk() for k in self.keys]}).encode()
@@ -80,6 +83,8 @@ def jwks_server(*keys: SigningKey) -> Iterator[JwksServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             state.hits += 1
+            if state.gate is not None:
+                state.released.append(state.gate.wait(10))
             body = state.body()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -6,17 +6,19 @@ error_description, and never quotes the token.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 
 import fakeredis
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from gateway_fixtures import HEADERS_A, KEY_A, gateway_settings, running_gateway
+from gateway_fixtures import HEADERS_A, KEY_A, gateway_settings, running_gateway, wait_until
 from identity_kit import AUDIENCE, ISSUER, SECRET, SigningKey, bearer, hs256, jwks_server, signed
 
 from backend.app import ConfigError, create_app
@@ -219,6 +221,46 @@ async def test_an_rsa_public_key_cannot_be_used_as_an_hmac_secret():
     token = f"{head}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
     with jwks_server(key) as idp:
         assert_refused(await me(jwks_settings(idp.url), bearer(token)), "algorithm not allowed", token)
+
+
+async def test_a_slow_jwks_fetch_does_not_block_other_requests():
+    key = SigningKey.ec("k1")
+    with jwks_server(key) as idp:
+        idp.gate = threading.Event()
+        async with running_gateway(jwks_settings(idp.url), fakeredis.FakeServer()) as client:
+            waiting = asyncio.create_task(client.get(ME, headers=bearer(signed(key, "bob"))))
+            await wait_until(lambda: idp.hits == 1)
+            live = await client.get("/ai/api/health/live")  # answered while the fetch hangs
+            idp.gate.set()
+            signed_in = await waiting
+    assert live.status_code == 200 and signed_in.status_code == 200
+    assert idp.released == [True]  # the gate was opened by the test, not by its timeout
+
+
+async def test_concurrent_requests_with_a_cold_cache_share_one_fetch():
+    key = SigningKey.rsa("k1")
+    with jwks_server(key) as idp:
+        idp.gate = threading.Event()
+        async with running_gateway(jwks_settings(idp.url), fakeredis.FakeServer()) as client:
+            calls = [
+                asyncio.create_task(client.get(ME, headers=bearer(signed(key, f"u{i}")))) for i in range(5)
+            ]
+            await wait_until(lambda: idp.hits == 1)
+            await asyncio.sleep(0.05)
+            idp.gate.set()
+            answers = await asyncio.gather(*calls)
+    assert [a.status_code for a in answers] == [200] * 5
+    assert idp.hits == 1
+
+
+async def test_a_jwks_that_never_answers_is_given_up_after_the_timeout():
+    key = SigningKey.rsa("k1")
+    with jwks_server(key) as idp:
+        idp.gate = threading.Event()
+        settings = jwks_settings(idp.url, jwks_timeout_s=0.3)
+        status, _, body = await me(settings, bearer(signed(key, "bob")))
+        idp.gate.set()
+    assert status == 503 and "identity provider" in body["detail"]
 
 
 async def test_an_unreachable_jwks_is_a_503_not_a_token_error():
