@@ -20,6 +20,7 @@ Routes take `Owner` (the owner id, a str); `CurrentPrincipal` is the whole Princ
 from __future__ import annotations
 
 import hmac
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -39,7 +40,7 @@ _KEY_CHALLENGE = f'APIKey header="{API_KEY_HEADER}"'
 
 
 class ApiKeys:
-    def __init__(self, keys: list[str], proxy_keys: list[str] = ()) -> None:
+    def __init__(self, keys: list[str], proxy_keys: Sequence[str] = ()) -> None:
         if not keys:
             raise ValueError("no API keys")
         proxies = set(proxy_keys)

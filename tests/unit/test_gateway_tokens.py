@@ -11,6 +11,9 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -22,6 +25,7 @@ from gateway_fixtures import HEADERS_A, KEY_A, gateway_settings, running_gateway
 from identity_kit import AUDIENCE, ISSUER, SECRET, SigningKey, bearer, hs256, jwks_server, signed
 
 from backend.app import ConfigError, create_app
+from backend.config import ROOT
 from backend.principal import user_owner
 
 ME = "/ai/api/me"
@@ -269,6 +273,21 @@ async def test_an_unreachable_jwks_is_a_503_not_a_token_error():
     status, headers, body = await me(settings, bearer(signed(key, "bob")))
     assert status == 503 and "Retry-After" in {k.title(): v for k, v in headers.items()}
     assert "identity provider" in body["detail"]
+
+
+def test_python_m_backend_devtoken_mints_what_the_gateway_accepts():
+    env = {**os.environ, "JWT_SECRET": SECRET, "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE}
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.devtoken", "--sub", "alice", "--name", "Alice"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    claims = jwt.decode(result.stdout.strip(), SECRET, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
+    assert claims["sub"] == "alice" and claims["name"] == "Alice"
 
 
 # ---- the devstack's demo user ----------------------------------------------------------------------
