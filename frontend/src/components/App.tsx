@@ -189,6 +189,7 @@ export function App() {
         <SignInDialog
           reason={signInPrompt}
           signedIn={Boolean(pastedToken)}
+          devHint={Boolean(uiConfig?.demo_token)}
           onSave={signIn}
           onSignOut={() => signIn('')}
           onCancel={() => setSignInPrompt(null)}

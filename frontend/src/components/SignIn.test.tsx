@@ -64,6 +64,7 @@ describe('identity in the UI', () => {
     installFetch()
     render(<App />)
     await user.click(await screen.findByTestId('user-badge'))
+    expect(screen.getByTestId('sign-in-hint')).toHaveTextContent('python -m backend.devtoken')
     await user.type(screen.getByTestId('sign-in-input'), '  alice.jwt ')
     await user.click(screen.getByTestId('sign-in-save'))
     expect(await screen.findByText('Alice')).toBeInTheDocument()
