@@ -31,11 +31,12 @@ from backend.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.relay import Relay
-from backend.routes import chat, health, sessions, tasks, ui_config
+from backend.routes import chat, health, me, sessions, tasks, ui_config
 from backend.sessions import SessionStore
 from backend.static import UiFiles
 from backend.stream import StreamDeps
 from backend.taskstore import TaskStore
+from backend.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,15 @@ class ConfigError(RuntimeError):
 
 def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory = connect) -> FastAPI:
     settings = settings or get_settings()
-    if not settings.keys:
+    if not settings.keys and not settings.tokens_enabled:
         raise ConfigError(
-            "No API keys configured: set API_KEYS (comma-separated) or API_KEY; "
-            "the gateway refuses to run open to anyone."
+            "No API keys configured: set API_KEYS (comma-separated) or API_KEY (or JWT_SECRET / "
+            "JWT_JWKS_URL for user tokens); the gateway refuses to run open to anyone."
         )
+    try:
+        tokens = TokenVerifier(settings) if settings.tokens_enabled else None
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     lifecycle = Lifecycle()
     limiter = build_limiter(settings)
 
@@ -92,13 +97,20 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
         )
         lifecycle.on_close(relay.interrupt_all)
         await relay.start()
-        log.info("gateway started (%d API keys)", len(settings.keys))
+        log.info(
+            "gateway started (%d API keys, %d proxy keys, bearer tokens %s)",
+            len(settings.keys),
+            len(settings.proxy_keys),
+            ",".join(tokens.algorithms) if tokens else "off",
+        )
         try:
             yield
         finally:
             lifecycle.begin_close()
             await relay.stop()
             await redis.aclose()
+            if tokens is not None:
+                await tokens.aclose()
             log.info("gateway stopped")
 
     app = FastAPI(
@@ -112,7 +124,8 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.state.settings = settings
     app.state.lifecycle = lifecycle
     app.state.limiter = limiter
-    app.state.api_keys = ApiKeys(settings.keys)
+    app.state.api_keys = ApiKeys(settings.keys, settings.proxy_keys) if settings.keys else None
+    app.state.tokens = tokens
 
     errors.install(app)
     app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded)
@@ -122,6 +135,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.include_router(sessions.router)
     app.include_router(health.router)
     app.include_router(ui_config.router)
+    app.include_router(me.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -135,7 +149,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             CORSMiddleware,
             allow_origins=settings.origins,
             allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-            allow_headers=["X-API-Key", "Content-Type", "Last-Event-ID", "X-Request-ID"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
             expose_headers=EXPOSED_HEADERS,
             max_age=600,
         )

@@ -27,6 +27,42 @@ class Settings(BaseSettings):
     """Comma-separated API keys accepted in `X-API-Key`."""
     api_key: str = ""
     """A single key (added to API_KEYS)."""
+    proxy_api_keys: str = ""
+    """Comma-separated API keys of trusted proxies (also accepted as API keys): only a request with one
+    of these may name its user in PROXY_USER_HEADER."""
+    proxy_user_header: str = "X-Forwarded-User"
+    """The header a trusted proxy (oauth2-proxy, an SSO ingress) names the signed-in user in."""
+    proxy_name_header: str = "X-Forwarded-Preferred-Username"
+    """The header a trusted proxy puts the user's display name in (the user header if absent)."""
+    proxy_user_namespace: str = "trusted-proxy"
+    """Namespace of proxy users' owner ids; set it to JWT_ISSUER to make them the same owners as that
+    issuer's token users (backend/principal.py)."""
+    jwt_secret: str = ""
+    """HS256 shared secret for `Authorization: Bearer` tokens (at least 32 bytes); empty = no HS256."""
+    jwt_jwks_url: str = ""
+    """JWKS URL of the identity provider for RS256/ES256 tokens; empty = no JWKS."""
+    jwt_algorithms: str = ""
+    """Comma-separated accepted `alg`s; empty = HS256 with JWT_SECRET, RS256,ES256 with JWT_JWKS_URL."""
+    jwt_issuer: str = ""
+    """Required `iss` of every token (required when tokens are on)."""
+    jwt_audience: str = ""
+    """Required `aud` of every token (required when tokens are on)."""
+    jwt_leeway_s: float = 30
+    """Clock skew allowed on exp / nbf / iat."""
+    jwt_owner_claim: str = "sub"
+    """The claim that identifies the user (the owner of their sessions and tasks)."""
+    jwt_name_claims: str = "name,preferred_username,email"
+    """Claims tried in order for the display name the UI shows."""
+    jwks_cache_s: float = 300
+    """The JWKS is re-fetched after this long."""
+    jwks_min_refresh_s: float = 30
+    """A token with an unknown `kid` re-fetches the JWKS at most this often (key rotation is picked
+    up, a flood of made-up kids is not a flood of fetches)."""
+    jwks_timeout_s: float = 3
+    """Bound on one JWKS fetch (connect + read); a request waiting on it gets 503 past that."""
+    ui_demo_user: str = ""
+    """Dev only: GET /ai/api/ui-config hands the UI an HS256 token for this subject (the devstack sets
+    `demo`). Anyone who can reach the gateway then is that user: never set it in production."""
     max_message_chars: int = 16000
     rate_limit: str = "60/minute"
     """slowapi limit per API key on POST /ai/api/chat/stream (e.g. '60/minute;1000/hour')."""
@@ -107,12 +143,24 @@ class Settings(BaseSettings):
 
     @property
     def keys(self) -> list[str]:
-        raw = [k.strip() for k in self.api_keys.split(",")] + [self.api_key.strip()]
+        raw = [*_csv(self.api_keys), self.api_key.strip(), *self.proxy_keys]
         return [k for k in dict.fromkeys(raw) if k]
 
     @property
+    def proxy_keys(self) -> list[str]:
+        return _csv(self.proxy_api_keys)
+
+    @property
+    def tokens_enabled(self) -> bool:
+        return bool(self.jwt_secret or self.jwt_jwks_url)
+
+    @property
     def origins(self) -> list[str]:
-        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+        return _csv(self.allowed_origins)
+
+
+def _csv(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 def key_id(api_key: str) -> str:

@@ -1,11 +1,13 @@
 """Errors the gateway answers with, and the handlers that turn them into JSON.
 
     ApiError (status, detail, headers, extra fields)   raised by stores and routes
+    ├── 401 no / bad API key; bad bearer token          (+ WWW-Authenticate; a token's reason in
+    │                                                     "error_description", backend/auth.py)
     ├── 404 not found / other owner's resource          (never reveals which of the two)
     ├── 409 session has an active run                   (+ "task_id")
     ├── 413 message too long                            (before anything is enqueued)
     ├── 429 open-stream cap                             (+ Retry-After)
-    └── 503 queue full / relay unavailable              (+ Retry-After)
+    └── 503 queue full / relay / JWKS unavailable       (+ Retry-After)
     RedisError (ConnectionError, TimeoutError, ...)     → 503 {"detail", "request_id"}, never a 500
     RequestValidationError                              → 422; invalid JSON gets a plain-words detail
     RateLimitExceeded (slowapi)                         → 429 + Retry-After (backend/limits.py)

@@ -7,6 +7,13 @@ a script) with SIGINT ignored, and Python then never turns SIGINT into KeyboardI
 run in their own sessions so a terminal's Ctrl-C reaches only this launcher, which stops them in order.
 
 With the default (public) `demo-key`, the gateway gets UI_API_KEY_HINT so the UI's key dialog names it.
+
+A demo user, unless the environment configures tokens itself: the gateway gets a public HS256 dev
+secret and UI_DEMO_USER=demo, so GET /ai/api/ui-config hands the UI a token and the first page load is
+signed in as "Demo user" with no setup. Tokens rather than the devstack posing as a trusted proxy:
+a proxy's user header is only believed with a proxy key, which the browser must never hold; the
+token path is the one a real identity provider uses, and pasting another minted token
+(`python -m backend.devtoken`) gives a second user on the same gateway.
 """
 
 from __future__ import annotations
@@ -23,6 +30,12 @@ from devstack.processes import ROOT, Stack
 from devstack.redis_server import RedisServer
 
 DEMO_KEY = "demo-key"
+DEMO_TOKENS = {  # public, like demo-key: never a real deployment's secret
+    "JWT_SECRET": "devstack-demo-secret-not-for-any-real-deployment",
+    "JWT_ISSUER": "devstack",
+    "JWT_AUDIENCE": "agent-stream",
+}
+DEMO_USER = "demo"
 
 
 def _dotenv(path: Path) -> dict[str, str]:
@@ -72,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     if DEMO_KEY in (k.strip() for k in key.split(",")) and not cfg.get("UI_API_KEY_HINT"):
         env["UI_API_KEY_HINT"] = DEMO_KEY
     key = key.split(",")[0].strip()
+    if not (cfg.get("JWT_SECRET") or cfg.get("JWT_JWKS_URL")):
+        env.update(DEMO_TOKENS)
+        if not cfg.get("UI_DEMO_USER"):
+            env["UI_DEMO_USER"] = DEMO_USER
+    mint = " ".join(f"{k}={v}" for k, v in env.items() if k in DEMO_TOKENS)
 
     redis: RedisServer | None = None
     redis_url = cfg.get("REDIS_URL", "")
@@ -93,7 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             f"\n  Agent stream is up.\n"
             f"  UI:        {ui}{'' if built else '  (UI not built: run ./scripts/start.sh or npm run build)'}\n"
             f"  API key:   {key}\n"
-            f"  Redis:     {redis_url}{' (embedded)' if redis else ''}\n"
+            + (
+                f"  User:      {env['UI_DEMO_USER']} (the UI signs in with a demo token; another user:\n"
+                f"             {mint} .venv/bin/python -m backend.devtoken --sub alice --name Alice)\n"
+                if env.get("UI_DEMO_USER")
+                else ""
+            )
+            + f"  Redis:     {redis_url}{' (embedded)' if redis else ''}\n"
             f"  Workers:   {args.workers}   logs: {stack.log_dir}\n\n"
             f"  curl -N -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\\n"
             f'       -d \'{{"message": "How many customers are there?"}}\' '

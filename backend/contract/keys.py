@@ -22,8 +22,8 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:history:{session}             HASH    the SDK's RedisSession metadata (model-visible history)
     agent:history:{session}:messages    LIST    its items (history_messages)
     agent:history:{session}:counter     STRING  its legacy counter key (history_counter)
-    agent:owner:{owner}:sessions        ZSET    an API key's sessions by updated_at
-    agent:owner:{owner}:streams         ZSET    an API key's open SSE streams (member = stream id, score = expiry)
+    agent:owner:{owner}:sessions        ZSET    an owner's (user or key, backend/principal.py) sessions by updated_at
+    agent:owner:{owner}:streams         ZSET    an owner's open SSE streams (member = stream id, score = expiry)
     agent:ratelimit                     prefix  slowapi / limits storage keys
     agent:schema:{fingerprint}:{part}   STRING  cached schema lookup (list_tables, describe_table:{t}), TTL
     agent:schema:stats                  HASH    schema cache hits / misses (read by the gateway's /health)

@@ -1,8 +1,12 @@
-"""GET /ai/api/ui-config: what the bundled UI may know before it has an API key.
+"""GET /ai/api/ui-config: what the bundled UI may know before it has credentials.
 
-Only the key hint for now: the local devstack runs with the public `demo-key` and sets
-UI_API_KEY_HINT so the UI's key dialog can name it, instead of leaving a first-time user guessing.
-It is empty everywhere else; never put a real key in it (this endpoint needs no key).
+- `api_key_hint`: the local devstack runs with the public `demo-key` and sets UI_API_KEY_HINT so the
+  UI's key dialog can name it, instead of leaving a first-time user guessing.
+- `demo_token`: with UI_DEMO_USER (the devstack's `demo`) a fresh HS256 token for that user, so the
+  first page load is signed in with no setup; `tokens`: whether the gateway accepts bearer tokens (the
+  UI then offers sign-in by pasting one).
+Both hints are empty everywhere else; this endpoint needs no credentials, so never put a real key in
+it nor set UI_DEMO_USER on a gateway others can reach.
 """
 
 from __future__ import annotations
@@ -10,10 +14,17 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.deps import SettingsDep
+from backend.devtoken import mint
 
 router = APIRouter(prefix="/ai/api", tags=["ui"])
+DEMO_USER_NAME = "Demo user"
 
 
 @router.get("/ui-config")
 async def ui_config(settings: SettingsDep) -> dict:
-    return {"api_key_hint": settings.ui_api_key_hint or None}
+    demo = settings.ui_demo_user if settings.jwt_secret else ""
+    return {
+        "api_key_hint": settings.ui_api_key_hint or None,
+        "tokens": settings.tokens_enabled,
+        "demo_token": mint(settings, demo, name=DEMO_USER_NAME) if demo else None,
+    }

@@ -83,8 +83,14 @@ def test_signal_stops_a_background_devstack_and_all_its_processes(background_dev
         urllib.request.urlopen(f"http://127.0.0.1:{port}/ai/api/health/live", timeout=1)
 
 
-def test_devstack_tells_the_ui_its_demo_key(background_devstack):
+def test_devstack_tells_the_ui_its_demo_key_and_signs_in_its_demo_user(background_devstack):
     _, port, _, log = background_devstack
     assert "API key:   demo-key" in log.read_text()
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/ai/api/ui-config", timeout=5) as r:
-        assert json.load(r) == {"api_key_hint": "demo-key"}
+        config = json.load(r)
+    assert config["api_key_hint"] == "demo-key" and config["tokens"] is True
+    me = urllib.request.Request(
+        f"http://127.0.0.1:{port}/ai/api/me", headers={"Authorization": f"Bearer {config['demo_token']}"}
+    )
+    with urllib.request.urlopen(me, timeout=5) as r:
+        assert json.load(r)["name"] == "Demo user"

@@ -32,9 +32,9 @@ async def test_wrong_key_is_401():
     assert response.json() == {"detail": "Invalid API key"}
 
 
-def test_owner_is_the_key_id_of_the_matching_key():
+def test_owner_is_the_namespaced_key_id_of_the_matching_key():
     keys = ApiKeys(["one", KEY_A])
-    assert keys.owner(KEY_A) == key_id(KEY_A)
+    assert keys.owner(KEY_A) == f"key:{key_id(KEY_A)}"
     assert keys.owner(KEY_A + "x") is None
     assert keys.owner("") is None
 

@@ -82,13 +82,13 @@ async def test_ui_config_names_the_key_hint_without_a_key(server):
     async with running_gateway(gateway_settings(ui_api_key_hint="demo-key"), server) as client:
         response = await client.get("/ai/api/ui-config")
     assert response.status_code == 200
-    assert response.json() == {"api_key_hint": "demo-key"}
+    assert response.json()["api_key_hint"] == "demo-key"
 
 
 async def test_ui_config_has_no_key_hint_by_default(server):
     async with running_gateway(gateway_settings(), server) as client:
         response = await client.get("/ai/api/ui-config")
-    assert response.json() == {"api_key_hint": None}
+    assert response.json() == {"api_key_hint": None, "tokens": False, "demo_token": None}
 
 
 async def test_health_warns_loudly_when_a_worker_serves_an_unsafe_database_role(server):

@@ -1,5 +1,6 @@
 import { ApiError } from './apiError'
-import type { Health, SessionDetail, SessionSummary, TranscriptMessage, UiConfig } from './types'
+import { authHeaders } from './credentials'
+import type { Health, Me, SessionDetail, SessionSummary, TranscriptMessage, UiConfig } from './types'
 
 /**
  * The gateway's plain JSON endpoints (sessions, cancel, health). Same-origin /ai/api/...;
@@ -8,17 +9,19 @@ import type { Health, SessionDetail, SessionSummary, TranscriptMessage, UiConfig
 export class GatewayClient {
   private readonly apiKey: string
   private readonly baseUrl: string
+  private readonly token: string
 
-  constructor(apiKey: string, baseUrl = '') {
+  constructor(apiKey: string, baseUrl = '', token = '') {
     this.apiKey = apiKey
     this.baseUrl = baseUrl
+    this.token = token
   }
 
   private async request(path: string, init: RequestInit = {}): Promise<Response> {
     const res = await fetch(this.baseUrl + path, {
       ...init,
       cache: 'no-store',
-      headers: { Accept: 'application/json', 'X-API-Key': this.apiKey, ...(init.headers ?? {}) },
+      headers: { Accept: 'application/json', ...authHeaders({ apiKey: this.apiKey, token: this.token }), ...(init.headers ?? {}) },
     })
     if (!res.ok) throw await ApiError.from(res)
     return res
@@ -45,6 +48,17 @@ export class GatewayClient {
     await this.request(`/ai/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' })
   }
 
+  /** Who the gateway takes these credentials for (GET /ai/api/me). */
+  async me(): Promise<Me> {
+    const raw = (await (await this.request('/ai/api/me')).json()) as Record<string, unknown>
+    return {
+      kind: raw.kind === 'user' ? 'user' : 'key',
+      via: raw.via === 'token' || raw.via === 'proxy' ? raw.via : 'key',
+      name: typeof raw.name === 'string' && raw.name ? raw.name : null,
+      owner: String(raw.owner ?? ''),
+    }
+  }
+
   async cancelTask(taskId: string): Promise<void> {
     await this.request(`/ai/api/tasks/${encodeURIComponent(taskId)}/cancel`, { method: 'POST' })
   }
@@ -61,14 +75,17 @@ export async function fetchHealth(baseUrl = ''): Promise<Health> {
   }
 }
 
-/** What the gateway tells the UI before it has a key (e.g. the local stack's demo key). */
+export const NO_UI_CONFIG: UiConfig = { api_key_hint: null, tokens: false, demo_token: null }
+
+/** What the gateway tells the UI before it has a key (e.g. the local stack's demo key and demo user). */
 export async function fetchUiConfig(baseUrl = ''): Promise<UiConfig> {
   try {
     const res = await fetch(baseUrl + '/ai/api/ui-config', { cache: 'no-store', headers: { Accept: 'application/json' } })
     const raw = res.ok ? ((await res.json()) as Record<string, unknown>) : {}
-    return { api_key_hint: typeof raw.api_key_hint === 'string' && raw.api_key_hint ? raw.api_key_hint : null }
+    const text = (v: unknown) => (typeof v === 'string' && v ? v : null)
+    return { api_key_hint: text(raw.api_key_hint), tokens: raw.tokens === true, demo_token: text(raw.demo_token) }
   } catch {
-    return { api_key_hint: null }
+    return NO_UI_CONFIG
   }
 }
 

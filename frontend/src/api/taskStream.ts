@@ -1,5 +1,6 @@
 import { ApiError } from './apiError'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
+import { authHeaders } from './credentials'
 import { sseFrames } from './sseFrames'
 import { isTerminal, parseEvent, type AgentEvent } from './types'
 
@@ -30,6 +31,8 @@ export type StreamOutcome =
 
 export interface TaskStreamOptions {
   apiKey: string
+  /** A signed-in user's bearer token (sent with the key, if any). */
+  token?: string
   baseUrl?: string
   fetch?: typeof fetch
   backoff?: BackoffOptions
@@ -80,7 +83,7 @@ export class TaskStream {
     try {
       res = await this.fetch('/ai/api/chat/stream', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', 'X-API-Key': this.opts.apiKey },
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream', ...authHeaders(this.opts) },
         body: JSON.stringify({ on_disconnect: 'continue', multitask: 'reject', ...request }),
       })
     } catch (error) {
@@ -123,7 +126,7 @@ export class TaskStream {
       }
       const before = this.lastSeq
       try {
-        const headers: Record<string, string> = { Accept: 'text/event-stream', 'X-API-Key': this.opts.apiKey }
+        const headers: Record<string, string> = { Accept: 'text/event-stream', ...authHeaders(this.opts) }
         if (this.lastSeq >= 0) headers['Last-Event-ID'] = String(this.lastSeq)
         const res = await this.fetch(`/ai/api/tasks/${encodeURIComponent(this.taskId)}/events`, { headers })
         if (res.status === 204) return this.finish({ kind: 'gone' })

@@ -187,4 +187,17 @@ export interface Health {
 export interface UiConfig {
   /** Set by the local devstack to its demo key, so the key dialog can say which key to use. */
   api_key_hint: string | null
+  /** The gateway accepts bearer tokens: the UI offers sign-in by pasting one. */
+  tokens: boolean
+  /** Dev only (UI_DEMO_USER): a fresh token for the demo user, used when none was pasted. */
+  demo_token: string | null
+}
+
+/** GET /ai/api/me (backend/routes/me.py): who the gateway takes the caller for. */
+export interface Me {
+  kind: 'user' | 'key'
+  via: 'key' | 'token' | 'proxy'
+  name: string | null
+  /** The owner id sessions and tasks are stored under (`user:…` or `key:…`). */
+  owner: string
 }

@@ -72,7 +72,7 @@ describe('App', () => {
     window.localStorage.clear()
     installFetch(() => undefined)
     render(<App />)
-    expect(screen.getByTestId('api-key-dialog')).toHaveTextContent('Enter your API key')
+    expect(await screen.findByTestId('api-key-dialog')).toHaveTextContent('Enter your API key')
   })
 
   it('prompts for a new key after a 401', async () => {

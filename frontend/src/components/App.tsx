@@ -4,15 +4,19 @@ import { useHealth } from '../hooks/useHealth'
 import { useMediaQuery } from '../hooks/useMediaQuery'
 import { useSessions } from '../hooks/useSessions'
 import { useTheme } from '../hooks/useTheme'
+import { useMe } from '../hooks/useMe'
 import { useUiConfig } from '../hooks/useUiConfig'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, saveApiKey } from '../state/apiKeyStore'
+import { loadToken, saveToken } from '../state/tokenStore'
 import { ApiKeyDialog } from './ApiKeyDialog'
 import { Composer } from './Composer'
 import { MessageList } from './MessageList'
 import { ModelBadge } from './ModelBadge'
 import { Sidebar } from './Sidebar'
+import { SignInDialog } from './SignInDialog'
 import { ThemeToggle } from './ThemeToggle'
+import { UserBadge } from './UserBadge'
 
 const EXAMPLES = ['How many customers are there?', 'Top 5 customers by revenue', 'Total revenue per country']
 /** Below this width the sidebar becomes a drawer behind the menu button (kept in sync with app.css). */
@@ -24,19 +28,29 @@ export const NARROW = '(max-width: 720px)'
  */
 export function App() {
   const [apiKey, setApiKey] = useState(loadApiKey)
-  const [keyPrompt, setKeyPrompt] = useState<null | 'missing' | 'rejected' | 'change'>(() => (loadApiKey() ? null : 'missing'))
+  const [pastedToken, setPastedToken] = useState(loadToken)
+  const [keyPrompt, setKeyPrompt] = useState<null | 'missing' | 'rejected' | 'change'>(null)
+  const [signInPrompt, setSignInPrompt] = useState<null | 'change' | 'rejected'>(null)
   const { theme, toggle } = useTheme()
   const health = useHealth()
   const uiConfig = useUiConfig()
-  const sessions = useSessions(apiKey)
+  // a pasted token wins; else the devstack's demo user (UI_DEMO_USER), else the key alone
+  const token = pastedToken || uiConfig?.demo_token || ''
+  const me = useMe(apiKey, token)
+  const sessions = useSessions(apiKey, token)
   const narrow = useMediaQuery(NARROW)
   const [drawerOpen, setDrawerOpen] = useState(false)
   const drawer = narrow && drawerOpen
   const menuRef = useRef<HTMLButtonElement>(null)
   const sidebarRef = useRef<HTMLElement>(null)
+  const needCredentials = useCallback(
+    (reason: 'missing' | 'rejected') => (token && reason === 'rejected' ? setSignInPrompt('rejected') : setKeyPrompt(reason)),
+    [token],
+  )
   const chat = useChat({
     apiKey,
-    onNeedKey: setKeyPrompt,
+    token,
+    onNeedKey: needCredentials,
     onSessionsChanged: () => void sessions.refresh(),
   })
 
@@ -65,6 +79,14 @@ export function App() {
     setApiKey(key)
     setKeyPrompt(null)
   }, [])
+  const signIn = useCallback((value: string) => {
+    saveToken(value)
+    setPastedToken(value)
+    setSignInPrompt(null)
+  }, [])
+  // nothing to sign in with once the gateway's UI config is known: ask for a key
+  const prompt = keyPrompt ?? (uiConfig && !apiKey && !token ? 'missing' : null)
+  const dialogOpen = Boolean(prompt || signInPrompt)
   const remove = useCallback(
     async (id: string) => {
       try {
@@ -86,7 +108,7 @@ export function App() {
 
   return (
     <>
-      <div className={`app${drawer ? ' app--drawer-open' : ''}`} inert={Boolean(keyPrompt)}>
+      <div className={`app${drawer ? ' app--drawer-open' : ''}`} inert={dialogOpen}>
         <Sidebar
           ref={sidebarRef}
           sessions={sessions.sessions}
@@ -120,6 +142,7 @@ export function App() {
               {chat.sessionId ? title || 'Conversation' : 'New chat'}
             </h1>
             <ModelBadge health={health} />
+            <UserBadge me={me} canSignIn={Boolean(uiConfig?.tokens)} onSignIn={() => setSignInPrompt('change')} />
             <ThemeToggle theme={theme} onToggle={toggle} />
           </header>
           <MessageList
@@ -153,13 +176,23 @@ export function App() {
           />
         </main>
       </div>
-      {keyPrompt && (
+      {prompt && !signInPrompt && (
         <ApiKeyDialog
-          reason={keyPrompt}
+          reason={prompt}
           initial={apiKey}
-          hint={uiConfig.api_key_hint}
+          hint={uiConfig?.api_key_hint}
           onSave={saveKey}
-          onCancel={apiKey ? () => setKeyPrompt(null) : undefined}
+          onCancel={apiKey || token ? () => setKeyPrompt(null) : undefined}
+        />
+      )}
+      {signInPrompt && (
+        <SignInDialog
+          reason={signInPrompt}
+          signedIn={Boolean(pastedToken)}
+          devHint={Boolean(uiConfig?.demo_token)}
+          onSave={signIn}
+          onSignOut={() => signIn('')}
+          onCancel={() => setSignInPrompt(null)}
         />
       )}
     </>

@@ -33,13 +33,15 @@ export interface ChatApi {
 
 interface Options {
   apiKey: string
+  /** A signed-in user's bearer token (the user then owns the conversations). */
+  token?: string
   onNeedKey: (reason: 'missing' | 'rejected') => void
   onSessionsChanged: () => void
 }
 
 export function toUiError(error: unknown): UiError {
   if (error instanceof ApiError) {
-    if (error.status === 401 || error.status === 403) return { kind: 'auth', message: 'The API key was rejected. Enter a valid key.' }
+    if (error.status === 401 || error.status === 403) return { kind: 'auth', message: 'The API key or sign-in was rejected. Enter valid credentials.' }
     if (error.status === 429 || error.status === 503) {
       const busy = error.status === 429 ? 'Too many requests' : 'The service is busy'
       return { kind: 'limited', message: busy, retryAfterS: error.retryAfterS ?? 5, at: Date.now() }
@@ -51,7 +53,7 @@ export function toUiError(error: unknown): UiError {
   return { kind: 'connection', message: 'Could not reach the server.' }
 }
 
-export function useChat({ apiKey, onNeedKey, onSessionsChanged }: Options): ChatApi {
+export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Options): ChatApi {
   const [messages, setMessages] = useState<ChatMessage[]>([])
   const [sessionId, setSessionId] = useState<string | null>(null)
   const [connection, setConnection] = useState<ConnectionState>('closed')
@@ -60,10 +62,10 @@ export function useChat({ apiKey, onNeedKey, onSessionsChanged }: Options): Chat
   const streamRef = useRef<TaskStream | null>(null)
   const sessionRef = useRef<string | null>(null)
   const viewToken = useRef(0)
-  const client = useMemo(() => new GatewayClient(apiKey), [apiKey])
-  const latest = useRef({ apiKey, onNeedKey, onSessionsChanged })
+  const client = useMemo(() => new GatewayClient(apiKey, '', token), [apiKey, token])
+  const latest = useRef({ apiKey, token, onNeedKey, onSessionsChanged })
   useLayoutEffect(() => {
-    latest.current = { apiKey, onNeedKey, onSessionsChanged }
+    latest.current = { apiKey, token, onNeedKey, onSessionsChanged }
   })
 
   const setSession = useCallback((id: string | null) => {
@@ -89,6 +91,7 @@ export function useChat({ apiKey, onNeedKey, onSessionsChanged }: Options): Chat
       const stream = new TaskStream(
         {
           apiKey: latest.current.apiKey,
+          token: latest.current.token,
           onEvent: (event: AgentEvent) => {
             if (event.type === 'session' && sessionRef.current !== event.session_id) {
               setSession(event.session_id)
@@ -151,7 +154,7 @@ export function useChat({ apiKey, onNeedKey, onSessionsChanged }: Options): Chat
     (text: string) => {
       const message = text.trim()
       if (!message) return
-      if (!latest.current.apiKey) {
+      if (!latest.current.apiKey && !latest.current.token) {
         latest.current.onNeedKey('missing')
         return
       }
@@ -261,12 +264,12 @@ export function useChat({ apiKey, onNeedKey, onSessionsChanged }: Options): Chat
   // Reload: reopen the tab's current session (and rejoin its run) once.
   const restored = useRef(false)
   useEffect(() => {
-    if (restored.current || !apiKey) return
+    if (restored.current || !(apiKey || token)) return
     restored.current = true
     const current = loadCurrentSession()
     // oxlint-disable-next-line react/set-state-in-effect -- restoring the tab's session from sessionStorage
     if (current) void openSession(current)
-  }, [apiKey, openSession])
+  }, [apiKey, token, openSession])
 
   useEffect(() => () => streamRef.current?.abort(), [])
 

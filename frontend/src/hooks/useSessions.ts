@@ -4,17 +4,18 @@ import { GatewayClient } from '../api/gatewayClient'
 import type { SessionSummary } from '../api/types'
 
 function listError(e: unknown): string {
-  return e instanceof ApiError && e.status === 401 ? 'Enter a valid API key to see your conversations.' : 'Could not load conversations.'
+  return e instanceof ApiError && e.status === 401 ? 'Sign in or enter a valid API key to see your conversations.' : 'Could not load conversations.'
 }
 
 /** The sidebar's session list (GET /ai/api/sessions), refreshed on demand. */
-export function useSessions(apiKey: string) {
+export function useSessions(apiKey: string, token = '') {
   const [sessions, setSessions] = useState<SessionSummary[]>([])
   const [error, setError] = useState<string | null>(null)
-  const client = useMemo(() => new GatewayClient(apiKey), [apiKey])
+  const client = useMemo(() => new GatewayClient(apiKey, '', token), [apiKey, token])
+  const signed = Boolean(apiKey || token)
 
   const refresh = useCallback(async () => {
-    if (!apiKey) return
+    if (!signed) return
     try {
       setSessions(await client.listSessions())
       setError(null)
@@ -22,7 +23,7 @@ export function useSessions(apiKey: string) {
       setSessions([])
       setError(listError(e))
     }
-  }, [apiKey, client])
+  }, [signed, client])
 
   const remove = useCallback(
     async (id: string) => {
@@ -33,7 +34,7 @@ export function useSessions(apiKey: string) {
   )
 
   useEffect(() => {
-    if (!apiKey) return
+    if (!signed) return
     let alive = true
     client
       .listSessions()
@@ -46,7 +47,7 @@ export function useSessions(apiKey: string) {
     return () => {
       alive = false
     }
-  }, [apiKey, client])
+  }, [signed, client])
 
   return { sessions, error, refresh, remove }
 }

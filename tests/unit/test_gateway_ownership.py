@@ -1,0 +1,144 @@
+"""Nobody reaches another owner's things, through any route, whichever way each side signs in.
+
+The table below names every route that takes an owner (they are enumerated from the app, so a new
+route fails test_every_owner_route_is_in_the_table until it is added here) and what "refused" means
+for it: 404 as for a missing resource, or a list / identity that does not include the other owner's.
+Each pair runs the owner's chat through the real gateway app on a real redis-server, then the intruder
+tries every route on the owner's session and task, then the owner checks that nothing changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx2
+import pytest
+import redis.asyncio as aioredis
+from gateway_fixtures import KEY_A, FakeWorker, gateway_settings, task_events
+from identity_kit import AUDIENCE, ISSUER, SECRET, bearer, hs256
+
+from backend.app import create_app
+from backend.config import key_id
+from backend.connections import connect
+
+PROXY_KEY = "proxy-key-secret"
+CALLERS = {
+    "alice": bearer(hs256("alice")),
+    "bob": bearer(hs256("bob")),
+    "key_a": {"X-API-Key": KEY_A},
+    "carol_via_proxy": {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "carol"},
+    "proxy_key_alone": {"X-API-Key": PROXY_KEY},
+    "alice_via_proxy": {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "alice"},
+    "token_sub_is_key_a": bearer(hs256(f"key:{key_id(KEY_A)}")),
+}
+PAIRS = [  # (owner, intruder)
+    ("alice", "bob"),
+    ("bob", "alice"),
+    ("alice", "key_a"),
+    ("key_a", "alice"),
+    ("carol_via_proxy", "proxy_key_alone"),
+    ("proxy_key_alone", "carol_via_proxy"),
+    ("alice", "alice_via_proxy"),
+    ("key_a", "token_sub_is_key_a"),
+]
+
+
+async def _chat(client, headers, ids):
+    r = await client.post(
+        "/ai/api/chat/stream", json={"message": "mine?", "session_id": ids["session"]}, headers=headers
+    )
+    return r.status_code == 404
+
+
+async def _list(client, headers, ids):
+    r = await client.get("/ai/api/sessions", headers=headers)
+    return r.status_code == 200 and ids["session"] not in {s["session_id"] for s in r.json()["sessions"]}
+
+
+async def _me(client, headers, ids):
+    r = await client.get("/ai/api/me", headers=headers)
+    return r.status_code == 200 and r.json()["owner"] != ids["owner"]
+
+
+def _not_found(method: str, path: str):
+    async def probe(client, headers, ids):
+        url = path.format(session_id=ids["session"], task_id=ids["task"])
+        return (await client.request(method, url, headers=headers)).status_code == 404
+
+    return probe
+
+
+OWNER_ROUTES = {
+    ("POST", "/ai/api/chat/stream"): _chat,
+    ("GET", "/ai/api/tasks/{task_id}"): _not_found("GET", "/ai/api/tasks/{task_id}"),
+    ("GET", "/ai/api/tasks/{task_id}/events"): _not_found("GET", "/ai/api/tasks/{task_id}/events"),
+    ("POST", "/ai/api/tasks/{task_id}/cancel"): _not_found("POST", "/ai/api/tasks/{task_id}/cancel"),
+    ("GET", "/ai/api/sessions"): _list,
+    ("GET", "/ai/api/sessions/{session_id}"): _not_found("GET", "/ai/api/sessions/{session_id}"),
+    ("DELETE", "/ai/api/sessions/{session_id}"): _not_found("DELETE", "/ai/api/sessions/{session_id}"),
+    ("GET", "/ai/api/me"): _me,
+}
+
+
+def settings(redis_url: str):
+    return gateway_settings(
+        redis_url=redis_url,
+        proxy_api_keys=PROXY_KEY,
+        jwt_secret=SECRET,
+        jwt_issuer=ISSUER,
+        jwt_audience=AUDIENCE,
+    )
+
+
+def owner_routes(app) -> set[tuple[str, str]]:
+    """Every operation that takes credentials (FastAPI lists the security schemes a route depends
+    on, through any depth of dependencies, in its OpenAPI operation)."""
+    return {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security")
+    }
+
+
+def test_every_owner_route_is_in_the_table():
+    app = create_app(settings("redis://unused:6379/0"))
+    assert owner_routes(app) == set(OWNER_ROUTES)
+
+
+@contextlib.asynccontextmanager
+async def real_gateway(redis_url: str):
+    app = create_app(settings(redis_url), redis_factory=connect)
+    worker = FakeWorker(aioredis.Redis.from_url(redis_url)).start()
+    await worker.beat()
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx2.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+                yield client
+    finally:
+        await worker.stop()
+        await worker.redis.aclose()
+
+
+@pytest.mark.parametrize("route", sorted(OWNER_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
+@pytest.mark.parametrize(("owner", "intruder"), PAIRS, ids=[f"{o}-vs-{i}" for o, i in PAIRS])
+async def test_an_intruder_cannot_reach_the_owners_things(redis_server, real_redis, route, owner, intruder):
+    async with real_gateway(redis_server.url) as client:
+        started = await client.post("/ai/api/chat/stream", json={"message": "mine"}, headers=CALLERS[owner])
+        assert started.status_code == 200 and task_events(started.content)[-1]["type"] == "complete"
+        whoami = (await client.get("/ai/api/me", headers=CALLERS[owner])).json()["owner"]
+        ids = {
+            "session": started.headers["X-Session-ID"],
+            "task": started.headers["X-Task-ID"],
+            "owner": whoami,
+        }
+
+        assert await OWNER_ROUTES[route](client, CALLERS[intruder], ids), (
+            f"{intruder} reached {owner}'s {route}"
+        )
+
+        mine = await client.get(f"/ai/api/sessions/{ids['session']}", headers=CALLERS[owner])
+        assert mine.status_code == 200 and mine.json()["message_count"] == 2
+        task = await client.get(f"/ai/api/tasks/{ids['task']}", headers=CALLERS[owner])
+        assert task.json()["status"] == "completed" and not task.json()["cancel_requested"]
