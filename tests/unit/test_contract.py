@@ -41,6 +41,11 @@ def test_key_strings_are_pinned():
     assert keys.history_counter("s1") == "agent:history:s1:counter"
     assert keys.owner_sessions("o1") == "agent:owner:o1:sessions"
     assert keys.owner_streams("o1") == "agent:owner:o1:streams"
+    assert keys.session_feedback("s1") == "agent:session:s1:feedback"
+    assert keys.session_shares("s1") == "agent:session:s1:shares"
+    assert keys.share("x1") == "agent:share:x1"
+    assert keys.owner_shares("o1") == "agent:owner:o1:shares"
+    assert keys.FEEDBACK_COUNTS == "agent:feedback:counts"
 
 
 def test_every_event_serializes_task_id_seq_type_first():
