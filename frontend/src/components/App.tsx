@@ -2,13 +2,16 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { useChat } from '../hooks/useChat'
 import { useHealth } from '../hooks/useHealth'
 import { useMediaQuery } from '../hooks/useMediaQuery'
+import { useSessionSearch } from '../hooks/useSessionSearch'
 import { useSessions } from '../hooks/useSessions'
 import { useTheme } from '../hooks/useTheme'
 import { useUiConfig } from '../hooks/useUiConfig'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, saveApiKey } from '../state/apiKeyStore'
+import type { Rating } from '../api/types'
 import { ApiKeyDialog } from './ApiKeyDialog'
 import { Composer } from './Composer'
+import { ConversationMenu } from './ConversationMenu'
 import { MessageList } from './MessageList'
 import { ModelBadge } from './ModelBadge'
 import { Sidebar } from './Sidebar'
@@ -29,6 +32,9 @@ export function App() {
   const health = useHealth()
   const uiConfig = useUiConfig()
   const sessions = useSessions(apiKey)
+  const [query, setQuery] = useState('')
+  const [renames, setRenames] = useState(0)
+  const search = useSessionSearch(sessions.client, query, renames)
   const narrow = useMediaQuery(NARROW)
   const [drawerOpen, setDrawerOpen] = useState(false)
   const drawer = narrow && drawerOpen
@@ -76,6 +82,25 @@ export function App() {
     },
     [chat, sessions],
   )
+  const rename = useCallback(
+    async (id: string, title: string) => {
+      await sessions.rename(id, title)
+      setRenames((n) => n + 1) // search results show titles too
+    },
+    [sessions],
+  )
+  const sessionId = chat.sessionId
+  const feedback = useCallback(
+    async (taskId: string, rating: Rating | null, comment: string) => {
+      if (!sessionId) return null
+      if (rating === null) {
+        await sessions.client.clearFeedback(sessionId, taskId)
+        return null
+      }
+      return sessions.client.setFeedback(sessionId, taskId, rating, comment)
+    },
+    [sessions.client, sessionId],
+  )
   const inDrawer = (action: () => void) => () => {
     action()
     if (drawer) closeDrawer()
@@ -97,6 +122,12 @@ export function App() {
           onNew={inDrawer(chat.newChat)}
           onOpen={(id) => inDrawer(() => chat.openSession(id))()}
           onDelete={(id) => void remove(id)}
+          onRename={rename}
+          query={query}
+          onQuery={setQuery}
+          found={search.result}
+          searching={search.searching}
+          searchError={search.error}
           onChangeKey={inDrawer(() => setKeyPrompt('change'))}
         />
         {drawer && <div className="drawer-backdrop" onClick={closeDrawer} data-testid="drawer-backdrop" />}
@@ -120,6 +151,7 @@ export function App() {
               {chat.sessionId ? title || 'Conversation' : 'New chat'}
             </h1>
             <ModelBadge health={health} />
+            {chat.sessionId && <ConversationMenu key={chat.sessionId} client={sessions.client} sessionId={chat.sessionId} />}
             <ThemeToggle theme={theme} onToggle={toggle} />
           </header>
           <MessageList
@@ -128,6 +160,7 @@ export function App() {
             attempt={chat.reconnectAttempt}
             loading={chat.loadingSession}
             onRetry={chat.retry}
+            onFeedback={feedback}
             conversation={chat.sessionId}
             empty={
               <div className="empty" data-testid="empty-state">

@@ -7,7 +7,7 @@ function listError(e: unknown): string {
   return e instanceof ApiError && e.status === 401 ? 'Enter a valid API key to see your conversations.' : 'Could not load conversations.'
 }
 
-/** The sidebar's session list (GET /ai/api/sessions), refreshed on demand. */
+/** The sidebar's session list (GET /ai/api/sessions), refreshed on demand; delete and rename. */
 export function useSessions(apiKey: string) {
   const [sessions, setSessions] = useState<SessionSummary[]>([])
   const [error, setError] = useState<string | null>(null)
@@ -32,6 +32,14 @@ export function useSessions(apiKey: string) {
     [client],
   )
 
+  const rename = useCallback(
+    async (id: string, title: string) => {
+      const saved = await client.renameSession(id, title)
+      setSessions((s) => s.map((x) => (x.id === id ? { ...x, title: saved.title } : x)))
+    },
+    [client],
+  )
+
   useEffect(() => {
     if (!apiKey) return
     let alive = true
@@ -48,5 +56,5 @@ export function useSessions(apiKey: string) {
     }
   }, [apiKey, client])
 
-  return { sessions, error, refresh, remove }
+  return { sessions, error, refresh, remove, rename, client }
 }
