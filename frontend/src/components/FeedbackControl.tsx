@@ -8,6 +8,19 @@ interface Props {
 }
 
 const LABEL: Record<Rating, string> = { up: 'Good answer', down: 'Bad answer' }
+/** Drawn, not emoji: a system without an emoji font would show empty boxes. */
+const THUMB: Record<Rating, string> = {
+  up: 'M7 10v11H4a1 1 0 0 1-1-1v-9a1 1 0 0 1 1-1zm0 0 4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7',
+  down: 'M17 14V3h3a1 1 0 0 1 1 1v9a1 1 0 0 1-1 1zm0 0-4 8a3 3 0 0 1-3-3v-4H4.5a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.9 3H17',
+}
+
+function Thumb({ rating }: { rating: Rating }) {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false" className="feedback__icon">
+      <path d={THUMB[rating]} fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" strokeLinecap="round" />
+    </svg>
+  )
+}
 
 /**
  * Thumbs up / down on one finished answer, and an optional comment. Pressing the chosen thumb again
@@ -59,7 +72,7 @@ export function FeedbackControl({ initial, onSave }: Props) {
             onClick={() => void rate(r)}
             data-testid={`feedback-${r}`}
           >
-            <span aria-hidden="true">{r === 'up' ? '👍' : '👎'}</span>
+            <Thumb rating={r} />
           </button>
         ))}
         {saved && !commenting && (
