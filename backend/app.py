@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             redis,
             task_store,
             FeedbackStore(redis, settings.session_ttl_s),
-            ShareStore(redis, settings.share_ttl_s),
+            ShareStore(redis, settings.share_ttl_s, settings.session_ttl_s),
         )
         app.state.streams = StreamDeps(
             settings=settings,

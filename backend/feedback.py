@@ -5,7 +5,9 @@ keys.session_feedback(s) (task_id → Feedback JSON) rather than being written i
 and is merged into each assistant message when a session is read or exported. The counter hash
 keys.FEEDBACK_COUNTS counts ratings given (a new rating, or a changed one, adds one to its rating;
 a repeated rating with a new comment does not), never decremented, so it can back a monotonic metric.
-One Lua script does the write, the TTL and the count together, and refuses a deleted session.
+One Lua script does the write, the TTL and the count together, and refuses a deleted session. The
+hash expires with its session: SESSION_TTL_S from the last feedback, and every new message of the
+session refreshes it with the session's own TTL (backend/taskstore.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ The id is `secrets.token_urlsafe(16)` (128 random bits), so it cannot be guessed
 is the only thing the public route accepts. The share hash keys.share(id) holds a *snapshot* (the
 messages as JSON at that moment), not a pointer to the session: the conversation may continue or be
 deleted and the link keeps showing what was shared, until its owner revokes it (or deletes the
-session, which revokes its links) or SHARE_TTL_S passes. The public view carries the title, the time
+session, which revokes its links) or SHARE_TTL_S passes. The owner's index of shares and the
+session's set of share ids carry TTLs too (the newest share's; the session's), so nothing is left
+behind when everything has expired. The public view carries the title, the time
 it was shared and the messages; never the owner id, the session id or the owner's feedback.
 """
 
@@ -42,9 +44,10 @@ def _listing(share_id: str, meta: dict[str, str]) -> dict:
 
 
 class ShareStore:
-    def __init__(self, redis: Redis, ttl_s: int) -> None:
+    def __init__(self, redis: Redis, ttl_s: int, session_ttl_s: int) -> None:
         self.redis = redis
         self.ttl_s = ttl_s
+        self.session_ttl_s = session_ttl_s
 
     async def create(self, owner: str, session: dict) -> dict:
         """Snapshot `session` (SessionStore.get's shape, feedback left out) under a new random id."""
@@ -64,7 +67,10 @@ class ShareStore:
             if self.ttl_s:
                 pipe.expire(key, self.ttl_s)
             pipe.zadd(keys.owner_shares(owner), {share_id: now})
+            if self.ttl_s:  # the index outlives none of its shares, and nothing longer
+                pipe.expire(keys.owner_shares(owner), self.ttl_s)
             pipe.sadd(keys.session_shares(session["session_id"]), share_id)
+            pipe.expire(keys.session_shares(session["session_id"]), self.session_ttl_s)
             await pipe.execute()
         return _listing(share_id, meta)
 

@@ -297,3 +297,15 @@ async def test_deleting_a_session_revokes_its_links_and_drops_its_feedback(clien
     assert (await client.get(f"/ai/api/shared/{share_id}")).status_code == 404
     assert (await client.get("/ai/api/shares", headers=HEADERS_A)).json()["shares"] == []
     assert not await real_redis.exists(keys.session_feedback(sid), keys.session_shares(sid))
+
+
+async def test_feedback_and_share_ids_expire_with_their_session(client, real_redis, settings):
+    sid = await chat(client, "q")
+    task_id = await answer_id(client, sid)
+    await client.put(f"{SESSIONS}/{sid}/feedback/{task_id}", json={"rating": "up"}, headers=HEADERS_A)
+    await _share(client, sid)
+    for key in (keys.session_feedback(sid), keys.session_shares(sid)):
+        await real_redis.expire(key, 5)
+    await chat(client, "a later question", sid)  # refreshes the session's TTL, and theirs
+    for key in (keys.session(sid), keys.session_feedback(sid), keys.session_shares(sid)):
+        assert await real_redis.ttl(key) > settings.session_ttl_s - 60, key
