@@ -3,8 +3,9 @@ import { sharedId } from '../lib/shareRoute'
 import { App } from './App'
 import { SharedView } from './SharedView'
 
-/** The chat, or a shared read-only snapshot when the URL is a share link (a hash route: the gateway
- * serves one index.html, and the id never reaches server logs as a path). */
+/** The chat, or a shared read-only snapshot when the URL is a share link. A hash route: the gateway
+ * serves the same index.html for every link, and the page URL's id is never sent to the server (only
+ * the snapshot request to /ai/api/shared/{id} carries it; the gateway writes no access log). */
 export function Root() {
   const [hash, setHash] = useState(() => window.location.hash)
   useEffect(() => {
