@@ -22,6 +22,7 @@ from backend.capacity import Admission
 from backend.config import Settings, get_settings
 from backend.connections import RedisFactory, connect
 from backend.contract import EventLog
+from backend.feedback import FeedbackStore
 from backend.lifecycle import Lifecycle
 from backend.limits import StreamSlots, build_limiter, rate_limit_exceeded
 from backend.middleware import (
@@ -31,8 +32,9 @@ from backend.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.relay import Relay
-from backend.routes import chat, health, me, sessions, tasks, ui_config
+from backend.routes import chat, health, me, sessions, shares, stats, tasks, ui_config
 from backend.sessions import SessionStore
+from backend.shares import ShareStore
 from backend.static import UiFiles
 from backend.stream import StreamDeps
 from backend.taskstore import TaskStore
@@ -86,7 +88,12 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
         app.state.admission = Admission(redis, settings)
         app.state.relay = relay
         app.state.tasks = task_store
-        app.state.sessions = SessionStore(redis, task_store)
+        app.state.sessions = SessionStore(
+            redis,
+            task_store,
+            FeedbackStore(redis, settings.session_ttl_s),
+            ShareStore(redis, settings.share_ttl_s, settings.session_ttl_s),
+        )
         app.state.streams = StreamDeps(
             settings=settings,
             eventlog=eventlog,
@@ -133,6 +140,8 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.include_router(chat.build_router(limiter, settings))
     app.include_router(tasks.router)
     app.include_router(sessions.router)
+    app.include_router(shares.router)
+    app.include_router(stats.router)
     app.include_router(health.router)
     app.include_router(ui_config.router)
     app.include_router(me.router)
@@ -148,7 +157,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.origins,
-            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
             allow_headers=["X-API-Key", "Authorization", "Content-Type", "Last-Event-ID", "X-Request-ID"],
             expose_headers=EXPOSED_HEADERS,
             max_age=600,

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     ui_api_key_hint: str = ""
     """A key the UI's key dialog names (GET /ai/api/ui-config, no key needed): the devstack sets its public demo-key; never a real key."""
     session_ttl_s: int = 7 * 24 * 3600
+    share_ttl_s: int = 30 * 24 * 3600
+    """How long a shared read-only snapshot stays readable after it is taken (0 = until revoked)."""
+    search_max_sessions: int = 200
+    """Conversation search reads at most this many of the caller's newest sessions."""
+    search_max_messages: int = 200
+    """... and at most this many of each session's newest transcript messages."""
     event_retention_s: int = 600
     """How long a finished task's events and status stay readable (resume window)."""
     task_live_ttl_s: int = 3600

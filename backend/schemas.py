@@ -58,3 +58,30 @@ def timestamp(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+TITLE_MAX_CHARS = 200
+COMMENT_MAX_CHARS = 2000
+
+
+class RenameRequest(BaseModel):
+    """PATCH /ai/api/sessions/{id}: a new title (trimmed; 1..200 characters)."""
+
+    title: str
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("title must not be empty")
+        if len(value) > TITLE_MAX_CHARS:
+            raise ValueError(f"title must be at most {TITLE_MAX_CHARS} characters")
+        return value
+
+
+class FeedbackRequest(BaseModel):
+    """PUT /ai/api/sessions/{id}/feedback/{task_id}: thumbs up or down, optional comment."""
+
+    rating: Literal["up", "down"]
+    comment: str = Field(default="", max_length=COMMENT_MAX_CHARS)

@@ -126,6 +126,9 @@ class TaskStore:
                 fields[SessionField.ACTIVE_TASK] = task.task_id
             pipe.hset(skey, mapping=fields)
             pipe.expire(skey, s.session_ttl_s)
+            # the gateway's side keys of a session (feedback, its share ids) expire with it
+            pipe.expire(keys.session_feedback(task.session_id), s.session_ttl_s)
+            pipe.expire(keys.session_shares(task.session_id), s.session_ttl_s)
             owner_index = keys.owner_sessions(task.owner)
             pipe.zadd(owner_index, {task.session_id: now})
             pipe.expire(owner_index, s.session_ttl_s)

@@ -19,10 +19,15 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:session:{session}             HASH    owner, title, created_at, updated_at, message_count, active_task
     agent:session:{session}:transcript  LIST    display messages (user / assistant turns) for the UI
     agent:session:{session}:queue       LIST    tasks waiting behind the active run ("multitask": "enqueue")
+    agent:session:{session}:feedback    HASH    task_id → Feedback JSON (thumbs up/down per answer; gateway only)
+    agent:session:{session}:shares      SET     share ids taken of this session (revoked with it)
+    agent:share:{share}                 HASH    a shared snapshot: owner, session_id, title, created_at, messages JSON
+    agent:feedback:counts               HASH    rating → how many times it was given (never decremented)
     agent:history:{session}             HASH    the SDK's RedisSession metadata (model-visible history)
     agent:history:{session}:messages    LIST    its items (history_messages)
     agent:history:{session}:counter     STRING  its legacy counter key (history_counter)
     agent:owner:{owner}:sessions        ZSET    an owner's (user or key, backend/principal.py) sessions by updated_at
+    agent:owner:{owner}:shares          ZSET    an owner's share ids by created_at
     agent:owner:{owner}:streams         ZSET    an owner's open SSE streams (member = stream id, score = expiry)
     agent:ratelimit                     prefix  slowapi / limits storage keys
     agent:schema:{fingerprint}:{part}   STRING  cached schema lookup (list_tables, describe_table:{t}), TTL
@@ -41,6 +46,7 @@ HISTORY_PREFIX = f"{PREFIX}:history"
 RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
 SCHEMA_CACHE_STATS = f"{PREFIX}:schema:stats"
 """HASH with the fields `hits` and `misses` of the analytics server's schema cache."""
+FEEDBACK_COUNTS = f"{PREFIX}:feedback:counts"
 
 
 def processing(worker_id: str) -> str:
@@ -77,6 +83,22 @@ def session_transcript(session_id: str) -> str:
 
 def session_queue(session_id: str) -> str:
     return f"{PREFIX}:session:{session_id}:queue"
+
+
+def session_feedback(session_id: str) -> str:
+    return f"{PREFIX}:session:{session_id}:feedback"
+
+
+def session_shares(session_id: str) -> str:
+    return f"{PREFIX}:session:{session_id}:shares"
+
+
+def share(share_id: str) -> str:
+    return f"{PREFIX}:share:{share_id}"
+
+
+def owner_shares(owner: str) -> str:
+    return f"{PREFIX}:owner:{owner}:shares"
 
 
 def history(session_id: str) -> str:

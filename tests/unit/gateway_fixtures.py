@@ -66,14 +66,15 @@ def fake_factory(server: fakeredis.FakeServer):
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    settings: Settings, server: fakeredis.FakeServer
+    settings: Settings, server: fakeredis.FakeServer | None, *, redis_factory=None
 ) -> AsyncIterator[httpx2.AsyncClient]:
     """The app with its lifespan started, and an httpx2 client that calls it in-process.
 
     httpx2's ASGITransport returns a response only once the app finished it, so a stream test
     reads the whole SSE body: the stream must end (terminal event), which is the behaviour under test.
+    `redis_factory` replaces fakeredis (e.g. clients of a real redis-server).
     """
-    app = create_app(settings, redis_factory=fake_factory(server))
+    app = create_app(settings, redis_factory=redis_factory or fake_factory(server))
     async with app.router.lifespan_context(app):
         transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx2.AsyncClient(transport=transport, base_url="http://gateway.test") as client:

@@ -51,6 +51,11 @@ def test_key_strings_are_pinned():
     assert keys.owner_streams("o1") == "agent:owner:o1:streams"
     assert keys.schema_cache("f1", "tables") == "agent:schema:f1:tables"
     assert keys.SCHEMA_CACHE_STATS == "agent:schema:stats"
+    assert keys.session_feedback("s1") == "agent:session:s1:feedback"
+    assert keys.session_shares("s1") == "agent:session:s1:shares"
+    assert keys.share("x1") == "agent:share:x1"
+    assert keys.owner_shares("o1") == "agent:owner:o1:shares"
+    assert keys.FEEDBACK_COUNTS == "agent:feedback:counts"
 
 
 def test_every_event_serializes_task_id_seq_type_first():

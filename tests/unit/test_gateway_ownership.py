@@ -60,12 +60,26 @@ async def _me(client, headers, ids):
     return r.status_code == 200 and r.json()["owner"] != ids["owner"]
 
 
-def _not_found(method: str, path: str):
+async def _search(client, headers, ids):
+    r = await client.get("/ai/api/sessions", params={"q": "mine"}, headers=headers)
+    return r.status_code == 200 and ids["session"] not in {s["session_id"] for s in r.json()["sessions"]}
+
+
+async def _shares(client, headers, ids):
+    r = await client.get("/ai/api/shares", headers=headers)
+    return r.status_code == 200 and ids["share"] not in {s["share_id"] for s in r.json()["shares"]}
+
+
+def _not_found(method: str, path: str, body: dict | None = None):
     async def probe(client, headers, ids):
-        url = path.format(session_id=ids["session"], task_id=ids["task"])
-        return (await client.request(method, url, headers=headers)).status_code == 404
+        url = path.format(session_id=ids["session"], task_id=ids["task"], share_id=ids["share"])
+        return (await client.request(method, url, headers=headers, json=body)).status_code == 404
 
     return probe
+
+
+def _nf(method: str, path: str, body: dict | None = None):
+    return (method, path), _not_found(method, path, body)
 
 
 OWNER_ROUTES = {
@@ -77,7 +91,18 @@ OWNER_ROUTES = {
     ("GET", "/ai/api/sessions/{session_id}"): _not_found("GET", "/ai/api/sessions/{session_id}"),
     ("DELETE", "/ai/api/sessions/{session_id}"): _not_found("DELETE", "/ai/api/sessions/{session_id}"),
     ("GET", "/ai/api/me"): _me,
-}
+    ("GET", "/ai/api/shares"): _shares,
+} | dict(
+    [
+        _nf("PATCH", "/ai/api/sessions/{session_id}", {"title": "taken over"}),
+        _nf("GET", "/ai/api/sessions/{session_id}/export"),
+        _nf("PUT", "/ai/api/sessions/{session_id}/feedback/{task_id}", {"rating": "down"}),
+        _nf("DELETE", "/ai/api/sessions/{session_id}/feedback/{task_id}"),
+        _nf("POST", "/ai/api/sessions/{session_id}/shares"),
+        _nf("DELETE", "/ai/api/shares/{share_id}"),
+    ]
+)
+SEARCH = _search
 
 
 def settings(redis_url: str):
@@ -128,17 +153,21 @@ async def test_an_intruder_cannot_reach_the_owners_things(redis_server, real_red
         started = await client.post("/ai/api/chat/stream", json={"message": "mine"}, headers=CALLERS[owner])
         assert started.status_code == 200 and task_events(started.content)[-1]["type"] == "complete"
         whoami = (await client.get("/ai/api/me", headers=CALLERS[owner])).json()["owner"]
-        ids = {
-            "session": started.headers["X-Session-ID"],
-            "task": started.headers["X-Task-ID"],
-            "owner": whoami,
-        }
+        session, task_id = started.headers["X-Session-ID"], started.headers["X-Task-ID"]
+        shared = await client.post(f"/ai/api/sessions/{session}/shares", headers=CALLERS[owner])
+        ids = {"session": session, "task": task_id, "owner": whoami, "share": shared.json()["share_id"]}
 
         assert await OWNER_ROUTES[route](client, CALLERS[intruder], ids), (
             f"{intruder} reached {owner}'s {route}"
         )
+        if route == ("GET", "/ai/api/sessions"):
+            assert await SEARCH(client, CALLERS[intruder], ids), f"{intruder} found {owner}'s session"
 
         mine = await client.get(f"/ai/api/sessions/{ids['session']}", headers=CALLERS[owner])
         assert mine.status_code == 200 and mine.json()["message_count"] == 2
+        assert mine.json()["title"] != "taken over"
+        assert not any(m.get("feedback") for m in mine.json()["messages"])
+        shares = (await client.get("/ai/api/shares", headers=CALLERS[owner])).json()["shares"]
+        assert ids["share"] in {s["share_id"] for s in shares}
         task = await client.get(f"/ai/api/tasks/{ids['task']}", headers=CALLERS[owner])
         assert task.json()["status"] == "completed" and not task.json()["cancel_requested"]

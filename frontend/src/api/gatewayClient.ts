@@ -1,6 +1,9 @@
 import { ApiError } from './apiError'
 import { authHeaders } from './credentials'
-import type { Health, Me, SessionDetail, SessionSummary, TranscriptMessage, UiConfig } from './types'
+import type {
+  ExportFormat, Feedback, Health, Me, Rating, SessionDetail, SessionSearch, SessionSummary, SharedConversation, ShareLink,
+  TranscriptMessage, UiConfig,
+} from './types'
 
 /**
  * The gateway's plain JSON endpoints (sessions, cancel, health). Same-origin /ai/api/...;
@@ -44,6 +47,61 @@ export class GatewayClient {
     return { ...toSummary({ id, ...raw }), messages, active_task: typeof active === 'string' && active ? active : null }
   }
 
+  async searchSessions(query: string, limit = 50): Promise<SessionSearch> {
+    const params = new URLSearchParams({ q: query, limit: String(limit) })
+    const body = (await (await this.request(`/ai/api/sessions?${params}`)).json()) as Record<string, unknown>
+    const list = Array.isArray(body.sessions) ? (body.sessions as Record<string, unknown>[]) : []
+    return {
+      sessions: list.map((raw) => ({ ...toSummary(raw), match: typeof raw.match === 'string' ? raw.match : null })),
+      searched: Number(body.searched ?? list.length),
+      truncated: Boolean(body.truncated),
+    }
+  }
+
+  async renameSession(id: string, title: string): Promise<SessionSummary> {
+    const res = await this.request(`/ai/api/sessions/${encodeURIComponent(id)}`, {
+      method: 'PATCH', body: JSON.stringify({ title }), headers: { 'Content-Type': 'application/json' },
+    })
+    return toSummary((await res.json()) as Record<string, unknown>)
+  }
+
+  /** The file's text and the name the server suggests for it. */
+  async exportSession(id: string, format: ExportFormat): Promise<{ text: string; filename: string; type: string }> {
+    const res = await this.request(`/ai/api/sessions/${encodeURIComponent(id)}/export?format=${format}`)
+    const disposition = res.headers.get('Content-Disposition') ?? ''
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `conversation.${format === 'json' ? 'json' : 'md'}`
+    return { text: await res.text(), filename, type: res.headers.get('Content-Type') ?? 'text/plain' }
+  }
+
+  async setFeedback(sessionId: string, taskId: string, rating: Rating, comment = ''): Promise<Feedback> {
+    const res = await this.request(this.feedbackPath(sessionId, taskId), {
+      method: 'PUT', body: JSON.stringify({ rating, comment }), headers: { 'Content-Type': 'application/json' },
+    })
+    return (await res.json()) as Feedback
+  }
+
+  async clearFeedback(sessionId: string, taskId: string): Promise<void> {
+    await this.request(this.feedbackPath(sessionId, taskId), { method: 'DELETE' })
+  }
+
+  private feedbackPath(sessionId: string, taskId: string): string {
+    return `/ai/api/sessions/${encodeURIComponent(sessionId)}/feedback/${encodeURIComponent(taskId)}`
+  }
+
+  async createShare(sessionId: string): Promise<ShareLink> {
+    const res = await this.request(`/ai/api/sessions/${encodeURIComponent(sessionId)}/shares`, { method: 'POST' })
+    return (await res.json()) as ShareLink
+  }
+
+  async listShares(): Promise<ShareLink[]> {
+    const body = (await (await this.request('/ai/api/shares')).json()) as { shares?: ShareLink[] }
+    return body.shares ?? []
+  }
+
+  async revokeShare(shareId: string): Promise<void> {
+    await this.request(`/ai/api/shares/${encodeURIComponent(shareId)}`, { method: 'DELETE' })
+  }
+
   async deleteSession(id: string): Promise<void> {
     await this.request(`/ai/api/sessions/${encodeURIComponent(id)}`, { method: 'DELETE' })
   }
@@ -76,6 +134,15 @@ export async function fetchHealth(baseUrl = ''): Promise<Health> {
 }
 
 export const NO_UI_CONFIG: UiConfig = { api_key_hint: null, tokens: false, demo_token: null }
+
+/** A shared snapshot: no key is sent (the link's id is the only credential). */
+export async function fetchShared(shareId: string, baseUrl = ''): Promise<SharedConversation> {
+  const res = await fetch(`${baseUrl}/ai/api/shared/${encodeURIComponent(shareId)}`, {
+    cache: 'no-store', headers: { Accept: 'application/json' },
+  })
+  if (!res.ok) throw await ApiError.from(res)
+  return (await res.json()) as SharedConversation
+}
 
 /** What the gateway tells the UI before it has a key (e.g. the local stack's demo key and demo user). */
 export async function fetchUiConfig(baseUrl = ''): Promise<UiConfig> {

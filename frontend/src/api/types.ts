@@ -163,6 +163,17 @@ export interface TranscriptMessage {
   created_at: number
   status?: 'completed' | 'failed' | 'cancelled' | null
   tools?: ToolStepRecord[]
+  /** Assistant messages in GET /sessions/{id} (gateway-side, not in shared snapshots). */
+  feedback?: Feedback | null
+}
+
+export type Rating = 'up' | 'down'
+
+/** backend/feedback.py Feedback: PUT /ai/api/sessions/{id}/feedback/{task_id} */
+export interface Feedback {
+  rating: Rating
+  comment: string
+  updated_at: number
 }
 
 export interface SessionSummary {
@@ -171,6 +182,39 @@ export interface SessionSummary {
   updated_at: number | string | null
   message_count: number
 }
+
+/** GET /ai/api/sessions?q=: a summary plus the snippet that matched (null when the title did). */
+export interface SessionMatch extends SessionSummary {
+  match: string | null
+}
+
+export interface SessionSearch {
+  sessions: SessionMatch[]
+  /** How many sessions were read; `truncated`: the owner has more than the search reads. */
+  searched: number
+  truncated: boolean
+}
+
+/** backend/shares.py: POST /ai/api/sessions/{id}/shares and GET /ai/api/shares. */
+export interface ShareLink {
+  share_id: string
+  session_id: string
+  title: string
+  created_at: number
+  expires_at: number | null
+  /** The UI's read-only view, relative to the origin ("/ai/static/#/shared/<id>"). */
+  url: string
+}
+
+/** GET /ai/api/shared/{id} (no key): a snapshot, without owner, session id or feedback. */
+export interface SharedConversation {
+  share_id: string
+  title: string
+  shared_at: number
+  messages: TranscriptMessage[]
+}
+
+export type ExportFormat = 'markdown' | 'json'
 
 export interface SessionDetail extends SessionSummary {
   messages: TranscriptMessage[]

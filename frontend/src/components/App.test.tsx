@@ -1,33 +1,13 @@
 import { render, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { frame, jsonResponse, pushableStream, sseResponse, type RecordedCall } from '../test/sseMock'
+import { frame, jsonResponse, pushableStream, sseResponse } from '../test/sseMock'
+import { routedFetch as installFetch } from '../test/routedFetch'
 import { saveCurrentSession, saveRun } from '../state/runStore'
 import { App, NARROW } from './App'
 
 const T = 'task-9'
 const S = 'sess-1'
-type Route = (call: RecordedCall) => Response | undefined
-
-/** A fetch that routes by method + path; health and session listing have sensible defaults. */
-function installFetch(route: Route) {
-  const calls: RecordedCall[] = []
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-    const headers: Record<string, string> = {}
-    new Headers(init.headers).forEach((v, k) => {
-      headers[k] = v
-    })
-    const call = { url: String(input), method: init.method ?? 'GET', headers, body: init.body ? JSON.parse(String(init.body)) : undefined }
-    calls.push(call)
-    const res = route(call)
-    if (res) return res
-    if (call.url === '/ai/api/health') return jsonResponse(200, { status: 'healthy', models: ['demo'], workers_alive: 1 })
-    if (call.url === '/ai/api/sessions') return jsonResponse(200, [])
-    throw new Error(`unrouted ${call.method} ${call.url}`)
-  }) as typeof fetch
-  return calls
-}
-
 const tok = (seq: number, content: string) => ({ type: 'token', task_id: T, seq, content })
 const done = (seq: number, response: string) => ({
   type: 'complete', task_id: T, seq, response, session_id: S, workflow: [], usage: {}, tools: [], duration_ms: 1200,

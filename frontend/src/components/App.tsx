@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { useChat } from '../hooks/useChat'
 import { useHealth } from '../hooks/useHealth'
 import { useMediaQuery } from '../hooks/useMediaQuery'
+import { useSessionSearch } from '../hooks/useSessionSearch'
 import { useSessions } from '../hooks/useSessions'
 import { useTheme } from '../hooks/useTheme'
 import { useMe } from '../hooks/useMe'
@@ -9,8 +10,10 @@ import { useUiConfig } from '../hooks/useUiConfig'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, saveApiKey } from '../state/apiKeyStore'
 import { loadToken, saveToken } from '../state/tokenStore'
+import type { Rating } from '../api/types'
 import { ApiKeyDialog } from './ApiKeyDialog'
 import { Composer } from './Composer'
+import { ConversationMenu } from './ConversationMenu'
 import { MessageList } from './MessageList'
 import { ModelBadge } from './ModelBadge'
 import { Sidebar } from './Sidebar'
@@ -38,6 +41,9 @@ export function App() {
   const token = pastedToken || uiConfig?.demo_token || ''
   const me = useMe(apiKey, token)
   const sessions = useSessions(apiKey, token)
+  const [query, setQuery] = useState('')
+  const [renames, setRenames] = useState(0)
+  const search = useSessionSearch(sessions.client, query, renames)
   const narrow = useMediaQuery(NARROW)
   const [drawerOpen, setDrawerOpen] = useState(false)
   const drawer = narrow && drawerOpen
@@ -98,6 +104,25 @@ export function App() {
     },
     [chat, sessions],
   )
+  const rename = useCallback(
+    async (id: string, title: string) => {
+      await sessions.rename(id, title)
+      setRenames((n) => n + 1) // search results show titles too
+    },
+    [sessions],
+  )
+  const sessionId = chat.sessionId
+  const feedback = useCallback(
+    async (taskId: string, rating: Rating | null, comment: string) => {
+      if (!sessionId) return null
+      if (rating === null) {
+        await sessions.client.clearFeedback(sessionId, taskId)
+        return null
+      }
+      return sessions.client.setFeedback(sessionId, taskId, rating, comment)
+    },
+    [sessions.client, sessionId],
+  )
   const inDrawer = (action: () => void) => () => {
     action()
     if (drawer) closeDrawer()
@@ -119,6 +144,12 @@ export function App() {
           onNew={inDrawer(chat.newChat)}
           onOpen={(id) => inDrawer(() => chat.openSession(id))()}
           onDelete={(id) => void remove(id)}
+          onRename={rename}
+          query={query}
+          onQuery={setQuery}
+          found={search.result}
+          searching={search.searching}
+          searchError={search.error}
           onChangeKey={inDrawer(() => setKeyPrompt('change'))}
         />
         {drawer && <div className="drawer-backdrop" onClick={closeDrawer} data-testid="drawer-backdrop" />}
@@ -142,6 +173,7 @@ export function App() {
               {chat.sessionId ? title || 'Conversation' : 'New chat'}
             </h1>
             <ModelBadge health={health} />
+            {chat.sessionId && <ConversationMenu key={chat.sessionId} client={sessions.client} sessionId={chat.sessionId} />}
             <UserBadge me={me} canSignIn={Boolean(uiConfig?.tokens)} onSignIn={() => setSignInPrompt('change')} />
             <ThemeToggle theme={theme} onToggle={toggle} />
           </header>
@@ -151,6 +183,7 @@ export function App() {
             attempt={chat.reconnectAttempt}
             loading={chat.loadingSession}
             onRetry={chat.retry}
+            onFeedback={feedback}
             conversation={chat.sessionId}
             empty={
               <div className="empty" data-testid="empty-state">

@@ -1,11 +1,13 @@
 import { useMemo } from 'react'
 import type { ConnectionState } from '../api/taskStream'
+import type { Feedback, Rating } from '../api/types'
 import { stepResult } from '../lib/queryResult'
 import { placeResults, type AnswerResult } from '../lib/resultPlacement'
 import type { AssistantMessage } from '../state/chatModel'
 import { AnswerStatus } from './AnswerStatus'
 import { CopyButton } from './CopyButton'
 import { ErrorNotice } from './ErrorNotice'
+import { FeedbackControl } from './FeedbackControl'
 import { Markdown } from './Markdown'
 import { ProgressView } from './ProgressView'
 import { ResultView } from './ResultView'
@@ -16,14 +18,16 @@ interface Props {
   live: boolean
   connection?: ConnectionState
   attempt?: number
-  onRetry: (id: string) => void
+  /** Absent in a read-only view (a shared snapshot): no retry, no feedback. */
+  onRetry?: (id: string) => void
+  onFeedback?: (taskId: string, rating: Rating | null, comment: string) => Promise<Feedback | null>
 }
 
 /**
  * One answer: the workflow while it runs, its tool steps (query + compact preview), the streamed
  * Markdown text with each query result shown once as an interactive table, status and in-place errors.
  */
-export function AssistantMessageView({ answer, live, connection, attempt, onRetry }: Props) {
+export function AssistantMessageView({ answer, live, connection, attempt, onRetry, onFeedback }: Props) {
   const results = useMemo<AnswerResult[]>(
     () => answer.tools.flatMap((t) => {
       const result = stepResult(t)
@@ -57,7 +61,10 @@ export function AssistantMessageView({ answer, live, connection, attempt, onRetr
         <AnswerStatus answer={answer} connection={live ? connection : undefined} attempt={attempt} />
         {answer.text && !live && <CopyButton text={answer.text} label="Copy answer" />}
       </div>
-      {answer.error && <ErrorNotice error={answer.error} onRetry={() => onRetry(answer.id)} />}
+      {onFeedback && answer.taskId && !live && answer.status === 'completed' && (
+        <FeedbackControl initial={answer.feedback ?? null} onSave={(rating, comment) => onFeedback(answer.taskId!, rating, comment)} />
+      )}
+      {answer.error && (onRetry ? <ErrorNotice error={answer.error} onRetry={() => onRetry(answer.id)} /> : <p className="error-text small">{answer.error.message}</p>)}
     </article>
   )
 }

@@ -1,5 +1,6 @@
 import { useRef } from 'react'
 import type { ConnectionState } from '../api/taskStream'
+import type { Feedback, Rating } from '../api/types'
 import { useAutoScroll } from '../hooks/useAutoScroll'
 import { isActive, type ChatMessage } from '../state/chatModel'
 import { AssistantMessageView } from './AssistantMessageView'
@@ -10,14 +11,15 @@ interface Props {
   connection: ConnectionState
   attempt: number
   loading: boolean
-  onRetry: (id: string) => void
+  onRetry?: (id: string) => void
+  onFeedback?: (taskId: string, rating: Rating | null, comment: string) => Promise<Feedback | null>
   empty: React.ReactNode
   /** Changes when another conversation is shown (which starts at its newest message). */
   conversation?: string | null
 }
 
 /** The conversation, following new content until the user scrolls up (then: jump to latest). */
-export function MessageList({ messages, connection, attempt, loading, onRetry, empty, conversation = null }: Props) {
+export function MessageList({ messages, connection, attempt, loading, onRetry, onFeedback, empty, conversation = null }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   const contentRef = useRef<HTMLDivElement>(null)
   const { following, onScroll, jumpToLatest } = useAutoScroll(ref, contentRef, messages, conversation)
@@ -31,7 +33,7 @@ export function MessageList({ messages, connection, attempt, loading, onRetry, e
           m.kind === 'user' ? (
             <UserMessageView key={m.id} message={m} />
           ) : (
-            <AssistantMessageView key={m.id} answer={m} live={isActive(m)} connection={connection} attempt={attempt} onRetry={onRetry} />
+            <AssistantMessageView key={m.id} answer={m} live={isActive(m)} connection={connection} attempt={attempt} onRetry={onRetry} onFeedback={onFeedback} />
           ),
         )}
         </div>

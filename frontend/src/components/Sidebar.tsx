@@ -1,5 +1,5 @@
 import type { Ref } from 'react'
-import type { SessionSummary } from '../api/types'
+import type { SessionSearch, SessionSummary } from '../api/types'
 import { groupByDay, toMs } from '../lib/relativeDay'
 import { SessionListItem } from './SessionListItem'
 
@@ -13,13 +13,29 @@ interface Props {
   onNew: () => void
   onOpen: (id: string) => void
   onDelete: (id: string) => void
+  onRename: (id: string, title: string) => Promise<void>
   onChangeKey: () => void
+  /** The search box and what the server found for it (null while the box is empty). */
+  query: string
+  onQuery: (query: string) => void
+  found: SessionSearch | null
+  searching: boolean
+  searchError: string | null
   ref?: Ref<HTMLElement>
 }
 
-/** Conversations of this API key, newest first and grouped by day, "New chat", and the key setting. */
-export function Sidebar({ sessions, activeId, error, drawer, open, onNew, onOpen, onDelete, onChangeKey, ref }: Props) {
+/**
+ * Conversations of this API key, newest first and grouped by day, "New chat", a search box (the
+ * server searches titles and text) and the key setting.
+ */
+export function Sidebar(props: Props) {
+  const { sessions, activeId, error, drawer, open, onNew, onOpen, onDelete, onRename, onChangeKey, ref } = props
+  const { query, onQuery, found, searching, searchError } = props
   const groups = groupByDay(sessions, (s) => toMs(s.updated_at))
+  const item = (s: SessionSummary, match?: string | null) => (
+    <SessionListItem key={s.id} session={s} active={s.id === activeId} onOpen={onOpen} onDelete={onDelete} onRename={onRename} match={match} />
+  )
+  const searchingNow = Boolean(query.trim())
   return (
     <nav
       ref={ref}
@@ -33,19 +49,39 @@ export function Sidebar({ sessions, activeId, error, drawer, open, onNew, onOpen
       <button type="button" className="btn btn-primary sidebar__new" onClick={onNew} data-testid="new-chat">
         + New chat
       </button>
+      <input
+        type="search"
+        className="sidebar__search"
+        placeholder="Search conversations"
+        aria-label="Search conversations"
+        value={query}
+        onChange={(e) => onQuery(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape' && query) {
+            e.stopPropagation()
+            onQuery('')
+          }
+        }}
+        data-testid="session-search"
+      />
       {error && <p className="error-text small">{error}</p>}
-      {sessions.length === 0 && !error && <p className="muted small">No conversations yet.</p>}
+      {!searchingNow && sessions.length === 0 && !error && <p className="muted small">No conversations yet.</p>}
       <div className="sidebar__groups">
-        {groups.map((g) => (
-          <section key={g.label} className="session-group" aria-label={g.label} data-testid="session-group">
-            <h2 className="session-group__label">{g.label}</h2>
-            <ul className="session-list">
-              {g.items.map((s) => (
-                <SessionListItem key={s.id} session={s} active={s.id === activeId} onOpen={onOpen} onDelete={onDelete} />
-              ))}
-            </ul>
+        {searchingNow ? (
+          <section className="session-group" aria-label="Search results" aria-busy={searching} data-testid="search-results">
+            <h2 className="session-group__label" aria-live="polite">
+              {searchError ?? (found && !searching ? `${found.sessions.length} found${found.truncated ? ' (newest searched)' : ''}` : 'Searching…')}
+            </h2>
+            {found && <ul className="session-list">{found.sessions.map((s) => item(s, s.match))}</ul>}
           </section>
-        ))}
+        ) : (
+          groups.map((g) => (
+            <section key={g.label} className="session-group" aria-label={g.label} data-testid="session-group">
+              <h2 className="session-group__label">{g.label}</h2>
+              <ul className="session-list">{g.items.map((s) => item(s))}</ul>
+            </section>
+          ))
+        )}
       </div>
       <div className="sidebar__footer">
         <button type="button" className="btn-small" onClick={onChangeKey} data-testid="change-key">

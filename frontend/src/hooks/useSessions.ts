@@ -7,7 +7,7 @@ function listError(e: unknown): string {
   return e instanceof ApiError && e.status === 401 ? 'Sign in or enter a valid API key to see your conversations.' : 'Could not load conversations.'
 }
 
-/** The sidebar's session list (GET /ai/api/sessions), refreshed on demand. */
+/** The sidebar's session list (GET /ai/api/sessions), refreshed on demand; delete and rename. */
 export function useSessions(apiKey: string, token = '') {
   const [sessions, setSessions] = useState<SessionSummary[]>([])
   const [error, setError] = useState<string | null>(null)
@@ -33,6 +33,14 @@ export function useSessions(apiKey: string, token = '') {
     [client],
   )
 
+  const rename = useCallback(
+    async (id: string, title: string) => {
+      const saved = await client.renameSession(id, title)
+      setSessions((s) => s.map((x) => (x.id === id ? { ...x, title: saved.title } : x)))
+    },
+    [client],
+  )
+
   useEffect(() => {
     if (!signed) return
     let alive = true
@@ -49,5 +57,5 @@ export function useSessions(apiKey: string, token = '') {
     }
   }, [signed, client])
 
-  return { sessions, error, refresh, remove }
+  return { sessions, error, refresh, remove, rename, client }
 }

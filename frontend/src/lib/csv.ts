@@ -1,3 +1,4 @@
+import { downloadText } from './download'
 import type { Cell } from './queryResult'
 
 /** RFC 4180 CSV: quote fields containing a comma, quote or line break; double the quotes. */
@@ -12,12 +13,5 @@ export function toCsv(columns: string[], rows: Cell[][]): string {
 }
 
 export function downloadCsv(filename: string, csv: string): void {
-  const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 0)
+  downloadText(csv, filename, 'text/csv;charset=utf-8')
 }

@@ -101,4 +101,12 @@ describe('fromTranscript', () => {
     expect(first.kind === 'assistant' && first.tools[0].name).toBe('run_query')
     expect(second).toMatchObject({ status: 'cancelled', text: 'Par' })
   })
+
+  it('keeps the feedback given on a stored answer', () => {
+    const [, answer] = fromTranscript([
+      { role: 'user', text: 'q', task_id: 't1', created_at: 1 },
+      { role: 'assistant', text: 'a', task_id: 't1', created_at: 2, status: 'completed', feedback: { rating: 'down', comment: 'no', updated_at: 3 } },
+    ])
+    expect(answer).toMatchObject({ kind: 'assistant', feedback: { rating: 'down', comment: 'no' } })
+  })
 })

@@ -1,4 +1,4 @@
-import type { AgentEvent, ProgressEvent, QueryData, TranscriptMessage } from '../api/types'
+import type { AgentEvent, Feedback, ProgressEvent, QueryData, TranscriptMessage } from '../api/types'
 
 /** What the UI renders: the display form of a conversation, built from events or from a transcript. */
 
@@ -51,6 +51,8 @@ export interface AssistantMessage {
   durationMs?: number
   /** The latest `progress` event while the run is live. */
   progress?: Progress
+  /** The reader's thumbs up/down on a stored answer (from the session; null = none yet). */
+  feedback?: Feedback | null
 }
 
 export type ChatMessage = UserMessage | AssistantMessage
@@ -134,6 +136,7 @@ export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
     out.push({
       kind: 'assistant', id: `a-${m.task_id}`, taskId: m.task_id, question: lastQuestion, text: m.text, status, attempt: 1,
       error: status === 'failed' ? { kind: 'run', message: 'This answer failed.' } : undefined,
+      feedback: m.feedback ?? null,
       tools: (m.tools ?? []).map((t) => ({
         call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: t.message ?? '', output: t.output,
         is_error: t.is_error, duration_ms: t.duration_ms, done: true, ...(t.data ? { data: t.data } : {}),

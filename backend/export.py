@@ -1,0 +1,68 @@
+"""A conversation as a file: JSON (the session as the API returns it, feedback included) or Markdown
+(for people: each turn, its tool steps with their SQL, how it ended, and the feedback given)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+
+OUTPUT_CHARS = 2000
+THUMBS = {"up": "👍 up", "down": "👎 down"}
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else ""
+
+
+def _fence(text: str, lang: str = "") -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
+def _sql(arguments: dict) -> str | None:
+    for key in ("sql", "query", "statement"):
+        if isinstance(arguments.get(key), str):
+            return arguments[key]
+    return None
+
+
+def _tool(step: dict) -> list[str]:
+    head = f"- Tool `{step['name']}`" + (f": {step['message']}" if step.get("message") else "")
+    head += f" ({step.get('duration_ms', 0)} ms)" + (" — failed" if step.get("is_error") else "")
+    lines = [head, ""]
+    sql = _sql(step.get("arguments") or {})
+    if sql is not None:
+        lines += [_fence(sql, "sql"), ""]
+    output = step.get("output")
+    if output is not None:
+        text = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, indent=1)
+        if len(text) > OUTPUT_CHARS:
+            text = text[:OUTPUT_CHARS] + "\n… (cut)"
+        lines += [_fence(text), ""]
+    return lines
+
+
+def as_markdown(session: dict) -> str:
+    lines = [f"# {session['title'] or 'Conversation'}", ""]
+    lines += [f"_Exported {_when(time.time())} · {len(session['messages'])} messages_", ""]
+    for message in session["messages"]:
+        if message["role"] == "user":
+            lines += [f"## You · {_when(message['created_at'])}", "", message["text"], ""]
+            continue
+        status = message.get("status") or ""
+        lines += [f"## Assistant · {_when(message['created_at'])}" + (f" · {status}" if status else ""), ""]
+        for step in message.get("tools") or []:
+            lines += _tool(step)
+        lines += [message["text"] or "_(no text)_", ""]
+        feedback = message.get("feedback")
+        if feedback:
+            comment = f" — {feedback['comment']}" if feedback.get("comment") else ""
+            lines += [f"> Feedback: {THUMBS.get(feedback['rating'], feedback['rating'])}{comment}", ""]
+    return "\n".join(lines)
+
+
+def as_json(session: dict) -> str:
+    return json.dumps({**session, "exported_at": time.time()}, ensure_ascii=False, indent=2)

@@ -1,0 +1,36 @@
+"""Shared links: the owner lists and revokes them (API key); anyone with a link reads its snapshot
+at GET /ai/api/shared/{id} with no key at all (backend/shares.py says what a snapshot holds)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from starlette.responses import JSONResponse, Response
+
+from backend.auth import Owner
+from backend.deps import SessionsDep
+from backend.shares import SHARE_ID_PATTERN
+
+router = APIRouter(prefix="/ai/api", tags=["shares"])
+ShareIdPath = Annotated[str, Path(pattern=SHARE_ID_PATTERN)]
+
+
+@router.get("/shares")
+async def list_shares(owner: Owner, sessions: SessionsDep) -> dict:
+    """The caller's live links, newest first: share_id, session_id, title, created_at, expires_at, url."""
+    return {"shares": await sessions.shares.list(owner)}
+
+
+@router.delete("/shares/{share_id}", status_code=204, response_class=Response)
+async def revoke_share(share_id: ShareIdPath, owner: Owner, sessions: SessionsDep) -> Response:
+    """The link stops working at once (another owner's share is a 404)."""
+    await sessions.shares.revoke(owner, share_id)
+    return Response(status_code=204)
+
+
+@router.get("/shared/{share_id}")
+async def read_shared(share_id: ShareIdPath, sessions: SessionsDep) -> JSONResponse:
+    """Public: {share_id, title, shared_at, messages}. Not cached, so a revoke takes effect at once."""
+    body = await sessions.shares.read(share_id)
+    return JSONResponse(body, headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"})
