@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     worker_id: str = Field(default_factory=_default_worker_id)
     worker_concurrency: int = 50
     """Agent runs one worker process executes at once (asyncio)."""
+    worker_uvloop: bool = True
+    """Run the worker's event loop on uvloop when it is installed (false: the standard asyncio loop)."""
     heartbeat_interval_s: float = 2
     worker_heartbeat_ttl_s: int = 10
     """A worker whose heartbeat is older than this is dead; its tasks are redelivered."""
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
     openai_base_url: str = ""
     model: str = "gpt-4.1-mini"
     openai_api: Literal["chat_completions", "responses"] = "chat_completions"
+    openai_max_connections: int = 1000
+    """HTTP connections one worker opens to the model endpoint (one per model call in flight), all kept
+    alive for reuse; calls past it wait for a free connection."""
     demo_tokens_per_s: float = 40
     """Token rate of the offline demo model (0 = as fast as possible)."""
     max_turns: int = 10
