@@ -10,7 +10,9 @@ compare systems minutes apart on the same machine. Levels:
 - idle: open idle streams, in steps, on one gateway process and on the stock relay (which needs one
   Redis connection and two sockets per stream, so it stops at a lower count: the fd limit is 20,000);
 - openai: closed-loop clients against 1 and then 2 workers whose model is the scripted
-  OpenAI-compatible server answering after 1 s, WORKER_CONCURRENCY above the client count.
+  OpenAI-compatible server answering after 1 s, WORKER_CONCURRENCY above the client count; 550
+  clients per worker in both plans (the target is ≥ 500 runs at once in one worker), long enough
+  that the steady two thirds of the level outlast a run several times.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ QUICK = Plan(
     closed_speeds=(0,),
     idle_steps=(500, 1500),
     idle_steps_stock=(500, 1500),
-    openai_clients_per_worker=100,
-    openai_s=5,
+    openai_clients_per_worker=550,
+    openai_s=30,
 )
 
 FULL = Plan(
@@ -66,7 +68,7 @@ FULL = Plan(
     idle_steps=(1000, 2500, 5000, 10000),
     idle_steps_stock=(1000, 2500, 5000),
     openai_clients_per_worker=550,
-    openai_s=20,
+    openai_s=45,
 )
 
 PLANS = {"quick": QUICK, "full": FULL}

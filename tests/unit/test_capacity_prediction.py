@@ -40,7 +40,7 @@ def test_chats_admitted_on_one_snapshot_lengthen_the_wait_of_the_next():
     assert [capacity.with_admitted(n).predicted_wait_s for n in (0, 1, 5)] == [1.0, 2.0, 6.0]
 
 
-def test_the_meter_counts_only_intervals_with_every_slot_taken(monkeypatch):
+def test_the_meter_counts_only_intervals_that_start_with_every_slot_taken(monkeypatch):
     clock = [0.0]
     monkeypatch.setattr(throughput.time, "monotonic", lambda: clock[0])
     meter = Throughput()
@@ -55,8 +55,9 @@ def test_the_meter_counts_only_intervals_with_every_slot_taken(monkeypatch):
     assert meter.drain_per_s == 0.0
     interval(busy=10, ended=40)  # became full during this interval: not a sample yet
     interval(busy=10, ended=8)
-    interval(busy=10, ended=4)
-    assert meter.drain_per_s == 3.0  # 12 runs in 4 saturated seconds
+    interval(busy=4, ended=10)  # a wave of runs ended: slots free at the end, still a sample
+    interval(busy=4, ended=2)  # started with slots free: not a sample
+    assert meter.drain_per_s == 4.5  # 18 runs in 4 saturated seconds
 
 
 def test_the_meter_forgets_saturation_older_than_its_window(monkeypatch):
