@@ -11,6 +11,10 @@ Why it is built this way:
   reason "handback" (result.cancel(), no terminal event, task requeued → next attempt shows a RetryEvent),
   delete the heartbeat, SREM (only with an empty processing list: anything left there after a failed
   hand-back must stay reapable), exit 0. A second signal skips the wait.
+- The MCP tools are converted to the agent's function tools once, when the worker starts: given the
+  server itself, the SDK lists and converts them (strict JSON schema, a deep copy of each) at every
+  model turn of every run, 8 % of a worker's CPU with hundreds of runs in flight. The tools still call
+  the ToolServer, so reconnects underneath are unchanged; the analytics tool set is fixed per process.
 - Background loops (heartbeat, control subscriber, cancel-flag poll, reaper) are independent tasks, each
   catching its own Redis errors. The heartbeat and lock renewals themselves are sent by a thread
   (liveness.py), so a busy loop cannot make the worker look dead.
@@ -23,7 +27,8 @@ import logging
 import signal
 from collections import Counter
 
-from agents import RunConfig
+from agents import RunConfig, RunContextWrapper
+from agents.mcp import MCPUtil
 
 from agent_service.config import Settings
 from agent_service.control import ControlListener
@@ -114,6 +119,14 @@ class Worker:
         await self.tool_server.start()
         model, model_settings = build_model(self.settings)
         agent = build_agent(self.settings, [self.tool_server], model, model_settings)
+        tools = await MCPUtil.get_function_tools(
+            self.tool_server,
+            bool(agent.mcp_config.get("convert_schemas_to_strict")),
+            RunContextWrapper(context=None),
+            agent,
+            **{k: v for k, v in agent.mcp_config.items() if k == "failure_error_function"},
+        )
+        agent = agent.clone(mcp_servers=[], tools=[*agent.tools, *tools])
         config = RunConfig(tracing_disabled=not self.settings.openai_api_key)
         self._setup = AgentSetup(agent, config)
 

@@ -1,4 +1,5 @@
-"""The bench's two plans: `quick` (development, ≤ 3 minutes) and `full` (≤ 15 minutes on 2 cores).
+"""The bench's two plans: `quick` (development, ≤ 3 minutes, the openai scenario about 2 more) and
+`full` (≤ 15 minutes on 2 cores).
 
 Every figure of a plan is measured in the same run, so ratios (gateway vs stock relay vs direct)
 compare systems minutes apart on the same machine. Levels:
@@ -52,7 +53,7 @@ QUICK = Plan(
     idle_steps=(500, 1500),
     idle_steps_stock=(500, 1500),
     openai_clients_per_worker=550,
-    openai_s=30,
+    openai_s=20,
 )
 
 FULL = Plan(
