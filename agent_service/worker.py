@@ -2,7 +2,9 @@
 
 Why it is built this way:
 - A slot (asyncio.Semaphore(WORKER_CONCURRENCY)) is taken *before* BLMOVE, so a busy worker leaves
-  tasks on agent:tasks for other workers instead of hoarding them in its processing list.
+  tasks on agent:tasks for other workers instead of hoarding them in its processing list. After a
+  BLMOVE it takes as many more as it has free slots in one call (taskqueue.take_more): one task per
+  loop turn was too slow for a loaded loop.
 - BLMOVE blocks at most POLL_TIMEOUT_S on the blocking client (socket_timeout above that window).
   Any error (connection loss, or a server reply such as OOM / READONLY / MISCONF) is logged and retried
   with backoff; nothing in the loop can end the process, and `_drain` runs from a finally, so however
@@ -38,7 +40,7 @@ from agent_service.liveness import LivenessThread
 from agent_service.reaper import Reaper
 from agent_service.redis_clients import RedisClients
 from agent_service.runner import AgentSetup, TaskRunner
-from agent_service.taskqueue import TaskQueue
+from agent_service.taskqueue import TAKE_BATCH, TaskQueue
 from agent_service.toolserver import ToolServer
 
 log = logging.getLogger(__name__)
@@ -235,13 +237,30 @@ class Worker:
             if not payload:
                 slots.release()
                 continue
-            if self.stopping.is_set():  # arrived as we were told to stop: give it back at once
-                slots.release()
-                break
-            self.owned[payload] += 1
-            task = asyncio.create_task(self._run_one(payload, slots))
-            self.runs.add(task)
-            task.add_done_callback(self.runs.discard)
+            for taken in [payload, *await self._take_more(slots)]:
+                if self.stopping.is_set():  # arrived as we were told to stop: give it back at once
+                    slots.release()  # (left in the processing list: requeued on the way out)
+                    continue
+                self.owned[taken] += 1
+                task = asyncio.create_task(self._run_one(taken, slots))
+                self.runs.add(task)
+                task.add_done_callback(self.runs.discard)
+
+    async def _take_more(self, slots: asyncio.Semaphore) -> list[bytes]:
+        """After one BLMOVE: as many more queued tasks as there are free slots (up to TAKE_BATCH), each
+        with its slot taken; slots of tasks that were not there are given back."""
+        n = 0
+        while n < TAKE_BATCH and not slots.locked():
+            await slots.acquire()  # immediate while a slot is free
+            n += 1
+        try:
+            more = await self.queue.take_more(n) if n else []
+        except Exception as exc:  # the one task we have still runs; the loop's next BLMOVE retries
+            log.warning("taking more tasks failed (%s)", type(exc).__name__)
+            more = []
+        for _ in range(n - len(more)):
+            slots.release()
+        return more
 
     async def _run_one(self, payload: bytes, slots: asyncio.Semaphore) -> None:
         try:

@@ -12,8 +12,7 @@ compare systems minutes apart on the same machine. Levels:
   Redis connection and two sockets per stream, so it stops at a lower count: the fd limit is 20,000);
 - openai: closed-loop clients against 1 and then 2 workers whose model is the scripted
   OpenAI-compatible server answering after 1 s, WORKER_CONCURRENCY above the client count; 550
-  clients per worker in both plans (the target is ≥ 500 runs at once in one worker), long enough
-  that the steady two thirds of the level outlast a run several times.
+  clients per worker in both plans (the target is ≥ 500 runs at once in one worker).
 """
 
 from __future__ import annotations
