@@ -34,8 +34,9 @@ class Settings(BaseSettings):
     worker_max_stall_s: float = 60
     """A worker whose event loop has not run for this long stops its heartbeat (sent from a thread) and
     is treated as dead; shorter stalls keep its heartbeat and task locks alive."""
-    redis_max_connections: int = 100
-    """Size of the Redis command connection pool; a command that finds every connection busy waits."""
+    redis_max_connections: int = 0
+    """Size of the Redis command connection pool; a command that finds every connection busy waits.
+    0 = WORKER_CONCURRENCY + 16 (one connection per run, and the background loops)."""
     redis_pool_timeout_s: float = 10
     """How long a Redis command waits for a free pooled connection before it fails."""
     poll_timeout_s: int = 2
