@@ -88,7 +88,7 @@ async def run_openai(plan: Plan) -> dict:
     fake, base_url = systems.fake_openai(1000)
     try:
         rows = await scenarios.openai_scaling(
-            base_url, fake.pid, plan.openai_clients_per_worker, plan.openai_s, plan.chat_timeout_s
+            base_url, fake.pid, list(plan.openai_clients_per_worker), plan.openai_s, plan.chat_timeout_s
         )
     finally:
         fake.stop()

@@ -149,37 +149,40 @@ def steady_rate(results: list[ChatResult]) -> float:
 
 
 async def openai_scaling(
-    base_url: str, model_server_pid: int, clients_per_worker: int, duration_s: float, timeout_s: float
+    base_url: str, model_server_pid: int, per_worker: list[int], duration_s: float, timeout_s: float
 ) -> list[dict]:
-    """1 then 2 workers (each with WORKER_CONCURRENCY above its clients), `clients_per_worker` closed-loop
-    clients per worker; per level: runs per worker at once, steady throughput, CPU per chat, and the
-    model server's CPU (it must not be what limits the workers)."""
+    """1 then 2 workers (WORKER_CONCURRENCY above the largest client count), each level of
+    `per_worker` closed-loop clients per worker in turn; per level: runs per worker at once, steady
+    throughput, CPU per chat, and the model server's CPU (it must not be what limits the workers)."""
     rows = []
     for workers in (1, 2):
-        system = systems.openai_stack(workers, base_url, clients_per_worker + 50)
+        system = systems.openai_stack(workers, base_url, max(per_worker) + 50)
         try:
             await warm_up(system, timeout_s)
-            clients = clients_per_worker * workers
-
-            async def load(system=system, clients=clients, workers=workers):
-                results = await closed_loop(target_of(system), clients, duration_s, timeout_s)
-                steady = steady_rate(results)
-                return results, {
-                    "shape": "closed",
-                    "level": clients,
-                    "workers": workers,
-                    "steady_per_s": steady,
-                }
-
-            model_cpu0, t0 = probes.cpu_seconds(model_server_pid), time.perf_counter()
-            row = await measure_level(system, load)
-            model_cpu = probes.cpu_seconds(model_server_pid) - model_cpu0
-            row["model_server_cpu_pct"] = round(model_cpu / (time.perf_counter() - t0) * 100, 1)
-            rows.append(row)
-            _print(system, row)
+            for n in per_worker:
+                rows.append(await _openai_level(system, model_server_pid, workers, n, duration_s, timeout_s))
+                _print(system, rows[-1])
+                await asyncio.sleep(1)
         finally:
             system.stop()
     return rows
+
+
+async def _openai_level(
+    system: System, model_server_pid: int, workers: int, per_worker: int, duration_s: float, timeout_s: float
+) -> dict:
+    clients = per_worker * workers
+
+    async def load():
+        results = await closed_loop(target_of(system), clients, duration_s, timeout_s)
+        extra = {"shape": "closed", "level": clients, "workers": workers, "clients_per_worker": per_worker}
+        return results, {**extra, "steady_per_s": steady_rate(results)}
+
+    model_cpu0, t0 = probes.cpu_seconds(model_server_pid), time.perf_counter()
+    row = await measure_level(system, load)
+    model_cpu = probes.cpu_seconds(model_server_pid) - model_cpu0
+    row["model_server_cpu_pct"] = round(model_cpu / (time.perf_counter() - t0) * 100, 1)
+    return row
 
 
 def _print(system: System, row: dict) -> None:
