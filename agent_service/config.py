@@ -26,14 +26,17 @@ class Settings(BaseSettings):
     worker_id: str = Field(default_factory=_default_worker_id)
     worker_concurrency: int = 50
     """Agent runs one worker process executes at once (asyncio)."""
+    worker_uvloop: bool = True
+    """Run the worker's event loop on uvloop when it is installed (false: the standard asyncio loop)."""
     heartbeat_interval_s: float = 2
     worker_heartbeat_ttl_s: int = 10
     """A worker whose heartbeat is older than this is dead; its tasks are redelivered."""
     worker_max_stall_s: float = 60
     """A worker whose event loop has not run for this long stops its heartbeat (sent from a thread) and
     is treated as dead; shorter stalls keep its heartbeat and task locks alive."""
-    redis_max_connections: int = 100
-    """Size of the Redis command connection pool; a command that finds every connection busy waits."""
+    redis_max_connections: int = 0
+    """Size of the Redis command connection pool; a command that finds every connection busy waits.
+    0 = WORKER_CONCURRENCY + 16 (one connection per run, and the background loops)."""
     redis_pool_timeout_s: float = 10
     """How long a Redis command waits for a free pooled connection before it fails."""
     poll_timeout_s: int = 2
@@ -46,6 +49,9 @@ class Settings(BaseSettings):
     openai_base_url: str = ""
     model: str = "gpt-4.1-mini"
     openai_api: Literal["chat_completions", "responses"] = "chat_completions"
+    openai_max_connections: int = 1000
+    """HTTP connections one worker opens to the model endpoint (one per model call in flight), all kept
+    alive for reuse; calls past it wait for a free connection."""
     demo_tokens_per_s: float = 40
     """Token rate of the offline demo model (0 = as fast as possible)."""
     max_turns: int = 10

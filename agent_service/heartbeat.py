@@ -80,6 +80,9 @@ class Heartbeat:
     def snapshot(self) -> WorkerBeat:
         concurrency = self.settings.worker_concurrency
         busy = self.busy()
+        accepting = self.accepting()
+        meter = self.runner.throughput
+        meter.sample(busy, concurrency)
         return WorkerBeat(
             worker_id=self.worker_id,
             pid=os.getpid(),
@@ -88,8 +91,10 @@ class Heartbeat:
             ts=time.time(),
             concurrency=concurrency,
             running=len(self.runner.active),
-            free_slots=max(concurrency - busy, 0) if self.accepting() else 0,
+            free_slots=max(concurrency - busy, 0) if accepting else 0,
+            accepting=accepting,
             run_s=round(self.runner.mean_run_s, 3),
+            drain_per_s=round(meter.drain_per_s, 3),
             loop_lag_ms=round(self.lag_ms, 1),
             loop_lag_max_ms=round(self.lag_max_ms, 1),
             database_role_warnings=self.role_warnings(),

@@ -8,6 +8,14 @@ without an answer. So a retried attempt would otherwise add the user message a s
 fixes that: on the first attempt it records the history length in the task hash (field `history_len`),
 and every attempt first trims the list back to that length, so each attempt starts from the same history.
 
+Why `HistorySession` and not RedisSession as it is: the SDK appends a turn's items in a WATCHed
+transaction (WATCH, three TYPE checks, TIME, MULTI…EXEC: five round trips holding one pooled
+connection, behind a task and an event per attempt), three to four times per chat. With hundreds of
+runs in one worker that was 5 % of its CPU and the main holder of its Redis connections. The keys are
+only written by this worker code, so the append is one Lua call instead, with the same effect
+(session hash with session_id/created_at/updated_at, RPUSH of the items, the TTL on both keys).
+Reads, pops and clears are the SDK's.
+
 Transcript — the user and assistant TranscriptMessage of a turn (`Conversation.turn`) ride on the
 terminal event's append, which records them in keys.session_transcript with the session's
 message_count and updated_at in the same step (backend/contract/eventlog.py): the answer is in the
@@ -16,6 +24,7 @@ transcript exactly when the terminal event is in the log, once, and never for a 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -43,9 +52,38 @@ return n
 """
 
 
+_APPEND = """
+local now = redis.call('TIME')[1]
+redis.call('HSET', KEYS[1], 'session_id', ARGV[1])
+redis.call('HSETNX', KEYS[1], 'created_at', now)
+redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], 'updated_at', now)
+if tonumber(ARGV[2]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return 1
+"""
+
+
+class HistorySession(RedisSession):
+    """RedisSession whose append is one round trip (see the module docstring)."""
+
+    async def add_items(self, items) -> None:
+        self._check_not_closed()
+        if not items:
+            return
+        data = [json.dumps(item, separators=(",", ":")) for item in items]
+        ttl_ms = (self._ttl or 0) * 1000
+        append = self._redis.register_script(_APPEND)  # EVALSHA, loading the script once per server
+        async with self._lock:
+            self._check_not_closed()
+            await append(keys=[self._session_key, self._messages_key], args=[self.session_id, ttl_ms, *data])
+
+
 def open_session(settings: Settings, redis: Redis, session_id: str) -> RedisSession:
     """The SDK session the run reads and extends; SESSION_HISTORY_ITEMS caps what the model sees."""
-    return RedisSession(
+    return HistorySession(
         session_id,
         redis_client=redis,
         key_prefix=keys.HISTORY_PREFIX,

@@ -8,7 +8,10 @@ Why three clients (redis-py 8 traps, see shared notes §0):
   Callers that can safely repeat something do it themselves (terminal write, loops). Its pool is a
   BlockingConnectionPool of REDIS_MAX_CONNECTIONS: with many runs writing at once redis-py 8's default
   pool (100, then MaxConnectionsError) failed runs; a command now waits up to REDIS_POOL_TIMEOUT_S for
-  a connection.
+  a connection. Unless REDIS_MAX_CONNECTIONS is set, the pool has WORKER_CONCURRENCY + POOL_MARGIN
+  connections: a run holds one at a time (the SDK session holds its connection across a WATCH transaction of five round
+  trips), and with 560 runs on 100 connections a CPU-bound worker's commands waited past the pool
+  timeout, handing runs back and losing their locks.
 - `blocking`: BLMOVE only. Its socket_timeout exceeds the BLMOVE block window, otherwise the default 5 s
   timeout fires before Redis answers an idle BLMOVE (a [measured] 58 s retry storm).
 - `sync`: a synchronous client for the liveness thread (liveness.py): heartbeat and lock renewals must
@@ -34,6 +37,8 @@ from redis.retry import Retry as SyncRetry
 from agent_service.config import Settings
 
 COMMAND_SOCKET_TIMEOUT_S = 5.0
+POOL_MARGIN = 16
+"""Pooled connections beyond one per run: the background loops (reaper, cancel poll, heartbeat)."""
 CONNECT_TIMEOUT_S = 3.0
 
 
@@ -58,7 +63,7 @@ class RedisClients:
         command = aioredis.Redis.from_pool(
             aioredis.BlockingConnectionPool.from_url(
                 url,
-                max_connections=settings.redis_max_connections,
+                max_connections=settings.redis_max_connections or settings.worker_concurrency + POOL_MARGIN,
                 timeout=settings.redis_pool_timeout_s,
                 socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
                 socket_connect_timeout=CONNECT_TIMEOUT_S,

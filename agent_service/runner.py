@@ -35,6 +35,7 @@ from agent_service.history import Conversation, open_session
 from agent_service.runstate import RETRY_MESSAGE, ActiveRun, AgentSetup, error_code
 from agent_service.tasklock import TaskLocks
 from agent_service.taskqueue import TaskQueue
+from agent_service.throughput import Throughput
 from agent_service.translation import Translator
 from backend.contract import (
     ERROR_CODES,
@@ -82,7 +83,9 @@ class TaskRunner:
         self.conversation = Conversation(redis, settings)
         self.active: dict[str, ActiveRun] = {}
         self.mean_run_s = 0.0
-        """Moving average of how long a run takes (what the gateway predicts queue waits from)."""
+        """Moving average of how long a run takes (the gateway's fallback for predicting waits)."""
+        self.throughput = Throughput()
+        """Payloads finished per second while saturated (what the gateway predicts waits from)."""
 
     def _timed(self, seconds: float) -> None:
         self.mean_run_s = seconds if not self.mean_run_s else self.mean_run_s * 0.9 + seconds * 0.1
@@ -108,6 +111,12 @@ class TaskRunner:
 
     async def run(self, payload: bytes) -> None:
         """Run one dequeued payload to its end. Never raises except CancelledError."""
+        try:
+            await self._run(payload)
+        finally:
+            self.throughput.ended()
+
+    async def _run(self, payload: bytes) -> None:
         try:
             task = ChatTask.model_validate_json(payload)
         except ValidationError:
@@ -213,7 +222,7 @@ class TaskRunner:
             if self.prepare is not None:
                 await self.prepare()
             result = Runner.run_streamed(
-                setup.agent,
+                setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
                 task.message,
                 session=open_session(self.settings, self.redis, task.session_id),
                 max_turns=self.settings.max_turns,

@@ -10,6 +10,12 @@ Why requeue also deletes the task's lock (when it is still held by the list's wo
 must be runnable by the next worker. A lock left behind by a failed release would otherwise make the next
 pickup see "locked by a live worker" until it expires. The task id is read from the payload, so every
 caller (hand-back, orphan sweep, leftovers at start) gets this without knowing about locks.
+
+Why `take_more`: a worker with hundreds of runs in flight has a busy event loop, and each BLMOVE is a
+few loop turns away from the next; one task per turn capped pickups at ~30/s while 400 tasks waited
+with 500 slots free (measured: queued 15 s). Once BLMOVE returned one task, the worker takes as many
+more as it has free slots (at most TAKE_BATCH) in one Lua call, each moved the same way (RIGHT→LEFT
+into its processing list), stopping at an empty queue.
 """
 
 from __future__ import annotations
@@ -29,6 +35,19 @@ return 0
 """
 
 
+_TAKE_MORE = """
+local out = {}
+for i = 1, tonumber(ARGV[1]) do
+  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not v then break end
+  out[#out + 1] = v
+end
+return out
+"""
+TAKE_BATCH = 64
+"""Most tasks one take_more call moves."""
+
+
 def task_id_of(payload: bytes) -> str | None:
     """The payload's task id, or None for a payload that is not a ChatTask."""
     try:
@@ -44,10 +63,17 @@ class TaskQueue:
         self.worker_id = worker_id
         self.processing = keys.processing(worker_id)
         self._requeue = redis.register_script(_REQUEUE)
+        self._take_more = redis.register_script(_TAKE_MORE)
 
     async def take(self, timeout_s: float) -> bytes | None:
         """Wait up to timeout_s for a task; it lands in this worker's processing list."""
         return await self.blocking.blmove(keys.TASK_QUEUE, self.processing, timeout_s, "RIGHT", "LEFT")
+
+    async def take_more(self, n: int) -> list[bytes]:
+        """Up to n more tasks at once, without waiting (fewer when the queue runs out)."""
+        if n <= 0:
+            return []
+        return list(await self._take_more(keys=[keys.TASK_QUEUE, self.processing], args=[n]))
 
     async def done(self, payload: bytes) -> None:
         """Remove one copy of the payload from this worker's processing list."""

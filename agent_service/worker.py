@@ -2,7 +2,9 @@
 
 Why it is built this way:
 - A slot (asyncio.Semaphore(WORKER_CONCURRENCY)) is taken *before* BLMOVE, so a busy worker leaves
-  tasks on agent:tasks for other workers instead of hoarding them in its processing list.
+  tasks on agent:tasks for other workers instead of hoarding them in its processing list. After a
+  BLMOVE it takes as many more as it has free slots in one call (taskqueue.take_more): one task per
+  loop turn was too slow for a loaded loop.
 - BLMOVE blocks at most POLL_TIMEOUT_S on the blocking client (socket_timeout above that window).
   Any error (connection loss, or a server reply such as OOM / READONLY / MISCONF) is logged and retried
   with backoff; nothing in the loop can end the process, and `_drain` runs from a finally, so however
@@ -11,6 +13,10 @@ Why it is built this way:
   reason "handback" (result.cancel(), no terminal event, task requeued → next attempt shows a RetryEvent),
   delete the heartbeat, SREM (only with an empty processing list: anything left there after a failed
   hand-back must stay reapable), exit 0. A second signal skips the wait.
+- The MCP tools are converted to the agent's function tools once, when the worker starts: given the
+  server itself, the SDK lists and converts them (strict JSON schema, a deep copy of each) at every
+  model turn of every run, 8 % of a worker's CPU with hundreds of runs in flight. The tools still call
+  the ToolServer, so reconnects underneath are unchanged; the analytics tool set is fixed per process.
 - Background loops (heartbeat, control subscriber, cancel-flag poll, reaper) are independent tasks, each
   catching its own Redis errors. The heartbeat and lock renewals themselves are sent by a thread
   (liveness.py), so a busy loop cannot make the worker look dead.
@@ -23,7 +29,8 @@ import logging
 import signal
 from collections import Counter
 
-from agents import RunConfig
+from agents import RunConfig, RunContextWrapper
+from agents.mcp import MCPUtil
 
 from agent_service.config import Settings
 from agent_service.control import ControlListener
@@ -33,7 +40,7 @@ from agent_service.liveness import LivenessThread
 from agent_service.reaper import Reaper
 from agent_service.redis_clients import RedisClients
 from agent_service.runner import AgentSetup, TaskRunner
-from agent_service.taskqueue import TaskQueue
+from agent_service.taskqueue import TAKE_BATCH, TaskQueue
 from agent_service.toolserver import ToolServer
 
 log = logging.getLogger(__name__)
@@ -115,6 +122,14 @@ class Worker:
         await self.tool_server.start()
         model, model_settings = build_model(self.settings)
         agent = build_agent(self.settings, [self.tool_server], model, model_settings)
+        tools = await MCPUtil.get_function_tools(
+            self.tool_server,
+            bool(agent.mcp_config.get("convert_schemas_to_strict")),
+            RunContextWrapper(context=None),
+            agent,
+            **{k: v for k, v in agent.mcp_config.items() if k == "failure_error_function"},
+        )
+        agent = agent.clone(mcp_servers=[], tools=[*agent.tools, *tools])
         config = RunConfig(tracing_disabled=not self.settings.openai_api_key)
         self._setup = AgentSetup(agent, config)
 
@@ -223,13 +238,30 @@ class Worker:
             if not payload:
                 slots.release()
                 continue
-            if self.stopping.is_set():  # arrived as we were told to stop: give it back at once
-                slots.release()
-                break
-            self.owned[payload] += 1
-            task = asyncio.create_task(self._run_one(payload, slots))
-            self.runs.add(task)
-            task.add_done_callback(self.runs.discard)
+            for taken in [payload, *await self._take_more(slots)]:
+                if self.stopping.is_set():  # arrived as we were told to stop: give it back at once
+                    slots.release()  # (left in the processing list: requeued on the way out)
+                    continue
+                self.owned[taken] += 1
+                task = asyncio.create_task(self._run_one(taken, slots))
+                self.runs.add(task)
+                task.add_done_callback(self.runs.discard)
+
+    async def _take_more(self, slots: asyncio.Semaphore) -> list[bytes]:
+        """After one BLMOVE: as many more queued tasks as there are free slots (up to TAKE_BATCH), each
+        with its slot taken; slots of tasks that were not there are given back."""
+        n = 0
+        while n < TAKE_BATCH and not slots.locked():
+            await slots.acquire()  # immediate while a slot is free
+            n += 1
+        try:
+            more = await self.queue.take_more(n) if n else []
+        except Exception as exc:  # the one task we have still runs; the loop's next BLMOVE retries
+            log.warning("taking more tasks failed (%s)", type(exc).__name__)
+            more = []
+        for _ in range(n - len(more)):
+            slots.release()
+        return more
 
     async def _run_one(self, payload: bytes, slots: asyncio.Semaphore) -> None:
         try:

@@ -1,8 +1,9 @@
 """What the workers can take, read from Redis, and the admission check every new chat passes.
 
-The rule itself (free slots, predicted wait, the head's age) is the contract's `Capacity`
-(backend/contract/workers.py); this module only gathers its inputs:
-- live workers: members of agent:workers whose heartbeat key exists (`WorkerBeat`s);
+The rule itself (free slots, predicted wait from the workers' measured drain rate, the head's age) is
+the contract's `Capacity` (backend/contract/workers.py); this module only gathers its inputs:
+- live workers: members of agent:workers whose heartbeat key exists (`WorkerBeat`s, with each
+  worker's drain_per_s, run_s and whether it still accepts tasks);
 - free slots, fresh: each live worker's WORKER_CONCURRENCY minus the length of its processing list
   (every task a worker holds sits there until its terminal event), and 0 for a worker that drains;
 - queue depth (LLEN agent:tasks) and the age of the task at its pop end (when it entered the queue:

@@ -19,7 +19,6 @@ from pathlib import Path
 from bench import report, scenarios, systems
 from bench.answer import Answer
 from bench.plans import PLANS, SCENARIOS, Plan
-from devstack.processes import spawn
 
 RELAY_ANSWER = Answer(tokens=200, event_tokens=5, tokens_per_s=40)
 IDLE_ANSWER = Answer(tokens=200, event_tokens=5, tokens_per_s=0, hold_s=3600)
@@ -85,49 +84,12 @@ async def run_idle(plan: Plan) -> dict:
     return out
 
 
-def _fake_openai(latency_ms: int):
-    logs = systems.LOG_DIR / f"openai-{time.strftime('%H%M%S')}"
-    proc = spawn("fake-openai", "tests.fakes.openai_server", {}, logs, f"--latency-ms={latency_ms}")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for line in proc.log().splitlines():
-            if line.startswith("READY "):
-                return proc, line.split(" ", 1)[1].strip()
-        time.sleep(0.05)
-    proc.stop()
-    raise RuntimeError("fake OpenAI server not ready")
-
-
 async def run_openai(plan: Plan) -> dict:
-    fake, base_url = _fake_openai(1000)
-    rows = []
+    fake, base_url = systems.fake_openai(1000)
     try:
-        for workers in (1, 2):
-            clients = plan.openai_clients_per_worker * workers
-            env = {
-                "MODEL_PROVIDER": "openai",
-                "OPENAI_BASE_URL": base_url,
-                "OPENAI_API_KEY": "bench",
-                "WORKER_CONCURRENCY": str(plan.openai_clients_per_worker + 50),
-                "HEARTBEAT_INTERVAL_S": "0.5",  # finer samples of running runs and loop lag
-            }
-            system = systems.agent_stack(
-                workers, worker_env=env, gateway_env={"MAX_QUEUE_DEPTH": "100000"}, name="openai"
-            )
-            try:
-                await scenarios.warm_up(system, plan.chat_timeout_s)
-
-                async def load(system=system, clients=clients, workers=workers):
-                    results = await scenarios.closed_loop(
-                        scenarios.target_of(system), clients, plan.openai_s, plan.chat_timeout_s
-                    )
-                    return results, {"shape": "closed", "level": clients, "workers": workers}
-
-                row = await scenarios.measure_level(system, load)
-                rows.append(row)
-                scenarios._print(system, row)
-            finally:
-                system.stop()
+        rows = await scenarios.openai_scaling(
+            base_url, fake.pid, list(plan.openai_clients_per_worker), plan.openai_s, plan.chat_timeout_s
+        )
     finally:
         fake.stop()
     return {"openai_1s": rows}

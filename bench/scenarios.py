@@ -3,6 +3,8 @@
 `measure_level` wraps any load coroutine with the probes: CPU of the relay and of the workers (with
 their tool-server children) before/after, the background sampler (lag, Redis clients, worker beats),
 RSS after. `idle_streams` opens streams in steps and reports RSS per open stream at each step.
+`openai_scaling` runs the same closed loop against one and then two workers whose model answers
+after a fixed latency: concurrent runs per worker (their heartbeats' `running`) and throughput.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from bench import probes
+from bench import probes, systems
 from bench.load import closed_loop, hold_open, open_loop, summarize
-from bench.sseclient import Hold, Target
+from bench.sseclient import ChatResult, Hold, Target
 from bench.systems import API_KEY, System
 
 
@@ -43,6 +45,11 @@ async def measure_level(system: System, load) -> dict:
             "relay_cpu_ms_per_1k_tokens": round(relay_cpu * 1e6 / tokens, 2) if tokens else None,
             "relay_cpu_pct": round(relay_cpu / wall * 100, 1),
             "workers_cpu_pct": round(workers_cpu / wall * 100, 1) if system.workers else None,
+            "workers_cpu_ms_per_chat": (
+                round(workers_cpu * 1000 / row["completed"], 1)
+                if system.workers and row["completed"]
+                else None
+            ),
             "relay_rss_mb": round(probes.rss_bytes(system.relay_pid) / 2**20, 1),
             "dead_processes": system.dead(),
         }
@@ -131,13 +138,69 @@ async def idle_streams(system: System, steps: list[int], batch: int, timeout_s: 
     return rows
 
 
+def steady_rate(results: list[ChatResult]) -> float:
+    """Chats completed per second between the first completion and the last: the time the workers
+    were draining work, whether a run takes 2 s (model-bound) or longer than the level (CPU-bound,
+    when every client's first chat ends after the level's duration)."""
+    ends = sorted(r.started + r.total for r in results if r.ok)
+    if len(ends) < 2 or ends[-1] <= ends[0]:
+        return 0.0
+    return round((len(ends) - 1) / (ends[-1] - ends[0]), 1)
+
+
+async def openai_scaling(
+    base_url: str, model_server_pid: int, per_worker: list[int], duration_s: float, timeout_s: float
+) -> list[dict]:
+    """1 then 2 workers (WORKER_CONCURRENCY above the largest client count), each level of
+    `per_worker` closed-loop clients per worker in turn; per level: runs per worker at once, steady
+    throughput, CPU per chat, and the model server's CPU (it must not be what limits the workers)."""
+    rows = []
+    for workers in (1, 2):
+        system = systems.openai_stack(workers, base_url, max(per_worker) + 50)
+        try:
+            await warm_up(system, timeout_s)
+            for n in per_worker:
+                rows.append(await _openai_level(system, model_server_pid, workers, n, duration_s, timeout_s))
+                _print(system, rows[-1])
+                await asyncio.sleep(1)
+        finally:
+            system.stop()
+    return rows
+
+
+async def _openai_level(
+    system: System, model_server_pid: int, workers: int, per_worker: int, duration_s: float, timeout_s: float
+) -> dict:
+    clients = per_worker * workers
+
+    async def load():
+        results = await closed_loop(target_of(system), clients, duration_s, timeout_s)
+        extra = {"shape": "closed", "level": clients, "workers": workers, "clients_per_worker": per_worker}
+        return results, {**extra, "steady_per_s": steady_rate(results)}
+
+    model_cpu0, t0 = probes.cpu_seconds(model_server_pid), time.perf_counter()
+    row = await measure_level(system, load)
+    model_cpu = probes.cpu_seconds(model_server_pid) - model_cpu0
+    row["model_server_cpu_pct"] = round(model_cpu / (time.perf_counter() - t0) * 100, 1)
+    return row
+
+
 def _print(system: System, row: dict) -> None:
     keys = ("shape", "level", "accepted", "completed", "refused", "failed", "open", "rss_per_stream_kb")
     short = {k: row[k] for k in keys if k in row}
     for k in ("first_event_ms", "total_ms"):
         if k in row:
             short[k] = (row[k]["p50"], row[k]["p95"], row[k]["p99"])
-    for k in ("relay_cpu_ms_per_chat", "redis_clients_max", "redis_clients", "failure_reasons"):
+    for k in (
+        "relay_cpu_ms_per_chat",
+        "redis_clients_max",
+        "redis_clients",
+        "failure_reasons",
+        "worker_running_max",
+        "steady_per_s",
+        "workers_cpu_ms_per_chat",
+        "model_server_cpu_pct",
+    ):
         if row.get(k):
             short[k] = row[k]
     print(f"  {system.name:8} {short}", flush=True)

@@ -5,6 +5,8 @@
 - `relay_only`: `python -m backend` + the synthetic producer (bench/producer.py): the gateway's own cost.
 - `stock_relay`: bench/stockrelay.py + the same producer: the baseline.
 - `direct`: bench/direct.py alone: the floor.
+- `fake_openai` + `openai_stack`: the scripted OpenAI-compatible server (tests/fakes/openai_server.py)
+  answering every model call after a fixed latency, and the product's stack pointed at it.
 Every system gets a fresh redis-server (devstack's embedded one, maxclients raised for the
 idle-stream runs), so no run inherits another's keys or connections. `System.relay_pid` is the
 process whose CPU and RSS are reported as "gateway".
@@ -137,3 +139,31 @@ def direct(answer: Answer) -> System:
     relay = spawn("direct", "bench.direct", {}, logs, f"--port={port}", *answer.as_args())
     _wait_ready(relay)
     return System("direct", "127.0.0.1", port, relay)
+
+
+def fake_openai(latency_ms: int) -> tuple[Proc, str]:
+    """The scripted OpenAI-compatible server as its own process; returns it and its base URL."""
+    logs = _log_dir("fake-openai")
+    proc = spawn("fake-openai", "tests.fakes.openai_server", {}, logs, f"--latency-ms={latency_ms}")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for line in proc.log().splitlines():
+            if line.startswith("READY "):
+                return proc, line.split(" ", 1)[1].strip()
+        if not proc.alive():
+            break
+        time.sleep(0.05)
+    proc.stop()
+    raise RuntimeError(f"fake OpenAI server not ready:\n{proc.log()[-3000:]}")
+
+
+def openai_stack(workers: int, base_url: str, concurrency: int) -> System:
+    """The gateway + `workers` workers whose model is the OpenAI-compatible server at `base_url`."""
+    env = {
+        "MODEL_PROVIDER": "openai",
+        "OPENAI_BASE_URL": base_url,
+        "OPENAI_API_KEY": "bench",
+        "WORKER_CONCURRENCY": str(concurrency),
+        "HEARTBEAT_INTERVAL_S": "0.5",  # finer samples of running runs and loop lag
+    }
+    return agent_stack(workers, worker_env=env, gateway_env={"MAX_QUEUE_DEPTH": "100000"}, name="openai")

@@ -4,11 +4,17 @@ A worker SETs keys.heartbeat(w) to a `WorkerBeat` (JSON, TTL WORKER_HEARTBEAT_TT
 HEARTBEAT_INTERVAL_S. The gateway sums the live beats into a `Capacity` before it accepts a chat:
 
 - A new chat starts at once when the queue holds fewer tasks than there are free slots.
-- Otherwise it waits behind `ahead = queue_depth - free_slots + 1` tasks. Slots free up at about
-  `slots / run_s` per second (run_s: the workers' recent mean run time), so the predicted wait is
-  `ahead * run_s / slots`. Before any run finished run_s is unknown and the prediction is 0; the age of
-  the oldest queued task covers that case: a queue whose head already waited longer than the allowed wait
-  is not draining as predicted, whatever the arithmetic says.
+- Otherwise it waits behind `ahead = queue_depth - free_slots + 1` tasks, which leave the queue as
+  fast as the workers free slots: the predicted wait is `ahead / drain_per_s`. Each accepting
+  worker's rate is the one it measured while all of its slots were taken (`drain_per_s`: runs ended
+  per second when saturated, agent_service/throughput.py); a worker that has not been saturated
+  lately is counted at `concurrency / run_s` (its recent mean run time), which assumes runs do not
+  slow down as more run at once: true for a model-bound worker, optimistic for a CPU-bound one, and
+  replaced by the measurement as soon as it saturates. A draining worker (accepting false) frees no
+  slot for the queue and counts for nothing.
+- Before any run finished nothing is known and the prediction is 0; the age of the oldest queued task
+  covers that case: a queue whose head already waited longer than the allowed wait is not draining as
+  predicted, whatever the arithmetic says.
 - The wait is whichever is larger, the prediction or the head's age. A chat is accepted only if it is at
   most the allowed wait (the gateway's ADMIT_MAX_WAIT_S, kept under QUEUE_TIMEOUT_S so an accepted chat
   is never failed with no_worker for waiting); otherwise it is refused before anything is written
@@ -22,9 +28,16 @@ import math
 from pydantic import BaseModel, ConfigDict
 
 
-def _predicted_wait(queue_depth: int, free: int, run_s: float, slots: int) -> float:
+def _predicted_wait(queue_depth: int, free: int, drain_per_s: float) -> float:
     ahead = queue_depth - free + 1
-    return round(ahead * run_s / slots, 3) if ahead > 0 and slots else 0.0
+    return round(ahead / drain_per_s, 3) if ahead > 0 and drain_per_s > 0 else 0.0
+
+
+def _drain(beat: WorkerBeat) -> float:
+    """One worker's drain rate: measured while saturated, else concurrency over its mean run time."""
+    if beat.drain_per_s > 0:
+        return beat.drain_per_s
+    return beat.concurrency / beat.run_s if beat.run_s > 0 else 0.0
 
 
 class WorkerBeat(BaseModel):
@@ -39,8 +52,12 @@ class WorkerBeat(BaseModel):
     running: int = 0
     free_slots: int = 0
     """Slots a new task would find free now (0 while the worker drains: it takes nothing more)."""
+    accepting: bool = True
+    """False while the worker drains (SIGTERM): it takes no more tasks."""
     run_s: float = 0
     """Recent mean duration of a run, seconds (0 = no run finished yet)."""
+    drain_per_s: float = 0
+    """Runs ended per second while every slot was taken (recent; 0 = not saturated lately)."""
     loop_lag_ms: float = 0
     """Worst event-loop lag over the last heartbeat interval."""
     loop_lag_max_ms: float = 0
@@ -57,6 +74,8 @@ class Capacity(BaseModel):
     queue_depth: int
     oldest_queued_s: float
     run_s: float
+    drain_per_s: float
+    """Tasks per second the queue is expected to drain at (0 = unknown)."""
     predicted_wait_s: float
 
     @classmethod
@@ -65,6 +84,7 @@ class Capacity(BaseModel):
         free = sum(max(b.free_slots, 0) for b in beats)
         timed = [b for b in beats if b.run_s > 0]
         run_s = sum(b.run_s for b in timed) / len(timed) if timed else 0.0
+        drain = sum(_drain(b) for b in beats if b.accepting)
         return cls(
             workers_alive=len(beats),
             slots=slots,
@@ -72,13 +92,14 @@ class Capacity(BaseModel):
             queue_depth=queue_depth,
             oldest_queued_s=round(max(oldest_queued_s, 0.0), 3),
             run_s=round(run_s, 3),
-            predicted_wait_s=_predicted_wait(queue_depth, free, run_s, slots),
+            drain_per_s=round(drain, 3),
+            predicted_wait_s=_predicted_wait(queue_depth, free, drain),
         )
 
     def with_admitted(self, n: int) -> Capacity:
         """The same snapshot after `n` more chats were queued on it."""
         depth = self.queue_depth + n
-        wait = _predicted_wait(depth, self.free_slots, self.run_s, self.slots)
+        wait = _predicted_wait(depth, self.free_slots, self.drain_per_s)
         return self.model_copy(update={"queue_depth": depth, "predicted_wait_s": wait})
 
     @property
