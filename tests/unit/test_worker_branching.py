@@ -46,7 +46,11 @@ async def test_edit_replaces_the_turn_and_keeps_the_old_answer_as_a_version(real
     assert [(m.role, m.text) for m in messages] == [("user", "first, edited"), ("assistant", "answer 2")]
     assert messages[1].task_id == edited.task_id
     [old] = messages[1].versions
-    assert (old.question, old.answer.text, old.answer.task_id) == ("first question", "answer 0", first.task_id)
+    assert (old.question, old.answer.text, old.answer.task_id) == (
+        "first question",
+        "answer 0",
+        first.task_id,
+    )
     count = await real_redis.hget(keys.session("s1"), "message_count")
     assert int(count) == 2
 
