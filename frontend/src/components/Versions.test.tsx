@@ -78,6 +78,15 @@ describe('regenerate and edit', () => {
     expect(screen.getByTestId('answer-text')).toHaveTextContent('There are ten.')
   })
 
+  it('a refused regenerate (409) puts the conversation back as the server kept it, and says why', async () => {
+    installFetch((c) => session(turn('t1', 'How many orders?', 'There are 10.'))(c.url) ?? (c.url === '/ai/api/chat/stream' ? jsonResponse(409, { detail: 'session has an active run' }) : undefined))
+    const user = await openOrders()
+    await user.click(screen.getByTestId('regenerate-button'))
+    expect(await screen.findByTestId('answer-notice')).toHaveTextContent(/^Could not regenerate: /)
+    expect(screen.getByTestId('answer-text')).toHaveTextContent('There are 10.')
+    expect(screen.queryByTestId('version-flipper')).toBeNull()
+  })
+
   it('offers Regenerate only on the last answer', async () => {
     installFetch((c) => session([...turn('t1', 'q1', 'a1'), ...turn('t2', 'q2', 'a2')])(c.url))
     await openOrders()

@@ -155,6 +155,7 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       } finally {
         if (streamRef.current === stream) streamRef.current = null
       }
+      return answer
     },
     [replaceAnswer, setSession],
   )
@@ -177,14 +178,22 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
 
   /** Regenerate / edit: cut the conversation at the user message `userIndex` and run `request`. */
   const branch = useCallback(
-    (userIndex: number, text: string, request: (taskId: string) => ChatRequest) => {
+    (userIndex: number, text: string, what: 'regenerate' | 'edit', request: (taskId: string) => ChatRequest) => {
       const target = messages[userIndex]
       if (target?.kind !== 'user' || !target.taskId || messages.some(isActive)) return
       const { before, versions } = branchAt(messages, userIndex)
       const user: UserMessage = { kind: 'user', id: newId('u'), text }
       const answer = { ...pendingAnswer(text), versions }
+      const previous = messages
       setMessages([...before, user, answer])
-      void run(user, answer, (s) => s.start(request(target.taskId!)))
+      void run(user, answer, (s) => s.start(request(target.taskId!))).then((final) => {
+        if (final.taskId || !final.error) return
+        // Refused before anything started (409, 404...): the server kept the conversation as it was.
+        const notice = `Could not ${what}: ${final.error.message}`
+        const replaced = previous[userIndex + 1]
+        const restored = previous.map((m) => (m === replaced && m.kind === 'assistant' ? { ...m, notice } : m))
+        setMessages((ms) => (ms.at(-1)?.id === answer.id ? restored : ms))
+      })
     },
     [messages, run],
   )
@@ -194,7 +203,7 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       const i = messages.findIndex((m) => m.id === answerId)
       const user = messages[i - 1]
       if (i < 1 || user?.kind !== 'user') return
-      branch(i - 1, user.text, (taskId) => ({ session_id: sessionRef.current, regenerate: taskId }))
+      branch(i - 1, user.text, 'regenerate', (taskId) => ({ session_id: sessionRef.current, regenerate: taskId }))
     },
     [branch, messages],
   )
@@ -204,7 +213,7 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       const message = text.trim()
       if (!message) return
       const i = messages.findIndex((m) => m.id === userId)
-      branch(i, message, (taskId) => ({ message, session_id: sessionRef.current, edit: taskId }))
+      branch(i, message, 'edit', (taskId) => ({ message, session_id: sessionRef.current, edit: taskId }))
     },
     [branch, messages],
   )
