@@ -17,7 +17,7 @@ export function UserMessageView({ message, onEdit }: Props) {
       onEdit(message.id, draft)
     }
     return (
-      <article className="message message--user message--editing" data-testid="user-message" aria-label="Edit your message">
+      <article className="message message--user message--editing" data-testid="user-editor" aria-label="Edit your message">
         <textarea
           className="message-edit"
           data-testid="edit-input"
@@ -43,14 +43,18 @@ export function UserMessageView({ message, onEdit }: Props) {
       </article>
     )
   }
-  return (
+  const bubble = (
     <article className="message message--user" data-testid="user-message" aria-label="Your message">
       <p>{message.text}</p>
-      {onEdit && (
-        <button type="button" className="btn-small message-edit__open" data-testid="edit-button" aria-label="Edit message" onClick={() => setDraft(message.text)}>
-          Edit
-        </button>
-      )}
     </article>
+  )
+  if (!onEdit) return bubble
+  return (
+    <div className="user-turn">
+      {bubble}
+      <button type="button" className="btn-small message-edit__open" data-testid="edit-button" aria-label="Edit message" onClick={() => setDraft(message.text)}>
+        Edit
+      </button>
+    </div>
   )
 }
