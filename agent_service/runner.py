@@ -207,7 +207,7 @@ class TaskRunner:
             return
         if attempts > 1:
             await sink.emit(RetryEvent(task_id=task.task_id, attempt=attempts, message=RETRY_MESSAGE))
-        await self.conversation.rewind(task.task_id, task.session_id)
+        await self.conversation.rewind(task)
         log.info("run started (attempt %s)", attempts)
         await self._agent_run(run, sink)
 
@@ -300,8 +300,8 @@ class TaskRunner:
         removed only once the event is in."""
         status = STATUS_FOR_TERMINAL[event.type].value
         steps = translator.steps if translator else []
-        turn = self.conversation.turn(run.task, status, steps)
         try:
+            turn = await self.conversation.turn(run.task, status, steps)
             await sink.terminal(event, turn)
         except REDIS_ERRORS:
             log.error("could not write the terminal event; leaving the task for redelivery")

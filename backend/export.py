@@ -1,5 +1,6 @@
 """A conversation as a file: JSON (the session as the API returns it, feedback included) or Markdown
-(for people: each turn, its tool steps with their SQL, how it ended, and the feedback given)."""
+(for people: each turn, its tool steps with their SQL, how it ended, the feedback given and the
+earlier versions of a regenerated or edited turn)."""
 
 from __future__ import annotations
 
@@ -61,7 +62,18 @@ def as_markdown(session: dict) -> str:
         if feedback:
             comment = f" — {feedback['comment']}" if feedback.get("comment") else ""
             lines += [f"> Feedback: {THUMBS.get(feedback['rating'], feedback['rating'])}{comment}", ""]
+        lines += _versions(message.get("versions") or [])
     return "\n".join(lines)
+
+
+def _versions(versions: list[dict]) -> list[str]:
+    """The earlier versions of a regenerated / edited turn, oldest first, as quotes under the answer."""
+    lines = []
+    for n, version in enumerate(versions, 1):
+        answer = version["answer"]
+        lines += [f"> Earlier version {n} of {len(versions) + 1} · asked: {version['question']}", ">"]
+        lines += [f"> {line}" for line in (answer["text"] or "_(no text)_").splitlines()] + [""]
+    return lines
 
 
 def as_json(session: dict) -> str:

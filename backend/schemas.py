@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from backend.contract import ChatTask
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
@@ -15,8 +17,9 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    message: str
-    """The user's question (not blank; at most MAX_MESSAGE_CHARS, else 413)."""
+    message: str | None = None
+    """The user's question (not blank; at most MAX_MESSAGE_CHARS, else 413). Required, except with
+    `regenerate` (which asks the replaced turn's question again)."""
     session_id: SessionId | None = None
     """Continue this conversation; null starts a new one."""
     on_disconnect: Literal["continue", "cancel"] = "continue"
@@ -24,12 +27,33 @@ class ChatRequest(BaseModel):
     multitask: Literal["reject", "enqueue"] = "reject"
     """A second message while the session's run is active: 409, or queue it behind the run."""
 
+    regenerate: SessionId | None = None
+    """Task id of a turn of `session_id`: ask its question again; the new answer replaces it (and
+    every later turn), the old answer stays as an earlier version."""
+    edit: SessionId | None = None
+    """Task id of a turn of `session_id`: replace its question with `message` and answer that; the
+    history is cut at that turn, the old question and answer stay as an earlier version."""
+
     @field_validator("message")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
             raise ValueError("message must not be empty")
         return value
+
+    @model_validator(mode="after")
+    def _branch(self) -> ChatRequest:
+        if self.regenerate and self.edit:
+            raise ValueError("regenerate and edit exclude each other")
+        if (self.regenerate or self.edit) and not self.session_id:
+            raise ValueError("regenerate and edit need the session_id of the turn")
+        if self.message is None and not self.regenerate:
+            raise ValueError("message is required")
+        return self
+
+    @property
+    def replaces(self) -> str | None:
+        return self.regenerate or self.edit
 
 
 class TaskState(BaseModel):
@@ -44,6 +68,10 @@ class TaskState(BaseModel):
     finished_at: float | None = None
     worker: str | None = None
     cancel_requested: bool = False
+    message: str | None = None
+    """The task's question, so another tab that joins a running task can show it."""
+    replaces: str | None = None
+    """Regenerate / edit: the task id of the turn this task replaces."""
     events_url: str
 
 
@@ -58,6 +86,15 @@ def timestamp(value: str | None) -> float | None:
         return float(value) if value else None
     except ValueError:
         return None
+
+
+def asked(payload: str | None) -> dict[str, str | None]:
+    """`message` and `replaces` of a task hash's ChatTask payload (empty if unreadable)."""
+    try:
+        task = ChatTask.model_validate_json(payload or "")
+    except ValidationError:
+        return {}
+    return {"message": task.message, "replaces": task.replaces or None}
 
 
 TITLE_MAX_CHARS = 200

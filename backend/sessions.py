@@ -133,6 +133,7 @@ class SessionStore:
         await self.redis.delete(
             keys.session(session_id),
             keys.session_transcript(session_id),
+            keys.session_marks(session_id),
             keys.session_queue(session_id),
             keys.history(session_id),
             keys.history_messages(session_id),

@@ -37,7 +37,7 @@ from backend.contract.tasks import (
     TaskField,
     TaskStatus,
 )
-from backend.contract.transcript import ToolStep, TranscriptMessage, Turn
+from backend.contract.transcript import ToolStep, TranscriptMessage, Turn, TurnVersion
 from backend.contract.workers import Capacity, WorkerBeat
 
 PROTOCOL_VERSION = 1
@@ -78,6 +78,7 @@ __all__ = [
     "ToolStep",
     "TranscriptMessage",
     "Turn",
+    "TurnVersion",
     "Capacity",
     "WorkerBeat",
 ]

@@ -9,7 +9,8 @@ terminal error) must agree on three invariants, atomically, or clients see gaps 
      and promotes the session's next queued task ("multitask": "enqueue") onto the main queue;
   4. a terminal event that carries the turn (the worker's) appends it to the session's transcript in
      the same step, once per task (task field `transcribed`), unless the session was deleted: a client
-     that saw `complete` and reloads the conversation at once finds the answer there.
+     that saw `complete` and reloads the conversation at once finds the answer there. A regenerate /
+     edit turn (`Turn.cut`) first trims the transcript at the replaced question.
 Each event is XADDed to `keys.task_events` with entry id "{seq}-1" (so a cursor is just the seq) and
 PUBLISHed on `keys.task_channel` (live delivery; pub/sub is lossy, the stream is the truth).
 Events must be serialized with seq=-1: the script splices the real seq into the JSON prefix
@@ -51,6 +52,7 @@ local live_ttl, retention, maxlen = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7
 local token, task_prefix, queued_field = ARGV[8], ARGV[9], ARGV[10]
 local turn_user, turn_answer, turn_ttl, turn_at, session_id = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
 local transcribed_field, count_field, updated_field = ARGV[16], ARGV[17], ARGV[18]
+local turn_cut = tonumber(ARGV[19])
 if redis.call('EXISTS', task) == 0 then return {-2, -1} end
 local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
 local seq = 0
@@ -76,9 +78,18 @@ if terminal == '1' then
   redis.call('EXPIRE', task, retention)
   if turn_user ~= '' and sess ~= '' and redis.call('EXISTS', sess) == 1
       and redis.call('HSETNX', task, transcribed_field, '1') == 1 then
+    if turn_cut == 0 then
+      redis.call('DEL', transcript)
+    elseif turn_cut > 0 then
+      redis.call('LTRIM', transcript, 0, turn_cut - 1)
+    end
     redis.call('RPUSH', transcript, turn_user, turn_answer)
     redis.call('EXPIRE', transcript, turn_ttl)
-    redis.call('HINCRBY', sess, count_field, 2)
+    if turn_cut >= 0 then
+      redis.call('HSET', sess, count_field, redis.call('LLEN', transcript))
+    else
+      redis.call('HINCRBY', sess, count_field, 2)
+    end
     redis.call('HSET', sess, updated_field, turn_at)
     redis.call('ZADD', owner_index, 'XX', turn_at, session_id)
   end
@@ -192,6 +203,7 @@ class EventLog:
             TaskField.TRANSCRIBED,
             SessionField.MESSAGE_COUNT,
             SessionField.UPDATED_AT,
+            str(turn.cut) if recorded else "-1",
         ]
         return keys_, args
 

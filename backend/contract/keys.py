@@ -21,6 +21,7 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:session:{session}:queue       LIST    tasks waiting behind the active run ("multitask": "enqueue")
     agent:session:{session}:feedback    HASH    task_id → Feedback JSON (thumbs up/down per answer; gateway only)
     agent:session:{session}:shares      SET     share ids taken of this session (revoked with it)
+    agent:session:{session}:marks       HASH    task_id → model-history length before that turn (branching)
     agent:share:{share}                 HASH    a shared snapshot: owner, session_id, title, created_at, messages JSON
     agent:feedback:counts               HASH    rating → how many times it was given (never decremented)
     agent:history:{session}             HASH    the SDK's RedisSession metadata (model-visible history)
@@ -91,6 +92,12 @@ def session_feedback(session_id: str) -> str:
 
 def session_shares(session_id: str) -> str:
     return f"{PREFIX}:session:{session_id}:shares"
+
+
+def session_marks(session_id: str) -> str:
+    """Where each turn starts in the model history (task_id → item count before its user message),
+    written by the worker on a task's first attempt, so regenerate / edit can cut the history there."""
+    return f"{PREFIX}:session:{session_id}:marks"
 
 
 def share(share_id: str) -> str:

@@ -47,6 +47,10 @@ class ChatTask(BaseModel):
     created_at: float = Field(default_factory=time.time)
     on_disconnect: Literal["continue", "cancel"] = "continue"
     multitask: Literal["reject", "enqueue"] = "reject"
+    replaces: str = ""
+    """Regenerate / edit: the task id of the turn this run replaces. The worker cuts the model history
+    back to where that turn started (keys.session_marks) and the transcript at its question; the
+    replaced answer stays on the new one as an earlier version (TranscriptMessage.versions)."""
 
 
 class TaskField:

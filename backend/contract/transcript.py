@@ -36,6 +36,19 @@ class TranscriptMessage(BaseModel):
     status: Literal["completed", "failed", "cancelled"] | None = None
     """Assistant messages only: how the turn ended."""
     tools: list[ToolStep] = Field(default_factory=list)
+    versions: list[TurnVersion] = Field(default_factory=list)
+    """Assistant messages only: the earlier versions of this turn (regenerated or edited away), oldest
+    first; the message itself is the newest. Each keeps the question it answered."""
+
+
+class TurnVersion(BaseModel):
+    """One replaced version of a turn: the question as it was then, and its answer."""
+
+    question: str
+    answer: TranscriptMessage
+
+
+TranscriptMessage.model_rebuild()
 
 
 @dataclass(frozen=True)
@@ -47,3 +60,6 @@ class Turn:
     assistant: TranscriptMessage
     owner: str
     ttl_s: int
+    cut: int = -1
+    """Regenerate / edit: the transcript index of the replaced turn's question; the append trims the
+    transcript there before adding this turn (-1: append at the end)."""

@@ -25,6 +25,7 @@ from slowapi import Limiter
 from sse_starlette import EventSourceResponse
 
 from backend.auth import Owner
+from backend.branching import question_for
 from backend.config import Settings
 from backend.contract import ChatTask, logfields
 from backend.deps import AdmissionDep, RedisDep, SettingsDep, StreamsDep, TasksDep
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 
 async def checked_body(body: ChatRequest, settings: SettingsDep) -> ChatRequest:
-    if len(body.message) > settings.max_message_chars:
+    if len(body.message or "") > settings.max_message_chars:
         raise ApiError(413, f"message is longer than {settings.max_message_chars} characters")
     return body
 
@@ -56,10 +57,10 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         responses={
             200: {"content": {"text/event-stream": {}}, "description": "The task's events as SSE"},
             401: {"description": "Missing or invalid API key"},
-            404: {"description": "Unknown session (or another key's)"},
-            409: {"description": "The session has an active run"},
+            404: {"description": "Unknown session or turn to regenerate / edit (or another owner's)"},
+            409: {"description": "The session has an active run, or the turn cannot be replaced"},
             413: {"description": "Message too long"},
-            422: {"description": "Invalid body"},
+            422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
             429: {"description": "Rate limit or open-stream cap"},
             503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
         },
@@ -77,13 +78,15 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         """Start a chat turn and stream its events (session first, one terminal event last)."""
         await check_queue_depth(redis, streams.settings)
         await admission.check()
+        message, replaces = await question_for(redis, tasks, owner, body)
         task = ChatTask(
             session_id=body.session_id or uuid.uuid4().hex,
             owner=owner,
-            message=body.message,
+            message=message,
             request_id=getattr(request.state, "request_id", ""),
             on_disconnect=body.on_disconnect,
-            multitask=body.multitask,
+            multitask="reject" if replaces else body.multitask,
+            replaces=replaces,
         )
         logfields.task_id.set(task.task_id)
         logfields.session_id.set(task.session_id)

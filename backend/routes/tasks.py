@@ -20,7 +20,7 @@ from backend.contract import TaskField, TaskStatus, logfields
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
 from backend.routes.chat import events_url
-from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState, timestamp
+from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState, asked, timestamp
 from backend.stream import TaskStream, sse_response
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
@@ -54,6 +54,7 @@ async def get_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> TaskState:
         finished_at=timestamp(record.get(TaskField.FINISHED_AT)),
         worker=record.get(TaskField.WORKER) or None,
         cancel_requested=record.get(TaskField.CANCEL) == "1",
+        **asked(record.get(TaskField.PAYLOAD)),
         events_url=events_url(task_id),
     )
 

@@ -43,6 +43,7 @@ def test_key_strings_are_pinned():
     assert keys.task_lock("t1") == "agent:task:t1:lock"
     assert keys.session("s1") == "agent:session:s1"
     assert keys.session_transcript("s1") == "agent:session:s1:transcript"
+    assert keys.session_marks("s1") == "agent:session:s1:marks"
     assert keys.session_queue("s1") == "agent:session:s1:queue"
     assert keys.history("s1") == "agent:history:s1"
     assert keys.history_messages("s1") == "agent:history:s1:messages"

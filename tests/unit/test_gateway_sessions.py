@@ -60,6 +60,7 @@ async def test_delete_removes_every_session_key_and_the_index_entry(server, work
         session_id = await _chat(client, "forget me")
         await redis.rpush(keys.history(session_id) + ":messages", "{}")
         await redis.hset(keys.history(session_id), "created_at", "1")
+        await redis.hset(keys.session_marks(session_id), "t1", "0")
         response = await client.delete(f"/ai/api/sessions/{session_id}", headers=HEADERS_A)
         after = await client.get(f"/ai/api/sessions/{session_id}", headers=HEADERS_A)
         listing = (await client.get("/ai/api/sessions", headers=HEADERS_A)).json()["sessions"]
@@ -71,6 +72,7 @@ async def test_delete_removes_every_session_key_and_the_index_entry(server, work
         keys.session_transcript(session_id),
         keys.history(session_id),
         keys.history(session_id) + ":messages",
+        keys.session_marks(session_id),
     ):
         assert not await redis.exists(key), key
 

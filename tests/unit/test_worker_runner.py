@@ -178,7 +178,7 @@ async def test_retry_attempt_emits_retry_event_and_does_not_double_history(fake_
     crash = ScriptedModel([sql_call(), ModelStep.raise_error(RuntimeError("crash"))])
     task, payload = await enqueue(fake_redis, message="only once")
     runner = make_runner(fake_redis, crash)
-    await runner.conversation.rewind(task.task_id, "s1")  # what attempt 1 recorded before it ran
+    await runner.conversation.rewind(task)  # what attempt 1 recorded before it ran
     await runner.locks.acquire(task.task_id)
     # attempt 1 "died" after saving [user, call, output]: emulate by running its turn without a terminal
     from agents import Agent, Runner

@@ -2,7 +2,7 @@ import { ApiError } from './apiError'
 import { authHeaders } from './credentials'
 import type {
   ExportFormat, Feedback, Health, Me, Rating, SessionDetail, SessionSearch, SessionSummary, SharedConversation, ShareLink,
-  TranscriptMessage, UiConfig,
+  TaskState, TranscriptMessage, UiConfig,
 } from './types'
 
 /**
@@ -114,6 +114,15 @@ export class GatewayClient {
       via: raw.via === 'token' || raw.via === 'proxy' ? raw.via : 'key',
       name: typeof raw.name === 'string' && raw.name ? raw.name : null,
       owner: String(raw.owner ?? ''),
+    }
+  }
+
+  async getTask(taskId: string): Promise<TaskState> {
+    const raw = (await (await this.request(`/ai/api/tasks/${encodeURIComponent(taskId)}`)).json()) as Record<string, unknown>
+    const text = (v: unknown) => (typeof v === 'string' && v ? v : null)
+    return {
+      task_id: String(raw.task_id ?? taskId), status: String(raw.status ?? ''), session_id: text(raw.session_id),
+      message: text(raw.message), replaces: text(raw.replaces), events_url: String(raw.events_url ?? ''),
     }
   }
 

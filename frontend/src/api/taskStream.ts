@@ -15,10 +15,15 @@ import { isTerminal, parseEvent, type AgentEvent } from './types'
  */
 
 export interface ChatRequest {
-  message: string
+  /** Optional only with `regenerate` (the gateway asks that turn's question again). */
+  message?: string
   session_id: string | null
   on_disconnect?: 'continue' | 'cancel'
   multitask?: 'reject' | 'enqueue'
+  /** Task id of the turn whose answer is replaced (same question). */
+  regenerate?: string
+  /** Task id of the turn whose question is replaced by `message`. */
+  edit?: string
 }
 
 export type ConnectionState = 'connecting' | 'streaming' | 'reconnecting' | 'closed'

@@ -165,6 +165,26 @@ export interface TranscriptMessage {
   tools?: ToolStepRecord[]
   /** Assistant messages in GET /sessions/{id} (gateway-side, not in shared snapshots). */
   feedback?: Feedback | null
+  /** Assistant messages: earlier versions of this turn (regenerated or edited away), oldest first. */
+  versions?: TurnVersionRecord[]
+}
+
+/** transcript.py TurnVersion: a replaced version of a turn, with the question it answered. */
+export interface TurnVersionRecord {
+  question: string
+  answer: TranscriptMessage
+}
+
+/** schemas.py TaskState: GET /ai/api/tasks/{id} */
+export interface TaskState {
+  task_id: string
+  status: string
+  session_id: string | null
+  /** The task's question (what another tab shows while the run goes on). */
+  message: string | null
+  /** Regenerate / edit: the task id of the turn this task replaces. */
+  replaces: string | null
+  events_url: string
 }
 
 export type Rating = 'up' | 'down'

@@ -183,6 +183,8 @@ export function App() {
             attempt={chat.reconnectAttempt}
             loading={chat.loadingSession}
             onRetry={chat.retry}
+            onRegenerate={chat.regenerate}
+            onEdit={chat.edit}
             onFeedback={feedback}
             conversation={chat.sessionId}
             empty={

@@ -12,6 +12,7 @@ import { Markdown } from './Markdown'
 import { ProgressView } from './ProgressView'
 import { ResultView } from './ResultView'
 import { ToolTimeline } from './ToolTimeline'
+import { VersionFlipper } from './VersionFlipper'
 
 interface Props {
   answer: AssistantMessage
@@ -21,13 +22,17 @@ interface Props {
   /** Absent in a read-only view (a shared snapshot): no retry, no feedback. */
   onRetry?: (id: string) => void
   onFeedback?: (taskId: string, rating: Rating | null, comment: string) => Promise<Feedback | null>
+  /** Offered on the last finished answer: ask its question again. */
+  onRegenerate?: (id: string) => void
+  /** Set when the turn has earlier versions: the flipper under the answer. */
+  versions?: { index: number; count: number; onFlip: (index: number) => void }
 }
 
 /**
  * One answer: the workflow while it runs, its tool steps (query + compact preview), the streamed
  * Markdown text with each query result shown once as an interactive table, status and in-place errors.
  */
-export function AssistantMessageView({ answer, live, connection, attempt, onRetry, onFeedback }: Props) {
+export function AssistantMessageView({ answer, live, connection, attempt, onRetry, onFeedback, onRegenerate, versions }: Props) {
   const results = useMemo<AnswerResult[]>(
     () => answer.tools.flatMap((t) => {
       const result = stepResult(t)
@@ -60,6 +65,12 @@ export function AssistantMessageView({ answer, live, connection, attempt, onRetr
       <div className="message__footer">
         <AnswerStatus answer={answer} connection={live ? connection : undefined} attempt={attempt} />
         {answer.text && !live && <CopyButton text={answer.text} label="Copy answer" />}
+        {onRegenerate && !live && (
+          <button type="button" className="btn-small" data-testid="regenerate-button" onClick={() => onRegenerate(answer.id)}>
+            <span aria-hidden="true">↻</span> Regenerate
+          </button>
+        )}
+        {versions && versions.count > 1 && <VersionFlipper {...versions} />}
       </div>
       {onFeedback && answer.taskId && !live && answer.status === 'completed' && (
         <FeedbackControl initial={answer.feedback ?? null} onSave={(rating, comment) => onFeedback(answer.taskId!, rating, comment)} />

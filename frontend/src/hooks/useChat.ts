@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { ApiError } from '../api/apiError'
 import { GatewayClient } from '../api/gatewayClient'
-import { TaskStream, type ConnectionState, type StreamOutcome } from '../api/taskStream'
+import { TaskStream, type ChatRequest, type ConnectionState, type StreamOutcome } from '../api/taskStream'
 import type { AgentEvent } from '../api/types'
 import {
-  applyEvent, fromTranscript, isActive, newId, pendingAnswer,
+  applyEvent, branchAt, fromTranscript, isActive, newId, pendingAnswer,
   type AssistantMessage, type ChatMessage, type UiError, type UserMessage,
 } from '../state/chatModel'
 import { clearRun, loadCurrentSession, loadRun, saveCurrentSession, saveRun } from '../state/runStore'
@@ -26,6 +26,10 @@ export interface ChatApi {
   send: (text: string) => void
   stop: () => void
   retry: (answerId: string) => void
+  /** Asks the question of this (last) answer again; the old answer stays as an earlier version. */
+  regenerate: (answerId: string) => void
+  /** Replaces this user message with `text` and answers that (the conversation is cut there). */
+  edit: (userId: string, text: string) => void
   openSession: (id: string) => void
   newChat: () => void
   forgetSession: (id: string) => void
@@ -86,8 +90,9 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
 
   /** Reads a run to its end, keeping the answer and its stored cursor in step. */
   const run = useCallback(
-    async (user: UserMessage, initial: AssistantMessage, begin: (s: TaskStream) => Promise<StreamOutcome>, resume?: { taskId: string; lastSeq: number }) => {
+    async (asked: UserMessage, initial: AssistantMessage, begin: (s: TaskStream) => Promise<StreamOutcome>, resume?: { taskId: string; lastSeq: number }) => {
       let answer = initial
+      let user = asked
       const stream = new TaskStream(
         {
           apiKey: latest.current.apiKey,
@@ -104,7 +109,11 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
           },
           onTaskId: (taskId) => {
             answer = { ...answer, taskId }
-            if (streamRef.current === stream) replaceAnswer(answer)
+            user = { ...user, taskId }
+            if (streamRef.current === stream) {
+              replaceAnswer(answer)
+              setMessages((ms) => ms.map((m) => (m.id === user.id ? user : m)))
+            }
           },
           onConnection: (state, attempt) => {
             if (streamRef.current !== stream) return
@@ -146,6 +155,7 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       } finally {
         if (streamRef.current === stream) streamRef.current = null
       }
+      return answer
     },
     [replaceAnswer, setSession],
   )
@@ -166,6 +176,48 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
     [run],
   )
 
+  /** Regenerate / edit: cut the conversation at the user message `userIndex` and run `request`. */
+  const branch = useCallback(
+    (userIndex: number, text: string, what: 'regenerate' | 'edit', request: (taskId: string) => ChatRequest) => {
+      const target = messages[userIndex]
+      if (target?.kind !== 'user' || !target.taskId || messages.some(isActive)) return
+      const { before, versions } = branchAt(messages, userIndex)
+      const user: UserMessage = { kind: 'user', id: newId('u'), text }
+      const answer = { ...pendingAnswer(text), versions }
+      const previous = messages
+      setMessages([...before, user, answer])
+      void run(user, answer, (s) => s.start(request(target.taskId!))).then((final) => {
+        if (final.taskId || !final.error) return
+        // Refused before anything started (409, 404...): the server kept the conversation as it was.
+        const notice = `Could not ${what}: ${final.error.message}`
+        const replaced = previous[userIndex + 1]
+        const restored = previous.map((m) => (m === replaced && m.kind === 'assistant' ? { ...m, notice } : m))
+        setMessages((ms) => (ms.at(-1)?.id === answer.id ? restored : ms))
+      })
+    },
+    [messages, run],
+  )
+
+  const regenerate = useCallback(
+    (answerId: string) => {
+      const i = messages.findIndex((m) => m.id === answerId)
+      const user = messages[i - 1]
+      if (i < 1 || user?.kind !== 'user') return
+      branch(i - 1, user.text, 'regenerate', (taskId) => ({ session_id: sessionRef.current, regenerate: taskId }))
+    },
+    [branch, messages],
+  )
+
+  const edit = useCallback(
+    (userId: string, text: string) => {
+      const message = text.trim()
+      if (!message) return
+      const i = messages.findIndex((m) => m.id === userId)
+      branch(i, message, 'edit', (taskId) => ({ message, session_id: sessionRef.current, edit: taskId }))
+    },
+    [branch, messages],
+  )
+
   /** Opens a session: its transcript, plus its unfinished run (if this tab was reading one) rejoined. */
   const openSession = useCallback(
     async (id: string) => {
@@ -184,12 +236,19 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
           setMessages([...history, stored.user, stored.answer])
           void run(stored.user, stored.answer, (s) => s.rejoin(), { taskId: stored.taskId, lastSeq: stored.lastSeq })
         } else if (detail.active_task && !detail.messages.some((m) => m.task_id === detail.active_task)) {
-          // A run this tab was not reading (another tab, or storage lost): replay it from the start.
+          // A run this tab was not reading (another tab, or storage lost): show its question and
+          // replay it from the start (a regenerate / edit run shows the conversation cut where it will be).
           if (stored) clearRun(id)
-          const answer = { ...pendingAnswer(''), taskId: detail.active_task, notice: 'Answer in progress (started elsewhere)' }
-          const user: UserMessage = { kind: 'user', id: newId('u'), text: '…' }
-          setMessages([...history, answer])
-          void run(user, answer, (s) => s.rejoin(), { taskId: detail.active_task, lastSeq: -1 })
+          const taskId = detail.active_task
+          const state = await client.getTask(taskId).catch(() => null)
+          if (token !== viewToken.current) return
+          const question = state?.message ?? '…'
+          const cutAt = state?.replaces ? history.findIndex((m) => m.kind === 'user' && m.taskId === state.replaces) : -1
+          const { before, versions } = cutAt >= 0 ? branchAt(history, cutAt) : { before: history, versions: [] }
+          const answer = { ...pendingAnswer(question), taskId, versions, notice: 'Answer in progress (started elsewhere)' }
+          const user: UserMessage = { kind: 'user', id: newId('u'), text: question, taskId }
+          setMessages([...before, user, answer])
+          void run(user, answer, (s) => s.rejoin(), { taskId, lastSeq: -1 })
         } else {
           if (stored) clearRun(id)
           setMessages(history)
@@ -283,6 +342,8 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
     send,
     stop,
     retry,
+    regenerate,
+    edit,
     openSession: (id: string) => void openSession(id),
     newChat,
     forgetSession,

@@ -33,6 +33,14 @@ export interface UserMessage {
   kind: 'user'
   id: string
   text: string
+  /** The task this question started (known once the gateway answered): what "Edit" names. */
+  taskId?: string | null
+}
+
+/** An earlier version of a turn (regenerated or edited away): the question then, and its answer. */
+export interface AnswerVersion {
+  question: string
+  answer: AssistantMessage
 }
 
 export interface AssistantMessage {
@@ -53,6 +61,8 @@ export interface AssistantMessage {
   progress?: Progress
   /** The reader's thumbs up/down on a stored answer (from the session; null = none yet). */
   feedback?: Feedback | null
+  /** Earlier versions of this turn, oldest first (the message itself is the newest). */
+  versions?: AnswerVersion[]
 }
 
 export type ChatMessage = UserMessage | AssistantMessage
@@ -122,6 +132,32 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
   }
 }
 
+/**
+ * Cutting the conversation at the user message `userIndex` (regenerate / edit): the messages before
+ * it, and the versions the new answer inherits (the replaced answer's earlier ones, then itself).
+ */
+export function branchAt(messages: ChatMessage[], userIndex: number): { before: ChatMessage[]; versions: AnswerVersion[] } {
+  const user = messages[userIndex]
+  const answer = messages[userIndex + 1]
+  const before = messages.slice(0, userIndex)
+  if (user?.kind !== 'user' || answer?.kind !== 'assistant' || isActive(answer)) return { before, versions: [] }
+  const { versions = [], ...replaced } = answer
+  return { before, versions: [...versions, { question: user.text, answer: replaced }] }
+}
+
+function storedAnswer(m: TranscriptMessage, question: string): AssistantMessage {
+  const status = m.status === 'failed' ? 'failed' : m.status === 'cancelled' ? 'cancelled' : 'completed'
+  return {
+    kind: 'assistant', id: `a-${m.task_id}`, taskId: m.task_id, question, text: m.text, status, attempt: 1,
+    error: status === 'failed' ? { kind: 'run', message: 'This answer failed.' } : undefined,
+    feedback: m.feedback ?? null,
+    tools: (m.tools ?? []).map((t) => ({
+      call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: t.message ?? '', output: t.output,
+      is_error: t.is_error, duration_ms: t.duration_ms, done: true, ...(t.data ? { data: t.data } : {}),
+    })),
+  }
+}
+
 /** Rebuilds display messages from a stored transcript (GET /ai/api/sessions/{id}). */
 export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
   const out: ChatMessage[] = []
@@ -129,19 +165,12 @@ export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
   for (const m of messages) {
     if (m.role === 'user') {
       lastQuestion = m.text
-      out.push({ kind: 'user', id: `u-${m.task_id}`, text: m.text })
+      out.push({ kind: 'user', id: `u-${m.task_id}`, text: m.text, taskId: m.task_id })
       continue
     }
-    const status = m.status === 'failed' ? 'failed' : m.status === 'cancelled' ? 'cancelled' : 'completed'
-    out.push({
-      kind: 'assistant', id: `a-${m.task_id}`, taskId: m.task_id, question: lastQuestion, text: m.text, status, attempt: 1,
-      error: status === 'failed' ? { kind: 'run', message: 'This answer failed.' } : undefined,
-      feedback: m.feedback ?? null,
-      tools: (m.tools ?? []).map((t) => ({
-        call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: t.message ?? '', output: t.output,
-        is_error: t.is_error, duration_ms: t.duration_ms, done: true, ...(t.data ? { data: t.data } : {}),
-      })),
-    })
+    const answer = storedAnswer(m, lastQuestion)
+    const versions = (m.versions ?? []).map((v) => ({ question: v.question, answer: storedAnswer(v.answer, v.question) }))
+    out.push(versions.length ? { ...answer, versions } : answer)
   }
   return out
 }

@@ -1,0 +1,55 @@
+"""Regenerate and edit-and-resend: which turn a chat request replaces, checked before anything is written.
+
+A request naming a turn (`regenerate` / `edit`, backend/schemas.py) starts an ordinary task that
+carries `ChatTask.replaces`; the worker then cuts the model history and the transcript at that turn
+(agent_service/history.py). The gateway only decides whether that is allowed and what the question is:
+  - 404 for an unknown session or turn (and for another owner's, so ids cannot be probed);
+  - 422 for a turn that belongs to another of the owner's sessions;
+  - 409 while the session has an active run (a cut under a running turn would lose it), or when the
+    turn's start in the model history was never recorded (keys.session_marks: turns from before
+    branching existed), since the model would then see the replaced turn.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+from redis.asyncio import Redis
+
+from backend.contract import SessionField, TaskField, TranscriptMessage, keys
+from backend.errors import ApiError, not_found
+from backend.schemas import ChatRequest
+from backend.taskstore import ACTIVE, TaskStore
+
+
+async def question_for(redis: Redis, tasks: TaskStore, owner: str, body: ChatRequest) -> tuple[str, str]:
+    """(the question to run, the task id it replaces or "")."""
+    target = body.replaces
+    if not target:
+        return body.message or "", ""
+    sid = body.session_id or ""
+    session = await redis.hgetall(keys.session(sid))
+    if not session or session.get(SessionField.OWNER) != owner:
+        raise not_found("Session")
+    active = session.get(SessionField.ACTIVE_TASK)
+    if active and ((await tasks.get(active)) or {}).get(TaskField.STATUS) in ACTIVE:
+        raise ApiError(409, "session has an active run", extra={"task_id": active})
+    asked = await _question(redis, sid, target)
+    if asked is None:
+        record = await tasks.get(target)
+        if record and record.get(TaskField.OWNER) == owner and record.get(TaskField.SESSION_ID) != sid:
+            raise ApiError(422, f"task {target} is a turn of another session")
+        raise not_found("Turn")
+    if not await redis.hexists(keys.session_marks(sid), target):
+        raise ApiError(409, "this turn predates regenerate / edit and cannot be replaced")
+    return (asked if body.regenerate else body.message or ""), target
+
+
+async def _question(redis: Redis, session_id: str, task_id: str) -> str | None:
+    for raw in await redis.lrange(keys.session_transcript(session_id), 0, -1):
+        try:
+            message = TranscriptMessage.model_validate_json(raw)
+        except ValidationError:
+            continue
+        if message.role == "user" and message.task_id == task_id:
+            return message.text
+    return None

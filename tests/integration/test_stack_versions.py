@@ -1,0 +1,106 @@
+"""Regenerate, edit-and-resend and a second tab, on real parts: redis-server, the gateway under uvicorn
+and a worker process running the real Runner with the offline demo model (which answers "What did I
+ask before?" from the model history it is given)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from stack_kit import KEY, OTHER_KEY, LiveStack, chat
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def live():
+    with LiveStack(worker_env={"DEMO_TOKENS_PER_S": "40"}) as stack:
+        stack.gateway()
+        stack.worker()
+        stack.wait_workers(1)
+        yield stack
+
+
+async def session(client, base: str, session_id: str, key: str = KEY) -> dict:
+    response = await client.get(f"{base}/ai/api/sessions/{session_id}", headers={"X-API-Key": key})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_edit_cuts_the_history_for_the_model_and_keeps_the_old_answer(live, client):
+    base = live.urls[0]
+    first = await chat(client, base, "How many customers are there?")
+    sid = first.events[0]["session_id"]
+    second = await chat(client, base, "Top 3 customers by revenue", session_id=sid)
+    edited = await chat(client, base, "What did I ask before?", session_id=sid, edit=second.task_id)
+    assert edited.terminal["type"] == "complete", edited.events[-1]
+    answer = edited.terminal["response"]
+    assert "How many customers are there?" in answer and "Top 3" not in answer
+    messages = (await session(client, base, sid))["messages"]
+    assert [(m["role"], m["task_id"]) for m in messages] == [
+        ("user", first.task_id),
+        ("assistant", first.task_id),
+        ("user", edited.task_id),
+        ("assistant", edited.task_id),
+    ]
+    assert messages[2]["text"] == "What did I ask before?" and messages[3]["text"] == answer
+    [old] = messages[3]["versions"]
+    assert old["question"] == "Top 3 customers by revenue"
+    assert old["answer"]["task_id"] == second.task_id and old["answer"]["text"] == second.terminal["response"]
+
+
+async def test_regenerate_asks_the_same_question_and_flips_between_versions(live, client):
+    base = live.urls[0]
+    first = await chat(client, base, "How many orders are there?")
+    sid = first.events[0]["session_id"]
+    again = await chat(client, base, None, session_id=sid, regenerate=first.task_id)
+    assert again.terminal["type"] == "complete", again.events[-1]
+    state = await client.get(f"{base}/ai/api/tasks/{again.task_id}", headers={"X-API-Key": KEY})
+    assert state.json()["message"] == "How many orders are there?"
+    assert state.json()["replaces"] == first.task_id
+    data = await session(client, base, sid)
+    assert data["message_count"] == 2
+    question, answer = data["messages"]
+    assert question["text"] == "How many orders are there?" and question["task_id"] == again.task_id
+    assert [v["answer"]["task_id"] for v in answer["versions"]] == [first.task_id]
+    again2 = await chat(client, base, None, session_id=sid, regenerate=again.task_id)
+    answer = (await session(client, base, sid))["messages"][1]
+    assert answer["task_id"] == again2.task_id
+    assert [v["answer"]["task_id"] for v in answer["versions"]] == [first.task_id, again.task_id]
+
+
+async def test_a_second_tab_sees_the_question_of_a_running_task(live, client):
+    base = live.urls[0]
+    first = await chat(client, base, "How many products are there?")
+    sid = first.events[0]["session_id"]
+    running = asyncio.create_task(chat(client, base, "Total revenue per country", session_id=sid))
+    try:
+        for _ in range(200):
+            active = (await session(client, base, sid))["active_task"]
+            if active:
+                break
+            await asyncio.sleep(0.05)
+        assert active
+        state = (await client.get(f"{base}/ai/api/tasks/{active}", headers={"X-API-Key": KEY})).json()
+        assert state["message"] == "Total revenue per country"
+        assert state["status"] in ("queued", "running")
+        busy = await chat(client, base, None, session_id=sid, regenerate=first.task_id)
+        assert busy.status == 409 and busy.body["task_id"] == active
+    finally:
+        done = await running
+    assert done.terminal["type"] == "complete"
+
+
+async def test_refusals_say_why(live, client):
+    base = live.urls[0]
+    first = await chat(client, base, "How many customers are there?")
+    sid = first.events[0]["session_id"]
+    other = await chat(client, base, "How many orders are there?")
+    assert (await chat(client, base, None, regenerate=first.task_id)).status == 422
+    assert (await chat(client, base, None, session_id=sid, edit=first.task_id)).status == 422
+    unknown = await chat(client, base, None, session_id=sid, regenerate="f" * 32)
+    assert unknown.status == 404
+    elsewhere = await chat(client, base, "x", session_id=sid, edit=other.task_id)
+    assert elsewhere.status == 422 and "another session" in elsewhere.body["detail"]
+    stranger = await chat(client, base, None, key=OTHER_KEY, session_id=sid, regenerate=first.task_id)
+    assert stranger.status == 404
