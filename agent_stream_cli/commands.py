@@ -87,6 +87,7 @@ class Session:
             return INTERRUPTED
         status = self.gateway.cancel(follower.task_id)
         self.view.note(f"Ctrl-C: cancelling task {follower.task_id} ({status})")
+        self.view.cancelling()
         try:
             follower.follow()
         except KeyboardInterrupt:

@@ -32,6 +32,9 @@ class JsonView:
     def note(self, text: str) -> None:
         self.err.print(text, style="dim", highlight=False)
 
+    def cancelling(self) -> None:
+        """Scripts see every event, also those the run still sends before it stops."""
+
     def close(self) -> None:
         pass
 
@@ -59,6 +62,8 @@ class RichView:
         self.answer = ""
         self.stage = ""
         self.live: Live | None = None
+        self.quiet = False
+        """After Ctrl-C: the answer is no longer wanted, only the run's end."""
 
     def _render(self) -> Group:
         parts: list[Any] = [Markdown(self.answer)] if self.answer else []
@@ -78,8 +83,13 @@ class RichView:
     def _print(self, *renderables: Any) -> None:
         self.console.print(*renderables, highlight=False)
 
+    def cancelling(self) -> None:
+        self.quiet = True
+
     def show(self, event: dict) -> None:
         kind = event["type"]
+        if self.quiet and kind in ("token", "progress", "tool", "tool_result", "data"):
+            return
         if kind == "session":
             self._print(Text(f"task {event['task_id']} · session {event['session_id']}", style="dim"))
         elif kind == "progress":
@@ -152,3 +162,4 @@ class RichView:
         """Stop the live display where it is (an interrupted run keeps its partial answer on screen)."""
         self.stage = ""
         self._end()
+        self.quiet = False
