@@ -18,15 +18,21 @@ import pytest
 from stack_kit import KEY, LiveStack, seqs_contiguous
 
 from backend.contract.events import parse_event
+from backend.devtoken import mint
 
 pytestmark = pytest.mark.integration
 
 QUESTION = "How many customers are there?"
+JWT = {
+    "JWT_SECRET": "terminal-client-test-secret-of-32-bytes!",
+    "JWT_ISSUER": "cli-test",
+    "JWT_AUDIENCE": "gw",
+}
 
 
 @pytest.fixture(scope="module")
 def live():
-    with LiveStack(worker_env={"DEMO_TOKENS_PER_S": "10"}) as stack:
+    with LiveStack(worker_env={"DEMO_TOKENS_PER_S": "10"}, gateway_env=JWT) as stack:
         stack.gateway()
         stack.worker()
         stack.wait_workers(1)
@@ -36,8 +42,13 @@ def live():
 class Cli:
     """`python -m agent_stream_cli ...` with AGENT_STREAM_URL/API_KEY set, its stdout read line by line."""
 
-    def __init__(self, url: str, *args: str, stdin: str | None = None) -> None:
-        env = {**os.environ, "AGENT_STREAM_URL": url, "AGENT_STREAM_API_KEY": KEY, "COLUMNS": "120"}
+    def __init__(self, url: str, *args: str, stdin: str | None = None, auth: dict | None = None) -> None:
+        env = {
+            **os.environ,
+            "AGENT_STREAM_URL": url,
+            "COLUMNS": "120",
+            **(auth or {"AGENT_STREAM_API_KEY": KEY}),
+        }
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "agent_stream_cli", *args],
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
@@ -82,8 +93,8 @@ def events_of(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
 
-def run(url: str, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
-    return Cli(url, *args, stdin=stdin).finish()
+def run(url: str, *args: str, stdin: str | None = None, auth: dict | None = None) -> tuple[int, str, str]:
+    return Cli(url, *args, stdin=stdin, auth=auth).finish()
 
 
 def task_status(url: str, task_id: str) -> str:
@@ -234,3 +245,17 @@ def test_unknown_key_is_refused_with_the_gateways_message(live):
     code, _, err = run(live.urls[0], "chat", QUESTION, "--api-key", "wrong-key")
     assert code == 2
     assert "refused: 401" in err
+
+
+def test_a_bearer_token_from_the_environment_authenticates_as_its_user(live):
+    from backend.config import Settings
+
+    settings = Settings(
+        jwt_secret=JWT["JWT_SECRET"], jwt_issuer=JWT["JWT_ISSUER"], jwt_audience=JWT["JWT_AUDIENCE"]
+    )
+    token = mint(settings, "ada")
+    code, out, err = run(live.urls[0], "chat", QUESTION, "--json", auth={"AGENT_STREAM_TOKEN": token})
+    assert code == 0, err
+    task_id = events_of(out)[0]["task_id"]
+    as_key = httpx2.get(f"{live.urls[0]}/ai/api/tasks/{task_id}", headers={"X-API-Key": KEY}, timeout=10)
+    assert as_key.status_code == 404  # the task is ada's, not the key's
