@@ -32,7 +32,7 @@ from backend.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.relay import Relay
-from backend.routes import chat, health, me, sessions, shares, stats, tasks, ui_config
+from backend.routes import chat, docs, health, me, sessions, shares, stats, tasks, ui_config
 from backend.sessions import SessionStore
 from backend.shares import ShareStore
 from backend.static import UiFiles
@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
         title="Agent gateway",
         version=health.VERSION,
         lifespan=lifespan,
-        docs_url=None,  # Swagger UI loads scripts from a CDN, which the CSP rightly refuses
+        docs_url=None,  # FastAPI's pages load a CDN and an inline script: backend/routes/docs.py serves them
         redoc_url=None,
         openapi_url="/ai/api/openapi.json",
     )
@@ -145,6 +145,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.include_router(health.router)
     app.include_router(ui_config.router)
     app.include_router(me.router)
+    app.include_router(docs.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
