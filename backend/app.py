@@ -2,7 +2,8 @@
 
 No import-time app or settings: tests build their own Settings (and fakeredis clients through
 `redis_factory`); `python -m backend` uses `get_settings()`. The lifespan owns the process-wide
-resources — one Redis command client, the relay (one pub/sub connection and its reader task) —
+resources — one Redis command client, the relay (one pub/sub connection and its reader task), the
+streams' ticker (backend/ticker.py) —
 and closes them after uvicorn has drained the open streams.
 """
 
@@ -36,6 +37,7 @@ from backend.sessions import SessionStore
 from backend.static import UiFiles
 from backend.stream import StreamDeps
 from backend.taskstore import TaskStore
+from backend.ticker import Ticker
 
 log = logging.getLogger(__name__)
 
@@ -82,21 +84,26 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
         app.state.relay = relay
         app.state.tasks = task_store
         app.state.sessions = SessionStore(redis, task_store)
+        slots = StreamSlots(redis, settings)
+        ticker = Ticker(redis, slots, settings)
         app.state.streams = StreamDeps(
             settings=settings,
             eventlog=eventlog,
             relay=relay,
             tasks=task_store,
-            slots=StreamSlots(redis, settings),
+            slots=slots,
             lifecycle=lifecycle,
+            ticker=ticker,
         )
         lifecycle.on_close(relay.interrupt_all)
         await relay.start()
+        await ticker.start()
         log.info("gateway started (%d API keys)", len(settings.keys))
         try:
             yield
         finally:
             lifecycle.begin_close()
+            await ticker.stop()
             await relay.stop()
             await redis.aclose()
             log.info("gateway stopped")

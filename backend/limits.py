@@ -14,8 +14,9 @@ streaming (slowapi#249).
 
 Open streams (429): rate is not concurrency, and EventSource reconnects count too. Each open SSE
 stream holds a member of keys.owner_streams(owner), a ZSET scored by lease expiry, added atomically
-only if fewer than MAX_STREAMS_PER_KEY unexpired members exist. The stream refreshes its lease
-while open and removes it when it ends; a crashed gateway's slots simply expire.
+only if fewer than MAX_STREAMS_PER_KEY unexpired members exist. The ticker refreshes the leases of
+all open streams in one pipeline (backend/ticker.py), and a stream removes its own when it ends; a
+crashed gateway's slots simply expire.
 
 Queue depth (503 + Retry-After): LLEN agent:tasks over MAX_QUEUE_DEPTH means the workers are behind;
 refusing early is kinder than a task that times out with no_worker.
@@ -123,6 +124,16 @@ class StreamSlots:
         key = keys.owner_streams(owner)
         await self.redis.zadd(key, {slot: time.time() + self.lease_s}, xx=True)
         await self.redis.expire(key, self.lease_s * 2)
+
+    async def refresh_many(self, held: list[tuple[str, str]]) -> None:
+        """Extend the leases of many open streams in one pipeline (the ticker's periodic pass)."""
+        expiry = time.time() + self.lease_s
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for owner, slot in held:
+                pipe.zadd(keys.owner_streams(owner), {slot: expiry}, xx=True)
+            for owner in {owner for owner, _ in held}:
+                pipe.expire(keys.owner_streams(owner), self.lease_s * 2)
+            await pipe.execute()
 
     async def release(self, owner: str, slot: str) -> None:
         await self.redis.zrem(keys.owner_streams(owner), slot)

@@ -4,9 +4,9 @@ Why this shape (pitfalls notes §1, rules 3-5):
 - A PubSub per request leaks connections and multiplies Redis clients; one shared subscriber with
   SUBSCRIBE on a channel's first local listener and UNSUBSCRIBE on its last costs one connection
   per process however many streams are open (no PSUBSCRIBE: every replica would get all traffic).
-- Each listener has its own bounded asyncio.Queue. A shared queue would let streams steal each
-  other's events.
-- The reader never waits on a client: `put_nowait`, and when a listener's queue is full it is
+- Each listener has its own bounded inbox (a deque plus one waiter future). A shared queue would let
+  streams steal each other's events.
+- The reader never waits on a client: it appends, and when a listener's inbox is full it is
   marked `lagging` and no longer fed. Its stream then catches up from the event log (the truth;
   pub/sub is only a fast doorbell). A slow client can therefore neither block other streams nor
   grow the subscriber's Redis output buffer until Redis kills the shared connection.
@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -39,34 +39,60 @@ log = logging.getLogger(__name__)
 
 
 class Listener:
-    """One open stream's inbox for one task."""
+    """One open stream's inbox for one task: a bounded deque and at most one waiter future.
 
-    __slots__ = ("task_id", "channel", "queue", "lagging")
+    Cheaper than an asyncio.Queue (no getter/putter deques, no per-wait timeout): the reader appends
+    and resolves the waiter; everything else that needs the stream's attention (the process-wide
+    ticker, a client disconnect, shutdown) calls `wake()`."""
+
+    __slots__ = ("task_id", "channel", "queue", "size", "lagging", "_waiter")
 
     def __init__(self, task_id: str, size: int) -> None:
         self.task_id = task_id
         self.channel = keys.task_channel(task_id)
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=size)
+        self.queue: deque[bytes] = deque()
+        self.size = size
         self.lagging = False
-        """Set by the reader when the queue overflowed; the stream must re-read the log."""
+        """Set by the reader when the inbox overflowed; the stream must re-read the log."""
+        self._waiter: asyncio.Future[None] | None = None
+
+    def push(self, data: bytes) -> bool:
+        """Called by the reader. False (and `lagging`) when the inbox is full."""
+        if len(self.queue) >= self.size:
+            self.lagging = True
+            self.wake()
+            return False
+        self.queue.append(data)
+        self.wake()
+        return True
+
+    def pop(self) -> bytes | None:
+        return self.queue.popleft() if self.queue else None
+
+    def wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    interrupt = wake
+
+    async def wait(self) -> None:
+        """Until a message arrives or someone calls `wake()` (returns at once if one is queued)."""
+        if self.queue or self.lagging:
+            return
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
 
     async def next(self, wait_s: float) -> bytes | None:
-        """The next live message, or None after `wait_s` or when woken by `interrupt()`."""
-        try:
-            return self.queue.get_nowait()
-        except asyncio.QueueEmpty:
-            pass
-        # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps queue.get() in a new Task on
-        # every call, and this runs once per relayed event per stream
-        try:
-            async with asyncio.timeout(wait_s):
-                return await self.queue.get()
-        except TimeoutError:
-            return None
-
-    def interrupt(self) -> None:
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(None)
+        """The next live message, or None after `wait_s` or a wake-up without one."""
+        if not self.queue:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait_s):
+                    await self.wait()
+        return self.pop()
 
 
 class _Channel:
@@ -175,8 +201,7 @@ class Relay:
         Whatever is still queued was published before this call, so the log read that follows
         covers it: drop it now to free the memory and the queue room."""
         listener.lagging = False
-        while not listener.queue.empty():
-            listener.queue.get_nowait()
+        listener.queue.clear()
 
     # reader --------------------------------------------------------------------------------------
 
@@ -212,11 +237,9 @@ class Relay:
             for listener in channel.listeners:
                 if listener.lagging:
                     continue
-                try:
-                    listener.queue.put_nowait(data)
+                if listener.push(data):
                     self.delivered += 1
-                except asyncio.QueueFull:
-                    listener.lagging = True
+                else:
                     self.dropped += 1
                     log.info(
                         "listener of task %s lagging: it catches up from the event log", listener.task_id

@@ -8,7 +8,8 @@ The order is the point:
 Every refusal comes before anything is written: a chat that got its `session` event was accepted
 with a wait the workers can meet, so busy never ends it with an error.
 Subscribing before the task exists on the queue means even a worker that answers instantly cannot
-publish before we listen; the stream still reads the log first, so nothing is lost either way.
+publish before we listen, so the stream needs no first log read; should pub/sub lose a message
+anyway, the ticker finds the log ahead of the stream and it re-reads (backend/stream.py).
 The router is built per app because slowapi's decorator binds one Limiter instance.
 """
 
@@ -22,7 +23,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from redis.exceptions import RedisError
 from slowapi import Limiter
-from sse_starlette import EventSourceResponse
 
 from backend.auth import Owner
 from backend.config import Settings
@@ -31,7 +31,7 @@ from backend.deps import AdmissionDep, RedisDep, SettingsDep, StreamsDep, TasksD
 from backend.errors import ApiError
 from backend.limits import check_queue_depth, prime_limiter_state
 from backend.schemas import ChatRequest
-from backend.stream import TaskStream, sse_response
+from backend.stream import TaskStream
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
 
     @router.post(
         "/chat/stream",
-        response_class=EventSourceResponse,
+        response_class=TaskStream,
         dependencies=[Depends(prime_limiter_state)],
         responses={
             200: {"content": {"text/event-stream": {}}, "description": "The task's events as SSE"},
@@ -73,7 +73,7 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         streams: StreamsDep,
         tasks: TasksDep,
         admission: AdmissionDep,
-    ) -> EventSourceResponse:
+    ) -> TaskStream:
         """Start a chat turn and stream its events (session first, one terminal event last)."""
         await check_queue_depth(redis, streams.settings)
         await admission.check()
@@ -100,11 +100,8 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
                 await streams.slots.release(owner, slot)
             raise
         log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
-        stream = TaskStream(streams, task_id=task.task_id, owner=owner, listener=listener, slot=slot)
 
-        async def cancel_on_disconnect(message: dict) -> None:
-            if stream.finished:
-                return
+        async def cancel_on_disconnect() -> None:
             try:
                 record = await tasks.get(task.task_id)
                 if record is not None:
@@ -120,7 +117,15 @@ def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
         }
         if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
             headers["X-Queued-Behind"] = enqueued.queued_behind
-        on_close = cancel_on_disconnect if body.on_disconnect == "cancel" else None
-        return sse_response(stream, headers=headers, on_client_close=on_close)
+        return TaskStream(
+            streams,
+            task_id=task.task_id,
+            owner=owner,
+            listener=listener,
+            slot=slot,
+            backlog=False,
+            headers=headers,
+            on_client_close=cancel_on_disconnect if body.on_disconnect == "cancel" else None,
+        )
 
     return router
