@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
-from slowapi.errors import RateLimitExceeded
 
 from backend import errors
 from backend.auth import ApiKeys
@@ -24,7 +23,7 @@ from backend.config import Settings, get_settings
 from backend.connections import RedisFactory, connect
 from backend.contract import EventLog
 from backend.lifecycle import Lifecycle
-from backend.limits import StreamSlots, build_limiter, rate_limit_exceeded
+from backend.limits import StreamSlots
 from backend.middleware import (
     BodySizeLimitMiddleware,
     ErrorTrackingMiddleware,
@@ -64,7 +63,6 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             "the gateway refuses to run open to anyone."
         )
     lifecycle = Lifecycle()
-    limiter = build_limiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -118,13 +116,11 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     )
     app.state.settings = settings
     app.state.lifecycle = lifecycle
-    app.state.limiter = limiter
     app.state.api_keys = ApiKeys(settings.keys)
 
     errors.install(app)
-    app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded)
 
-    app.include_router(chat.build_router(limiter, settings))
+    app.include_router(chat.router)
     app.include_router(tasks.router)
     app.include_router(sessions.router)
     app.include_router(health.router)

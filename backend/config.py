@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     """A single key (added to API_KEYS)."""
     max_message_chars: int = 16000
     rate_limit: str = "60/minute"
-    """slowapi limit per API key on POST /ai/api/chat/stream (e.g. '60/minute;1000/hour')."""
+    """New chats per API key on POST /ai/api/chat/stream, in fixed windows counted in Redis (e.g. '60/minute;1000/hour')."""
     allowed_origins: str = ""
     """Comma-separated CORS origins ('*' for any); empty = same-origin only."""
     static_dir: Path = ROOT / "frontend" / "dist"
@@ -58,11 +58,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    rate_limit_storage_url: str = ""
-    """slowapi/limits storage URI; empty = REDIS_URL (unit tests use 'memory://')."""
-    rate_limit_socket_timeout_s: float = 0.3
-    """Socket timeout of the rate limiter's (synchronous!) Redis client: bounds how long one
-    limit check can freeze the event loop when Redis stalls."""
     redis_socket_timeout_s: float = 5
     """Command-client socket timeout (no blocking commands run on the gateway's client)."""
     redis_connect_timeout_s: float = 2
@@ -95,10 +90,6 @@ class Settings(BaseSettings):
     """Trust X-Forwarded-For/Proto (only behind a proxy you control)."""
     forwarded_allow_ips: str = "127.0.0.1"
     """Proxy addresses trusted for forwarded headers when PROXY_HEADERS is on."""
-
-    @property
-    def limiter_storage_url(self) -> str:
-        return self.rate_limit_storage_url or self.redis_url
 
     @field_validator("static_dir", mode="before")
     @classmethod

@@ -24,7 +24,7 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:history:{session}:counter     STRING  its legacy counter key (history_counter)
     agent:owner:{owner}:sessions        ZSET    an API key's sessions by updated_at
     agent:owner:{owner}:streams         ZSET    an API key's open SSE streams (member = stream id, score = expiry)
-    agent:ratelimit                     prefix  slowapi / limits storage keys
+    agent:ratelimit                     prefix  rate-limit counters (backend/limits.py)
 """
 
 from __future__ import annotations
