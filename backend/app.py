@@ -21,7 +21,7 @@ from backend.auth import ApiKeys
 from backend.capacity import Admission
 from backend.config import Settings, get_settings
 from backend.connections import RedisFactory, connect
-from backend.contract import EventLog
+from backend.contract import EventLog, logfields
 from backend.lifecycle import Lifecycle
 from backend.limits import StreamSlots
 from backend.middleware import (
@@ -34,7 +34,7 @@ from backend.relay import Relay
 from backend.routes import chat, health, sessions, tasks, ui_config
 from backend.sessions import SessionStore
 from backend.static import UiFiles
-from backend.stream import StreamDeps
+from backend.stream import DETACH, StreamDeps, TaskStream
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
 
@@ -53,6 +53,39 @@ EXPOSED_HEADERS = [
 
 class ConfigError(RuntimeError):
     """The settings cannot run a gateway (e.g. no API keys)."""
+
+
+_ASGI_SCOPE_KEYS = frozenset(
+    ("type", "asgi", "http_version", "server", "client", "scheme", "method", "root_path", "path")
+    + ("raw_path", "query_string", "headers", "state", "extensions")
+)
+
+
+class Gateway(FastAPI):
+    """FastAPI that runs SSE stream bodies after the request has left the framework.
+
+    A stream route returns a TaskStream; the TaskStream sends its head through the middleware and
+    parks itself in scope[DETACH]. Here, once FastAPI's call returned (and with it every router,
+    dependency and middleware frame of the request), the parked stream runs with the server's own
+    receive/send, so an idle open stream holds little more than its connection (BENCHMARKS.md)."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        detached: list[TaskStream] = []
+        scope[DETACH] = detached
+        await super().__call__(scope, receive, send)
+        if not detached:
+            return
+        # drop routing results and FastAPI's exit stacks, kept alive by the scope; clear() also
+        # frees the dict's grown table (the server holds this very dict, so it is not replaced)
+        kept = {k: v for k, v in scope.items() if k in _ASGI_SCOPE_KEYS}
+        scope.clear()
+        scope.update(kept)
+        logfields.request_id.set(scope.get("state", {}).get("request_id", ""))
+        for stream in detached:
+            await stream.stream(receive, send)
 
 
 def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory = connect) -> FastAPI:
@@ -106,7 +139,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             await redis.aclose()
             log.info("gateway stopped")
 
-    app = FastAPI(
+    app = Gateway(
         title="Agent gateway",
         version=health.VERSION,
         lifespan=lifespan,

@@ -27,7 +27,11 @@ Why a raw ASGI response and not sse-starlette: one coroutine per stream writing 
 `send` (plus one small task waiting for `http.disconnect`), where sse-starlette runs an anyio task
 group of four tasks and a memory channel per stream; that machinery was most of the gateway's CPU
 per relayed event and of its memory per open stream (BENCHMARKS.md). uvicorn's `send` after a
-disconnect returns silently, so the disconnect is learnt from `receive()` only.
+disconnect returns silently, so the disconnect is learnt from `receive()` only. And the stream's
+body is not run inside the route: once the head is sent, the stream is handed to the app's
+outermost layer (backend/app.py), so the dozen framework and middleware frames of the request
+(routing, dependencies, exit stacks, the request object) are freed while a stream sits idle for
+minutes; the middleware only ever edits the response head.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ log = logging.getLogger(__name__)
 
 event_frame = sse.event_frame
 reconnect_frame = sse.reconnect_frame
+DETACH = "gateway.detached_streams"
+"""Scope key: a list the app's outermost layer provides to take streams over after their head."""
 
 
 @dataclass
@@ -144,13 +150,25 @@ class TaskStream(Response):
     # ASGI ----------------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the response head through the middleware (they add their headers), then either
+        hand the stream to the app's outermost layer (`DETACH` in the scope, see backend/app.py),
+        so the framework's per-request frames are freed while the stream stays open, or run it."""
+        await send(sse.start_message(self._headers))
+        self._headers = None
+        detached = scope.get(DETACH)
+        if detached is not None:
+            detached.append(self)
+            return
+        await self.stream(receive, send)
+
+    async def stream(self, receive: Receive, send: Send) -> None:
+        """The body: frames until the terminal event, shutdown, a gone client or a stalled send."""
         logfields.task_id.set(self.task_id)
         self._send = send
         self._task = asyncio.current_task()
         watcher = asyncio.ensure_future(self._watch_disconnect(receive))
         self.deps.ticker.streams.add(self)
         try:
-            await send(sse.start_message(self._headers))
             await self._run()
             if not self.gone:
                 await send(sse.END)
@@ -232,7 +250,7 @@ class TaskStream(Response):
                 if self.finished:
                     return
                 frames = []
-                while (raw := listener.pop()) is not None:
+                for raw in listener.take_all():
                     try:
                         seq, kind = peek(raw)
                     except ValueError:  # not an event-log entry: trust the log instead

@@ -98,11 +98,13 @@ async def chat_stream(
         raise
     log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
 
+    task_id = task.task_id  # the closure lives as long as the stream: not the whole task
+
     async def cancel_on_disconnect() -> None:
         try:
-            record = await tasks.get(task.task_id)
+            record = await tasks.get(task_id)
             if record is not None:
-                status = await tasks.cancel(task.task_id, record)
+                status = await tasks.cancel(task_id, record)
                 log.info("client left: cancel requested (%s)", status)
         except (RedisError, OSError) as exc:
             log.warning("client left: cancel failed: %s", exc)
