@@ -10,8 +10,11 @@ Redis busy. So a stream only ever waits on its listener (backend/relay.py), and 
   - checks the streams that were quiet for STREAM_GAP_S in one batched Lua call per 500 streams:
     each stream's task status and its event log's last seq. Only a stream that may have missed an
     event (the log is ahead of its cursor: a lost pub/sub message), whose task vanished or finished,
-    or whose task made no progress for QUEUE_TIMEOUT_S (the watchdogs' cue) is woken to re-read the
-    log and run its checks (backend/stream.py); the others cost nothing more;
+    or that a watchdog may have to end is woken to re-read the log and run its checks
+    (backend/stream.py); the others cost nothing more. The watchdogs' cue: a queued task silent for
+    QUEUE_TIMEOUT_S, or a running one silent that long while no worker at all is alive (one read of
+    the heartbeats per pass, and only when such a stream exists: a slow model's silent streams must
+    not each poll the workers every STREAM_GAP_S);
   - refreshes the stream-cap leases of every open stream in one pipeline per STREAM_LEASE_S / 3.
 A Redis error in a pass is logged and the pass is retried on the next tick; pings go on meanwhile.
 """
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from backend.capacity import live_beats
 from backend.config import Settings
 from backend.contract import TaskField, TaskStatus, keys
 from backend.limits import StreamSlots
@@ -38,6 +42,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 FINISHED = {status.value for status in TaskStatus if status.finished}
+ENDED = {"", *FINISHED}
+"""Statuses the quiet check reports for a task that ended or whose hash is gone ('')."""
+RUNNING = TaskStatus.RUNNING.value
 
 # KEYS: task hash, event log, task hash, event log, ...; ARGV[1]: the status field.
 # Returns per task: its status ('' when the hash is gone) and the log's last seq (-1: empty log).
@@ -57,6 +64,7 @@ return out
 
 class Ticker:
     def __init__(self, redis: Redis, slots: StreamSlots, settings: Settings) -> None:
+        self.redis = redis
         self.slots = slots
         self.gap_s = settings.stream_gap_s
         self.queue_timeout_s = settings.queue_timeout_s
@@ -108,13 +116,22 @@ class Ticker:
         for stream in quiet:
             names += (keys.task(stream.task_id), keys.task_events(stream.task_id))
         reply = await self._quiet(keys=names, args=[TaskField.STATUS])
+        silent_running = []
         for i, stream in enumerate(quiet):
             status, seq = reply[2 * i], int(reply[2 * i + 1])
             stream.quiet_until = now + self.gap_s
-            if (
-                seq > stream.last
-                or status in ("", *FINISHED)
-                or now - stream.progress_at >= self.queue_timeout_s
-            ):
-                stream.recheck = True
-                stream.listener.wake()
+            silent = now - stream.progress_at >= self.queue_timeout_s
+            if seq > stream.last or status in ENDED:
+                self._recheck(stream)
+            elif silent and status == RUNNING:
+                silent_running.append(stream)
+            elif silent:  # queued: expire_if_unclaimed decides
+                self._recheck(stream)
+        if silent_running and not await live_beats(self.redis):
+            for stream in silent_running:
+                self._recheck(stream)
+
+    @staticmethod
+    def _recheck(stream: TaskStream) -> None:
+        stream.recheck = True
+        stream.listener.wake()
