@@ -105,6 +105,7 @@ class TaskStream(Response):
         "_task",
         "_stalled",
         "_closed",
+        "_ended",
     )
 
     def __init__(
@@ -146,6 +147,8 @@ class TaskStream(Response):
         self._task: asyncio.Task | None = None
         self._stalled = False
         self._closed = False
+        self._ended = False
+        """The body's last chunk was sent (with the final frames: one write, not two)."""
 
     # ASGI ----------------------------------------------------------------------------------------
 
@@ -170,7 +173,7 @@ class TaskStream(Response):
         self.deps.ticker.streams.add(self)
         try:
             await self._run()
-            if not self.gone:
+            if not self.gone and not self._ended:
                 await send(sse.END)
         except asyncio.CancelledError:
             if not self._stalled or self._task is None:
@@ -196,13 +199,15 @@ class TaskStream(Response):
             self._stalled = True
             self._task.cancel()
 
-    async def _write(self, data: bytes) -> None:
+    async def _write(self, data: bytes, last: bool = False) -> None:
+        """Send frames; `last` ends the response with them."""
         assert self._send is not None
         self.send_deadline = time.monotonic() + self.deps.settings.sse_send_timeout_s
         try:
-            await self._send({"type": "http.response.body", "body": data, "more_body": True})
+            await self._send({"type": "http.response.body", "body": data, "more_body": not last})
         finally:
             self.send_deadline = 0.0
+        self._ended = last
         ping = self.deps.settings.sse_ping_s
         if ping > 0:
             self.next_ping = time.monotonic() + ping
@@ -233,7 +238,7 @@ class TaskStream(Response):
             self.next_ping = time.monotonic() + self.deps.settings.sse_ping_s
         while not self.gone:
             if self._closing():
-                await self._write(sse.RECONNECT)
+                await self._write(sse.RECONNECT, last=True)
                 return
             try:
                 if need_read or listener.lagging:
@@ -246,7 +251,7 @@ class TaskStream(Response):
                     if not self.finished:
                         ended = await self._check_task()
                         if ended is not None:
-                            await self._write(ended)
+                            await self._write(ended, last=self.finished)
                 if self.finished:
                     return
                 frames = []
@@ -266,7 +271,7 @@ class TaskStream(Response):
                         break
                 if frames:
                     self.quiet_until = time.monotonic() + gap
-                    await self._write(frames[0] if len(frames) == 1 else b"".join(frames))
+                    await self._write(frames[0] if len(frames) == 1 else b"".join(frames), last=self.finished)
                     if self.finished:
                         return
                     backoff = 0.2
@@ -302,7 +307,7 @@ class TaskStream(Response):
                     break
             if frames:
                 self.quiet_until = time.monotonic() + self.deps.settings.stream_gap_s
-                await self._write(b"".join(frames))
+                await self._write(b"".join(frames), last=self.finished)
             if self.finished or len(batch) < 500:
                 return
 
