@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     """An open stream's slot in the per-key stream cap expires this long after its last refresh
     (a crashed gateway cannot hold slots forever)."""
     stream_gap_s: float = 2
-    """A stream with no live message for this long re-reads the event log (lost pub/sub messages)."""
+    """Quiet streams are checked this often, together in one batched Redis call: a stream re-reads the
+    event log only when the log is ahead of it (a lost pub/sub message) or its task ended, vanished
+    or needs a watchdog."""
     subscribe_timeout_s: float = 3
     """How long a new stream waits for its SUBSCRIBE to be confirmed before answering 503."""
     busy_retry_after_s: int = 5
