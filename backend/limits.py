@@ -135,3 +135,9 @@ class StreamSlots:
 
     async def release(self, owner: str, slot: str) -> None:
         await self.redis.zrem(keys.owner_streams(owner), slot)
+
+    async def release_many(self, ended: list[tuple[str, str]]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for owner, slot in ended:
+                pipe.zrem(keys.owner_streams(owner), slot)
+            await pipe.execute()

@@ -2,8 +2,9 @@
 
 Why this shape (pitfalls notes §1, rules 3-5):
 - A PubSub per request leaks connections and multiplies Redis clients; one shared subscriber with
-  SUBSCRIBE on a channel's first local listener and UNSUBSCRIBE on its last costs one connection
-  per process however many streams are open (no PSUBSCRIBE: every replica would get all traffic).
+  SUBSCRIBE on a channel's first local listener and UNSUBSCRIBE after its last (the reader sends one
+  UNSUBSCRIBE for all channels left in the last UNSUBSCRIBE_EVERY_S) costs one connection per
+  process however many streams are open (no PSUBSCRIBE: every replica would get all traffic).
 - Each listener has its own bounded inbox (a list plus one waiter future). A shared queue would let
   streams steal each other's events.
 - The reader never waits on a client: it appends, and when a listener's inbox is full it is
@@ -27,15 +28,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from backend.contract import keys
 from backend.errors import unavailable
 
 log = logging.getLogger(__name__)
+
+UNSUBSCRIBE_EVERY_S = 0.2
 
 
 class Listener:
@@ -117,6 +120,8 @@ class Relay:
         self._channels: dict[str, _Channel] = {}
         self._pending: defaultdict[str, int] = defaultdict(int)
         self._orphans: set[str] = set()
+        """Channels whose last listener left, to UNSUBSCRIBE (batched; retried after a failure)."""
+        self._next_unsubscribe = 0.0
         self._connected = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -194,11 +199,7 @@ class Relay:
         if channel.listeners:
             return
         del self._channels[name]
-        try:
-            await self.pubsub.unsubscribe(name)
-        except (RedisError, OSError) as exc:
-            log.debug("unsubscribe %s deferred: %s", name, exc)
-            self._orphans.add(name)
+        self._orphans.add(name)  # the reader unsubscribes them in batches (UNSUBSCRIBE_EVERY_S)
 
     def resume(self, listener: Listener) -> None:
         """The stream is about to re-read the log: feed it live messages again from now on.
@@ -220,7 +221,8 @@ class Relay:
                 message = await self.pubsub.get_message(timeout=1.0)
                 if message is not None:
                     self._dispatch(message)
-                if self._orphans:
+                if self._orphans and time.monotonic() >= self._next_unsubscribe:
+                    self._next_unsubscribe = time.monotonic() + UNSUBSCRIBE_EVERY_S
                     await self._unsubscribe_orphans()
                 backoff = 0.1
             except asyncio.CancelledError:
@@ -259,9 +261,11 @@ class Relay:
                 del self._pending[name]
 
     async def _unsubscribe_orphans(self) -> None:
-        for name in list(self._orphans):
-            if name in self._channels:
-                self._orphans.discard(name)
-                continue
-            await self.pubsub.unsubscribe(name)
-            self._orphans.discard(name)
+        names = [name for name in self._orphans if name not in self._channels]
+        self._orphans.clear()
+        if names:
+            try:
+                await self.pubsub.unsubscribe(*names)
+            except BaseException:
+                self._orphans.update(n for n in names if n not in self._channels)
+                raise

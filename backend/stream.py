@@ -219,10 +219,7 @@ class TaskStream(Response):
         self._closed = True
         await self.deps.relay.release(self.listener)
         if self.slot is not None:
-            try:
-                await self.deps.slots.release(self.owner, self.slot)
-            except (RedisError, OSError):
-                pass  # the lease expires on its own
+            self.deps.ticker.release_slot(self.owner, self.slot)
 
     def _closing(self) -> bool:
         return self.deps.lifecycle.closing

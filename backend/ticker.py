@@ -15,7 +15,9 @@ Redis busy. So a stream only ever waits on its listener (backend/relay.py), and 
     QUEUE_TIMEOUT_S, or a running one silent that long while no worker at all is alive (one read of
     the heartbeats per pass, and only when such a stream exists: a slow model's silent streams must
     not each poll the workers every STREAM_GAP_S);
-  - refreshes the stream-cap leases of every open stream in one pipeline per STREAM_LEASE_S / 3.
+  - refreshes the stream-cap leases of every open stream in one pipeline per STREAM_LEASE_S / 3,
+    and gives back the slots of the streams that ended since the last tick in one pipeline (a slot
+    is free again at most one tick after its stream ended; on shutdown the last ones are flushed).
 A Redis error in a pass is logged and the pass is retried on the next tick; pings go on meanwhile.
 """
 
@@ -71,6 +73,7 @@ class Ticker:
         self.refresh_s = settings.stream_lease_s / 3
         self.interval_s = min(0.5, max(0.02, settings.stream_gap_s / 4))
         self.streams: set[TaskStream] = set()
+        self._ended: list[tuple[str, str]] = []
         self._quiet = redis.register_script(_QUIET)
         self._task: asyncio.Task | None = None
         self._next_refresh = time.monotonic() + self.refresh_s
@@ -83,6 +86,21 @@ class Ticker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait({self._task}, timeout=3)
+        with contextlib.suppress(RedisError, OSError):
+            await self._release_ended()
+
+    def release_slot(self, owner: str, slot: str) -> None:
+        """A stream ended: its slot goes back with the next tick's batch."""
+        self._ended.append((owner, slot))
+
+    async def _release_ended(self) -> None:
+        if self._ended:
+            ended, self._ended = self._ended, []
+            try:
+                await self.slots.release_many(ended)
+            except BaseException:
+                self._ended += ended  # retried next tick; the leases expire on their own anyway
+                raise
 
     async def _loop(self) -> None:
         while True:
@@ -110,6 +128,7 @@ class Ticker:
             held = [(s.owner, s.slot) for s in self.streams if s.slot is not None]
             if held:
                 await self.slots.refresh_many(held)
+        await self._release_ended()
 
     async def _check_quiet(self, quiet: list[TaskStream], now: float) -> None:
         names = []
