@@ -2,7 +2,8 @@
 
 No import-time app or settings: tests build their own Settings (and fakeredis clients through
 `redis_factory`); `python -m backend` uses `get_settings()`. The lifespan owns the process-wide
-resources — one Redis command client, the relay (one pub/sub connection and its reader task) —
+resources — one Redis command client, the relay (one pub/sub connection and its reader task), the
+streams' ticker (backend/ticker.py) —
 and closes them after uvicorn has drained the open streams.
 """
 
@@ -14,17 +15,16 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
-from slowapi.errors import RateLimitExceeded
 
 from backend import errors
 from backend.auth import ApiKeys
 from backend.capacity import Admission
 from backend.config import Settings, get_settings
 from backend.connections import RedisFactory, connect
-from backend.contract import EventLog
+from backend.contract import EventLog, logfields
 from backend.feedback import FeedbackStore
 from backend.lifecycle import Lifecycle
-from backend.limits import StreamSlots, build_limiter, rate_limit_exceeded
+from backend.limits import StreamSlots
 from backend.middleware import (
     BodySizeLimitMiddleware,
     ErrorTrackingMiddleware,
@@ -36,8 +36,9 @@ from backend.routes import chat, docs, health, me, sessions, shares, stats, task
 from backend.sessions import SessionStore
 from backend.shares import ShareStore
 from backend.static import UiFiles
-from backend.stream import StreamDeps
+from backend.stream import DETACH, StreamDeps, TaskStream
 from backend.taskstore import TaskStore
+from backend.ticker import Ticker
 from backend.tokens import TokenVerifier
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,39 @@ class ConfigError(RuntimeError):
     """The settings cannot run a gateway (e.g. no API keys)."""
 
 
+_ASGI_SCOPE_KEYS = frozenset(
+    ("type", "asgi", "http_version", "server", "client", "scheme", "method", "root_path", "path")
+    + ("raw_path", "query_string", "headers", "state", "extensions")
+)
+
+
+class Gateway(FastAPI):
+    """FastAPI that runs SSE stream bodies after the request has left the framework.
+
+    A stream route returns a TaskStream; the TaskStream sends its head through the middleware and
+    parks itself in scope[DETACH]. Here, once FastAPI's call returned (and with it every router,
+    dependency and middleware frame of the request), the parked stream runs with the server's own
+    receive/send, so an idle open stream holds little more than its connection (BENCHMARKS.md)."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        detached: list[TaskStream] = []
+        scope[DETACH] = detached
+        await super().__call__(scope, receive, send)
+        if not detached:
+            return
+        # drop routing results and FastAPI's exit stacks, kept alive by the scope; clear() also
+        # frees the dict's grown table (the server holds this very dict, so it is not replaced)
+        kept = {k: v for k, v in scope.items() if k in _ASGI_SCOPE_KEYS}
+        scope.clear()
+        scope.update(kept)
+        logfields.request_id.set(scope.get("state", {}).get("request_id", ""))
+        for stream in detached:
+            await stream.stream(receive, send)
+
+
 def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory = connect) -> FastAPI:
     settings = settings or get_settings()
     if not settings.keys and not settings.tokens_enabled:
@@ -69,7 +103,6 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     lifecycle = Lifecycle()
-    limiter = build_limiter(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -94,16 +127,20 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             FeedbackStore(redis, settings.session_ttl_s),
             ShareStore(redis, settings.share_ttl_s, settings.session_ttl_s),
         )
+        slots = StreamSlots(redis, settings)
+        ticker = Ticker(redis, slots, settings)
         app.state.streams = StreamDeps(
             settings=settings,
             eventlog=eventlog,
             relay=relay,
             tasks=task_store,
-            slots=StreamSlots(redis, settings),
+            slots=slots,
             lifecycle=lifecycle,
+            ticker=ticker,
         )
         lifecycle.on_close(relay.interrupt_all)
         await relay.start()
+        await ticker.start()
         log.info(
             "gateway started (%d API keys, %d proxy keys, bearer tokens %s)",
             len(settings.keys),
@@ -114,13 +151,14 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             yield
         finally:
             lifecycle.begin_close()
+            await ticker.stop()
             await relay.stop()
             await redis.aclose()
             if tokens is not None:
                 await tokens.aclose()
             log.info("gateway stopped")
 
-    app = FastAPI(
+    app = Gateway(
         title="Agent gateway",
         version=health.VERSION,
         lifespan=lifespan,
@@ -130,14 +168,12 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     )
     app.state.settings = settings
     app.state.lifecycle = lifecycle
-    app.state.limiter = limiter
     app.state.api_keys = ApiKeys(settings.keys, settings.proxy_keys) if settings.keys else None
     app.state.tokens = tokens
 
     errors.install(app)
-    app.add_exception_handler(RateLimitExceeded, rate_limit_exceeded)
 
-    app.include_router(chat.build_router(limiter, settings))
+    app.include_router(chat.router)
     app.include_router(tasks.router)
     app.include_router(sessions.router)
     app.include_router(shares.router)

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     `demo`). Anyone who can reach the gateway then is that user: never set it in production."""
     max_message_chars: int = 16000
     rate_limit: str = "60/minute"
-    """slowapi limit per API key on POST /ai/api/chat/stream (e.g. '60/minute;1000/hour')."""
+    """New chats per API key on POST /ai/api/chat/stream, in fixed windows counted in Redis (e.g. '60/minute;1000/hour')."""
     allowed_origins: str = ""
     """Comma-separated CORS origins ('*' for any); empty = same-origin only."""
     static_dir: Path = ROOT / "frontend" / "dist"
@@ -100,11 +100,6 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    rate_limit_storage_url: str = ""
-    """slowapi/limits storage URI; empty = REDIS_URL (unit tests use 'memory://')."""
-    rate_limit_socket_timeout_s: float = 0.3
-    """Socket timeout of the rate limiter's (synchronous!) Redis client: bounds how long one
-    limit check can freeze the event loop when Redis stalls."""
     redis_socket_timeout_s: float = 5
     """Command-client socket timeout (no blocking commands run on the gateway's client)."""
     redis_connect_timeout_s: float = 2
@@ -119,7 +114,9 @@ class Settings(BaseSettings):
     """An open stream's slot in the per-key stream cap expires this long after its last refresh
     (a crashed gateway cannot hold slots forever)."""
     stream_gap_s: float = 2
-    """A stream with no live message for this long re-reads the event log (lost pub/sub messages)."""
+    """Quiet streams are checked this often, together in one batched Redis call: a stream re-reads the
+    event log only when the log is ahead of it (a lost pub/sub message) or its task ended, vanished
+    or needs a watchdog."""
     subscribe_timeout_s: float = 3
     """How long a new stream waits for its SUBSCRIBE to be confirmed before answering 503."""
     busy_retry_after_s: int = 5
@@ -137,10 +134,6 @@ class Settings(BaseSettings):
     """Trust X-Forwarded-For/Proto (only behind a proxy you control)."""
     forwarded_allow_ips: str = "127.0.0.1"
     """Proxy addresses trusted for forwarded headers when PROXY_HEADERS is on."""
-
-    @property
-    def limiter_storage_url(self) -> str:
-        return self.rate_limit_storage_url or self.redis_url
 
     @field_validator("static_dir", mode="before")
     @classmethod

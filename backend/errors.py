@@ -6,11 +6,10 @@
     ├── 404 not found / other owner's resource          (never reveals which of the two)
     ├── 409 session has an active run                   (+ "task_id")
     ├── 413 message too long                            (before anything is enqueued)
-    ├── 429 open-stream cap                             (+ Retry-After)
+    ├── 429 rate limit / open-stream cap                (+ Retry-After; backend/limits.py)
     └── 503 queue full / relay / JWKS unavailable       (+ Retry-After)
     RedisError (ConnectionError, TimeoutError, ...)     → 503 {"detail", "request_id"}, never a 500
     RequestValidationError                              → 422; invalid JSON gets a plain-words detail
-    RateLimitExceeded (slowapi)                         → 429 + Retry-After (backend/limits.py)
 Anything else reaches ErrorTrackingMiddleware (JSON 500 without internals).
 """
 

@@ -6,8 +6,7 @@ The order a replica leaves in (pitfalls notes §6, rule 17):
   2. after SHUTDOWN_DELAY_S → `closing`: every open SSE stream gets a final `retry: 1000` +
      `event: reconnect` frame (no id, it is not a task event) and ends; its client resumes on another
      replica with Last-Event-ID. Then uvicorn stops accepting and waits GRACEFUL_TIMEOUT_S.
-Streams are told through `on_close` callbacks (the relay wakes its listeners), and sse-starlette's own
-`shutdown_event` (set when uvicorn's handle_exit runs, which it patches) is the backstop.
+Streams are told through `on_close` callbacks (the relay wakes its listeners).
 """
 
 from __future__ import annotations

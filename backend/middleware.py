@@ -4,7 +4,7 @@ Why pure ASGI and not `BaseHTTPMiddleware`: BaseHTTPMiddleware re-wraps the resp
 own stream and task group, which has a long record of breaking streaming responses and client
 disconnect detection (Kludex/starlette#1438, #1715, #2687) — exactly what the SSE routes depend on.
 These classes only wrap `send` to edit `http.response.start` headers, so SSE chunks pass through
-untouched. Never add GZip here: compression buffers the event stream (sse-starlette README).
+untouched. Never add GZip here: compression buffers the event stream.
 
 Order in create_app (outermost first): RequestId → SecurityHeaders → ErrorTracking → BodySizeLimit
 → CORS → routes, so even the 500 page carries the request id and the security headers.

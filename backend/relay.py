@@ -2,11 +2,12 @@
 
 Why this shape (pitfalls notes §1, rules 3-5):
 - A PubSub per request leaks connections and multiplies Redis clients; one shared subscriber with
-  SUBSCRIBE on a channel's first local listener and UNSUBSCRIBE on its last costs one connection
-  per process however many streams are open (no PSUBSCRIBE: every replica would get all traffic).
-- Each listener has its own bounded asyncio.Queue. A shared queue would let streams steal each
-  other's events.
-- The reader never waits on a client: `put_nowait`, and when a listener's queue is full it is
+  SUBSCRIBE on a channel's first local listener and UNSUBSCRIBE after its last (the reader sends one
+  UNSUBSCRIBE for all channels left in the last UNSUBSCRIBE_EVERY_S) costs one connection per
+  process however many streams are open (no PSUBSCRIBE: every replica would get all traffic).
+- Each listener has its own bounded inbox (a list plus one waiter future). A shared queue would let
+  streams steal each other's events.
+- The reader never waits on a client: it appends, and when a listener's inbox is full it is
   marked `lagging` and no longer fed. Its stream then catches up from the event log (the truth;
   pub/sub is only a fast doorbell). A slow client can therefore neither block other streams nor
   grow the subscriber's Redis output buffer until Redis kills the shared connection.
@@ -27,46 +28,77 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from backend.contract import keys
 from backend.errors import unavailable
 
 log = logging.getLogger(__name__)
 
+UNSUBSCRIBE_EVERY_S = 0.2
+
 
 class Listener:
-    """One open stream's inbox for one task."""
+    """One open stream's inbox for one task: a bounded list and at most one waiter future.
 
-    __slots__ = ("task_id", "channel", "queue", "lagging")
+    Cheaper than an asyncio.Queue (no getter/putter deques, no per-wait timeout) and than a deque
+    (an empty deque holds a 64-slot block: ~600 bytes per idle stream): the reader appends and
+    resolves the waiter, the stream takes the whole inbox at once; everything else that needs the
+    stream's attention (the process-wide ticker, a client disconnect, shutdown) calls `wake()`."""
+
+    __slots__ = ("task_id", "channel", "queue", "size", "lagging", "_waiter")
 
     def __init__(self, task_id: str, size: int) -> None:
         self.task_id = task_id
         self.channel = keys.task_channel(task_id)
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=size)
+        self.queue: list[bytes] = []
+        self.size = size
         self.lagging = False
-        """Set by the reader when the queue overflowed; the stream must re-read the log."""
+        """Set by the reader when the inbox overflowed; the stream must re-read the log."""
+        self._waiter: asyncio.Future[None] | None = None
+
+    def push(self, data: bytes) -> bool:
+        """Called by the reader. False (and `lagging`) when the inbox is full."""
+        if len(self.queue) >= self.size:
+            self.lagging = True
+            self.wake()
+            return False
+        self.queue.append(data)
+        self.wake()
+        return True
+
+    def take_all(self) -> list[bytes]:
+        """Everything queued, oldest first; the inbox is empty afterwards."""
+        taken, self.queue = self.queue, []
+        return taken
+
+    def wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    interrupt = wake
+
+    async def wait(self) -> None:
+        """Until a message arrives or someone calls `wake()` (returns at once if one is queued)."""
+        if self.queue or self.lagging:
+            return
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
 
     async def next(self, wait_s: float) -> bytes | None:
-        """The next live message, or None after `wait_s` or when woken by `interrupt()`."""
-        try:
-            return self.queue.get_nowait()
-        except asyncio.QueueEmpty:
-            pass
-        # asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps queue.get() in a new Task on
-        # every call, and this runs once per relayed event per stream
-        try:
-            async with asyncio.timeout(wait_s):
-                return await self.queue.get()
-        except TimeoutError:
-            return None
-
-    def interrupt(self) -> None:
-        with contextlib.suppress(asyncio.QueueFull):
-            self.queue.put_nowait(None)
+        """The next live message, or None after `wait_s` or a wake-up without one."""
+        if not self.queue:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait_s):
+                    await self.wait()
+        return self.queue.pop(0) if self.queue else None
 
 
 class _Channel:
@@ -74,7 +106,8 @@ class _Channel:
 
     def __init__(self) -> None:
         self.listeners: set[Listener] = set()
-        self.ready = asyncio.Event()
+        self.ready: asyncio.Event | None = asyncio.Event()
+        """Set, then dropped (None), once Redis confirmed the SUBSCRIBE."""
 
 
 class Relay:
@@ -87,6 +120,8 @@ class Relay:
         self._channels: dict[str, _Channel] = {}
         self._pending: defaultdict[str, int] = defaultdict(int)
         self._orphans: set[str] = set()
+        """Channels whose last listener left, to UNSUBSCRIBE (batched; retried after a failure)."""
+        self._next_unsubscribe = 0.0
         self._connected = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -145,7 +180,8 @@ class Relay:
         else:
             channel.listeners.add(listener)
         try:
-            await asyncio.wait_for(channel.ready.wait(), self.subscribe_timeout_s)
+            if channel.ready is not None:
+                await asyncio.wait_for(channel.ready.wait(), self.subscribe_timeout_s)
         except TimeoutError:
             await self.release(listener)
             raise unavailable("live event relay unavailable, try again shortly", self.retry_after_s) from None
@@ -163,11 +199,7 @@ class Relay:
         if channel.listeners:
             return
         del self._channels[name]
-        try:
-            await self.pubsub.unsubscribe(name)
-        except (RedisError, OSError) as exc:
-            log.debug("unsubscribe %s deferred: %s", name, exc)
-            self._orphans.add(name)
+        self._orphans.add(name)  # the reader unsubscribes them in batches (UNSUBSCRIBE_EVERY_S)
 
     def resume(self, listener: Listener) -> None:
         """The stream is about to re-read the log: feed it live messages again from now on.
@@ -175,8 +207,7 @@ class Relay:
         Whatever is still queued was published before this call, so the log read that follows
         covers it: drop it now to free the memory and the queue room."""
         listener.lagging = False
-        while not listener.queue.empty():
-            listener.queue.get_nowait()
+        listener.queue.clear()
 
     # reader --------------------------------------------------------------------------------------
 
@@ -190,7 +221,8 @@ class Relay:
                 message = await self.pubsub.get_message(timeout=1.0)
                 if message is not None:
                     self._dispatch(message)
-                if self._orphans:
+                if self._orphans and time.monotonic() >= self._next_unsubscribe:
+                    self._next_unsubscribe = time.monotonic() + UNSUBSCRIBE_EVERY_S
                     await self._unsubscribe_orphans()
                 backoff = 0.1
             except asyncio.CancelledError:
@@ -212,11 +244,9 @@ class Relay:
             for listener in channel.listeners:
                 if listener.lagging:
                     continue
-                try:
-                    listener.queue.put_nowait(data)
+                if listener.push(data):
                     self.delivered += 1
-                except asyncio.QueueFull:
-                    listener.lagging = True
+                else:
                     self.dropped += 1
                     log.info(
                         "listener of task %s lagging: it catches up from the event log", listener.task_id
@@ -224,15 +254,18 @@ class Relay:
         elif kind == "subscribe":
             self._pending[name] = max(0, self._pending[name] - 1)
             channel = self._channels.get(name)
-            if channel is not None and self._pending[name] == 0:
+            if channel is not None and self._pending[name] == 0 and channel.ready is not None:
                 channel.ready.set()
+                channel.ready = None
             if self._pending[name] == 0:
                 del self._pending[name]
 
     async def _unsubscribe_orphans(self) -> None:
-        for name in list(self._orphans):
-            if name in self._channels:
-                self._orphans.discard(name)
-                continue
-            await self.pubsub.unsubscribe(name)
-            self._orphans.discard(name)
+        names = [name for name in self._orphans if name not in self._channels]
+        self._orphans.clear()
+        if names:
+            try:
+                await self.pubsub.unsubscribe(*names)
+            except BaseException:
+                self._orphans.update(n for n in names if n not in self._channels)
+                raise

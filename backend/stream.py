@@ -1,12 +1,14 @@
 """The SSE stream of one task, shared by POST /chat/stream and GET /tasks/{id}/events.
 
 The event log (a Redis stream, entry id = seq) is the truth; pub/sub is a fast doorbell that may
-lose messages (restart, lagging listener). So the generator:
+lose messages (restart, lagging listener). So a stream:
   1. is handed a Listener that is ALREADY subscribed (subscribe first, then read: nothing published
      in between can fall through the crack);
-  2. reads the backlog after `after_seq` (Last-Event-ID) from the log;
+  2. reads the backlog after `after_seq` (Last-Event-ID) from the log (a new chat's stream skips it:
+     it subscribed before its task existed, so every event reaches it live or by a re-read below);
   3. then relays live messages, dropping any seq it already sent, and re-reads the log whenever it
-     may have missed something: a seq jump, its listener marked lagging, or STREAM_GAP_S of silence;
+     may have missed something: a seq jump, its listener marked lagging, or the ticker finding the
+     log ahead of it after STREAM_GAP_S of silence (backend/ticker.py);
   4. ends right after the terminal event (complete | error | cancelled).
 Frames are `id: <seq>` + `data: <event json>`; the id is what a client resumes from.
 
@@ -16,8 +18,20 @@ So a client never hangs:
     (written through the EventLog, and its payload LREMed from agent:tasks);
   - a task whose hash vanished (TTL) without a terminal event ends with a synthesized error frame;
   - on shutdown the stream sends `retry: 1000` + `event: reconnect` (no id, no data: it is not a
-    task event and consumes no seq) and ends, so the client resumes on another replica.
+    task event and consumes no seq) and ends, so the client resumes on another replica;
+  - pings every SSE_PING_S keep proxies from closing a silent stream, and a client that stops
+    reading is dropped after SSE_SEND_TIMEOUT_S (the ticker cancels its pending send).
 Redis errors while streaming are retried with backoff; pings keep the connection alive meanwhile.
+
+Why a raw ASGI response and not sse-starlette: one coroutine per stream writing frames straight to
+`send` (plus one small task waiting for `http.disconnect`), where sse-starlette runs an anyio task
+group of four tasks and a memory channel per stream; that machinery was most of the gateway's CPU
+per relayed event and of its memory per open stream (BENCHMARKS.md). uvicorn's `send` after a
+disconnect returns silently, so the disconnect is learnt from `receive()` only. And the stream's
+body is not run inside the route: once the head is sent, the stream is handed to the app's
+outermost layer (backend/app.py), so the dozen framework and middleware frames of the request
+(routing, dependencies, exit stacks, the request object) are freed while a stream sits idle for
+minutes; the middleware only ever edits the response head.
 """
 
 from __future__ import annotations
@@ -25,15 +39,16 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import anyio
 from redis.exceptions import RedisError
-from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.background import BackgroundTask
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
+from backend import sse
 from backend.config import Settings
 from backend.contract import TERMINAL_TYPES, EventLog, TaskField, logfields, peek
 from backend.contract.tasks import TaskStatus
@@ -41,20 +56,14 @@ from backend.lifecycle import Lifecycle
 from backend.limits import StreamSlots
 from backend.relay import Listener, Relay
 from backend.taskstore import TaskStore
+from backend.ticker import Ticker
 
 log = logging.getLogger(__name__)
 
-SEP = "\n"
-RECONNECT_MS = 1000
-_SLICE_S = 1.0
-
-
-def event_frame(seq: int, data: str) -> ServerSentEvent:
-    return ServerSentEvent(data=data, id=str(seq), sep=SEP)
-
-
-def reconnect_frame() -> ServerSentEvent:
-    return ServerSentEvent(comment="reconnect", event="reconnect", retry=RECONNECT_MS, sep=SEP)
+event_frame = sse.event_frame
+reconnect_frame = sse.reconnect_frame
+DETACH = "gateway.detached_streams"
+"""Scope key: a list the app's outermost layer provides to take streams over after their head."""
 
 
 @dataclass
@@ -67,9 +76,38 @@ class StreamDeps:
     tasks: TaskStore
     slots: StreamSlots
     lifecycle: Lifecycle
+    ticker: Ticker
 
 
-class TaskStream:
+class TaskStream(Response):
+    """The response itself (an ASGI app FastAPI returns as is)."""
+
+    media_type = sse.MEDIA_TYPE
+    __slots__ = (
+        "deps",
+        "task_id",
+        "owner",
+        "listener",
+        "slot",
+        "last",
+        "backlog",
+        "progress_at",
+        "finished",
+        "gone",
+        "recheck",
+        "quiet_until",
+        "next_ping",
+        "send_deadline",
+        "background",
+        "_headers",
+        "_on_client_close",
+        "_send",
+        "_task",
+        "_stalled",
+        "_closed",
+        "_ended",
+    )
+
     def __init__(
         self,
         deps: StreamDeps,
@@ -79,7 +117,9 @@ class TaskStream:
         listener: Listener,
         slot: str | None,
         after_seq: int = -1,
-        shutdown_event: anyio.Event | None = None,
+        backlog: bool = True,
+        headers: dict[str, str] | None = None,
+        on_client_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """`listener` must already be subscribed; the stream releases it (and `slot`) when it ends."""
         self.deps = deps
@@ -88,118 +128,188 @@ class TaskStream:
         self.listener = listener
         self.slot = slot
         self.last = after_seq
+        self.backlog = backlog
         self.progress_at = time.monotonic()
         """When this stream last saw the task make progress (the abandoned-task watchdog's clock)."""
-        self.shutdown_event = shutdown_event if shutdown_event is not None else anyio.Event()
         self.finished = False
         """True once the terminal event was sent."""
+        self.gone = False
+        """The client disconnected."""
+        self.recheck = False
+        """Set by the ticker: re-read the log and run the watchdog checks."""
+        self.quiet_until = self.progress_at + deps.settings.stream_gap_s
+        self.next_ping = math.inf
+        self.send_deadline = 0.0
+        self.background = None
+        self._headers = headers
+        self._on_client_close = on_client_close
+        self._send: Send | None = None
+        self._task: asyncio.Task | None = None
+        self._stalled = False
         self._closed = False
-        self._next_refresh = time.monotonic() + deps.settings.stream_lease_s / 3
+        self._ended = False
+        """The body's last chunk was sent (with the final frames: one write, not two)."""
 
-    async def frames(self) -> AsyncIterator[ServerSentEvent]:
+    # ASGI ----------------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the response head through the middleware (they add their headers), then either
+        hand the stream to the app's outermost layer (`DETACH` in the scope, see backend/app.py),
+        so the framework's per-request frames are freed while the stream stays open, or run it."""
+        await send(sse.start_message(self._headers))
+        self._headers = None
+        detached = scope.get(DETACH)
+        if detached is not None:
+            detached.append(self)
+            return
+        await self.stream(receive, send)
+
+    async def stream(self, receive: Receive, send: Send) -> None:
+        """The body: frames until the terminal event, shutdown, a gone client or a stalled send."""
         logfields.task_id.set(self.task_id)
+        self._send = send
+        self._task = asyncio.current_task()
+        watcher = asyncio.ensure_future(self._watch_disconnect(receive))
+        self.deps.ticker.streams.add(self)
         try:
-            async for frame in self._run():
-                yield frame
+            await self._run()
+            if not self.gone and not self._ended:
+                await send(sse.END)
+        except asyncio.CancelledError:
+            if not self._stalled or self._task is None:
+                raise
+            self._task.uncancel()
+            log.warning("stream %s: client stopped reading; closing", self.task_id)
         finally:
-            with anyio.CancelScope(shield=True):
-                await self.close()
+            self.deps.ticker.streams.discard(self)
+            watcher.cancel()
+            await asyncio.shield(self.close())
+        if self.gone and not self.finished and self._on_client_close is not None:
+            await self._on_client_close()
+
+    async def _watch_disconnect(self, receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self.gone = True
+        self.listener.wake()
+
+    def stall(self) -> None:
+        """The ticker found a send pending past SSE_SEND_TIMEOUT_S: give up on this client."""
+        if self._task is not None and not self._stalled:
+            self._stalled = True
+            self._task.cancel()
+
+    async def _write(self, data: bytes, last: bool = False) -> None:
+        """Send frames; `last` ends the response with them."""
+        assert self._send is not None
+        self.send_deadline = time.monotonic() + self.deps.settings.sse_send_timeout_s
+        try:
+            await self._send({"type": "http.response.body", "body": data, "more_body": not last})
+        finally:
+            self.send_deadline = 0.0
+        self._ended = last
+        ping = self.deps.settings.sse_ping_s
+        if ping > 0:
+            self.next_ping = time.monotonic() + ping
 
     async def close(self) -> None:
-        """Release the listener and the stream slot (idempotent; also run as a background task in
-        case the response is torn down before the generator ever started)."""
+        """Release the listener and the stream slot (idempotent)."""
         if self._closed:
             return
         self._closed = True
         await self.deps.relay.release(self.listener)
         if self.slot is not None:
-            try:
-                await self.deps.slots.release(self.owner, self.slot)
-            except (RedisError, OSError):
-                pass  # the lease expires on its own
+            self.deps.ticker.release_slot(self.owner, self.slot)
 
     def _closing(self) -> bool:
-        return self.deps.lifecycle.closing or self.shutdown_event.is_set()
+        return self.deps.lifecycle.closing
 
-    async def _run(self) -> AsyncIterator[ServerSentEvent]:
+    # the stream ----------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        listener = self.listener
         gap = self.deps.settings.stream_gap_s
-        need_read = True
-        quiet_until = time.monotonic() + gap
+        need_read = self.backlog
         backoff = 0.2
-        while True:
+        if self.deps.settings.sse_ping_s > 0:
+            self.next_ping = time.monotonic() + self.deps.settings.sse_ping_s
+        while not self.gone:
             if self._closing():
-                yield reconnect_frame()
+                await self._write(sse.RECONNECT, last=True)
                 return
             try:
-                if need_read or self.listener.lagging:
-                    self.deps.relay.resume(self.listener)
+                if need_read or listener.lagging:
                     need_read = False
-                    async for frame in self._read_log():
-                        yield frame
-                    if self.finished:
-                        return
-                raw = await self.listener.next(min(_SLICE_S, max(0.05, quiet_until - time.monotonic())))
-                now = time.monotonic()
-                await self._refresh_slot(now)
-                if raw is None:
-                    if now >= quiet_until:
-                        quiet_until = now + gap
-                        async for frame in self._read_log():
-                            yield frame
-                        if self.finished:
-                            return
+                    self.deps.relay.resume(listener)
+                    await self._read_log()
+                if self.recheck and not self.finished:
+                    self.recheck = False
+                    await self._read_log()
+                    if not self.finished:
                         ended = await self._check_task()
                         if ended is not None:
-                            yield ended
-                        if self.finished:
-                            return
-                    continue
-                quiet_until = now + gap
-                try:
-                    seq, kind = peek(raw)
-                except ValueError:  # not an event-log entry: trust the log instead
-                    need_read = True
-                    continue
-                if seq <= self.last:
-                    continue
-                if seq != self.last + 1:
-                    need_read = True
-                    continue
-                yield self._emit(seq, raw.decode() if isinstance(raw, bytes) else raw, kind in TERMINAL_TYPES)
+                            await self._write(ended, last=self.finished)
                 if self.finished:
                     return
-                backoff = 0.2
+                frames = []
+                for raw in listener.take_all():
+                    try:
+                        seq, kind = peek(raw)
+                    except ValueError:  # not an event-log entry: trust the log instead
+                        need_read = True
+                        break
+                    if seq <= self.last:
+                        continue
+                    if seq != self.last + 1:
+                        need_read = True
+                        break
+                    frames.append(self._emit(seq, raw, kind in TERMINAL_TYPES))
+                    if self.finished:
+                        break
+                if frames:
+                    self.quiet_until = time.monotonic() + gap
+                    await self._write(frames[0] if len(frames) == 1 else b"".join(frames), last=self.finished)
+                    if self.finished:
+                        return
+                    backoff = 0.2
+                    continue
+                if need_read:
+                    continue
+                if time.monotonic() >= self.next_ping:
+                    await self._write(sse.PING)
+                    continue
+                await listener.wait()
             except (RedisError, OSError) as exc:
                 log.warning("stream %s: redis error %s: %s", self.task_id, type(exc).__name__, exc)
                 need_read = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
 
-    def _emit(self, seq: int, data: str, terminal: bool) -> ServerSentEvent:
+    def _emit(self, seq: int, data: bytes | str, terminal: bool) -> bytes:
         self.progress_at = time.monotonic()
         self.last = seq
         self.finished = terminal
-        return event_frame(seq, data)
+        return sse.event_frame(seq, data)
 
-    async def _read_log(self) -> AsyncIterator[ServerSentEvent]:
+    async def _read_log(self) -> None:
+        """Send everything the log holds after the cursor (sets `finished` at the terminal event)."""
         while True:
             batch = await self.deps.eventlog.read(self.task_id, self.last, count=500)
+            frames = []
             for event in batch:
                 if event.seq <= self.last:
                     continue
-                yield self._emit(event.seq, event.data, event.terminal)
+                frames.append(self._emit(event.seq, event.data, event.terminal))
                 if self.finished:
-                    return
-            if len(batch) < 500:
+                    break
+            if frames:
+                self.quiet_until = time.monotonic() + self.deps.settings.stream_gap_s
+                await self._write(b"".join(frames), last=self.finished)
+            if self.finished or len(batch) < 500:
                 return
 
-    async def _refresh_slot(self, now: float) -> None:
-        if self.slot is not None and now >= self._next_refresh:
-            self._next_refresh = now + self.deps.settings.stream_lease_s / 3
-            await self.deps.slots.refresh(self.owner, self.slot)
-
-    async def _check_task(self) -> ServerSentEvent | None:
-        """After STREAM_GAP_S of silence (and a log re-read): is the task late, or gone?
+    async def _check_task(self) -> bytes | None:
+        """After silence (and a log re-read): is the task late, or gone?
         Returns a final frame to end with, or None to keep waiting."""
         record = await self.deps.tasks.get(self.task_id)
         if record is None:
@@ -227,26 +337,3 @@ class TaskStream:
             },
             separators=(",", ":"),
         )
-
-
-def sse_response(
-    stream: TaskStream,
-    *,
-    headers: dict[str, str] | None = None,
-    on_client_close: Callable[[dict], Awaitable[None]] | None = None,
-) -> EventSourceResponse:
-    """EventSourceResponse configured per the notes: pings below proxy idle timeouts, a send timeout
-    so a frozen client cannot pin the stream forever, and a cooperative shutdown window in which
-    the generator sends its reconnect frame instead of being cancelled mid-event."""
-    s = stream.deps.settings
-    return EventSourceResponse(
-        stream.frames(),
-        headers=headers,
-        ping=s.sse_ping_s,
-        sep=SEP,
-        send_timeout=s.sse_send_timeout_s,
-        shutdown_event=stream.shutdown_event,
-        shutdown_grace_period=s.shutdown_grace_s,
-        client_close_handler_callable=on_client_close,
-        background=BackgroundTask(stream.close),
-    )

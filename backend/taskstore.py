@@ -10,6 +10,8 @@ It runs under WATCH of the task and session keys, for two reasons:
 - no silent re-send: redis-py never retries a WATCHed transaction. After a connection error it
   raises; we retry only after checking that the task hash does not exist yet (the client-generated
   task id is the idempotency key), so a task is never enqueued twice.
+A new session's first task (both ids made up by the gateway just now) WATCHes only its task key and
+reads nothing before MULTI: nobody else can know the session yet.
 The caller subscribes the task's live channel BEFORE calling enqueue (see routes/chat.py).
 """
 
@@ -81,16 +83,18 @@ class TaskStore:
         tkey, skey = keys.task(task.task_id), keys.session(task.session_id)
         s = self.settings
         async with self.redis.pipeline(transaction=True) as pipe:
-            await pipe.watch(tkey, skey)
-            if await pipe.exists(tkey):
-                await pipe.reset()
-                return Enqueued(task, await self._behind(task))
-            session = await pipe.hgetall(skey)
             behind = None
             if new_session:
-                if session:
-                    raise ApiError(409, "session id already exists")
+                # the gateway just made both ids up (uuid4): no other request can know the session,
+                # and the task hash cannot exist yet (enqueue retries only after a WatchError, an
+                # aborted EXEC, and checks first). So no reads before MULTI: two round trips, not four
+                await pipe.watch(tkey)
             else:
+                await pipe.watch(tkey, skey)
+                if await pipe.exists(tkey):
+                    await pipe.reset()
+                    return Enqueued(task, await self._behind(task))
+                session = await pipe.hgetall(skey)
                 if not session or session.get(SessionField.OWNER) != task.owner:
                     raise not_found("Session")
                 behind = await self._active_run(pipe, session.get(SessionField.ACTIVE_TASK))

@@ -74,6 +74,7 @@ async def hold_open(
     """Open `count` streams, `batch` at a time (each wave parked on its first event before the next
     starts), each kept open until `hold.release` is set. `hold.opened` counts the parked ones."""
     tasks: list[asyncio.Task] = []
+    before = hold.opened  # streams parked by earlier calls are not this call's
     for start in range(0, count, batch):
         wave = [
             asyncio.create_task(run_chat(target, body(i), timeout_s, hold=hold))
@@ -81,7 +82,9 @@ async def hold_open(
         ]
         tasks += wave
         deadline = time.monotonic() + timeout_s
-        while hold.opened + sum(t.done() for t in tasks) < len(tasks) and time.monotonic() < deadline:
+        while (
+            hold.opened - before + sum(t.done() for t in tasks) < len(tasks) and time.monotonic() < deadline
+        ):
             hold.progress.clear()
             with contextlib.suppress(TimeoutError):  # ended streams do not signal: look again soon
                 await asyncio.wait_for(hold.progress.wait(), 0.1)

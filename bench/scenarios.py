@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 
 from bench import probes, systems
 from bench.load import closed_loop, hold_open, open_loop, summarize
@@ -114,13 +115,16 @@ async def idle_streams(system: System, steps: list[int], batch: int, timeout_s: 
             await asyncio.sleep(3)
             idle_cpu_pct = (probes.cpu_seconds(system.relay_pid) - cpu0) / 3 * 100
             rss = probes.rss_bytes(system.relay_pid)
-            refused = sum(1 for t in tasks if t.done() and not t.result().accepted)
+            ended = [t.result() for t in tasks if t.done()]
+            refused = sum(1 for r in ended if not r.accepted)
+            reasons = Counter(r.broken or ("hung" if r.hung else f"status {r.status}") for r in ended)
             row = {
                 "shape": "idle",
                 "level": count,
                 "open": hold.opened,
                 "refused_or_failed": len(tasks) - hold.opened,
                 "refused": refused,
+                "failure_reasons": dict(reasons.most_common(4)),
                 "relay_rss_mb": round(rss / 2**20, 1),
                 "rss_per_stream_kb": round((rss - base_rss) / 1024 / max(1, hold.opened), 1),
                 "idle_relay_cpu_pct": round(idle_cpu_pct, 1),

@@ -28,6 +28,8 @@ class ChatResult:
     """HTTP status; 0 when the connection failed before a status line."""
     retry_after: str | None = None
     first_event: float | None = None
+    first_type: str | None = None
+    """Type of the first event (a new chat's is `session`)."""
     first_token: float | None = None
     total: float | None = None
     events: int = 0
@@ -180,6 +182,7 @@ def _count(result: ChatResult, data: bytes, now: float) -> None:
     result.events += 1
     if result.first_event is None:
         result.first_event = now
+        result.first_type = kind
     if kind == "token":
         if result.first_token is None:
             result.first_token = now

@@ -30,7 +30,7 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:owner:{owner}:sessions        ZSET    an owner's (user or key, backend/principal.py) sessions by updated_at
     agent:owner:{owner}:shares          ZSET    an owner's share ids by created_at
     agent:owner:{owner}:streams         ZSET    an owner's open SSE streams (member = stream id, score = expiry)
-    agent:ratelimit                     prefix  slowapi / limits storage keys
+    agent:ratelimit                     prefix  rate-limit counters (backend/limits.py)
     agent:schema:{fingerprint}:{part}   STRING  cached schema lookup (list_tables, describe_table:{t}), TTL
     agent:schema:stats                  HASH    schema cache hits / misses (read by the gateway's /health)
 """

@@ -1,15 +1,16 @@
 """POST /ai/api/chat/stream: validate, admit, subscribe, enqueue, stream.
 
 The order is the point:
-  auth (401) → body (422, 413) → rate limit (429) → queue depth (503) → capacity (503: no live
-  worker, or the predicted wait for a slot is over ADMIT_MAX_WAIT_S; backend/capacity.py)
-  → stream slot (429) → SUBSCRIBE the task channel → enqueue transaction (404/409 on the session)
-  → stream.
-Every refusal comes before anything is written: a chat that got its `session` event was accepted
+  auth (401) → body (422, 413) → rate limit (429) → queue depth (503) → stream slot (429), these
+  three in one Redis round trip (backend/limits.py) → capacity (503: no live worker, or the
+  predicted wait for a slot is over ADMIT_MAX_WAIT_S; backend/capacity.py; a refusal here gives the
+  slot back) → the turn a regenerate / edit replaces (404/409/422, backend/branching.py) →
+  SUBSCRIBE the task channel → enqueue transaction (404/409 on the session) → stream.
+Every refusal comes before the task is written: a chat that got its `session` event was accepted
 with a wait the workers can meet, so busy never ends it with an error.
 Subscribing before the task exists on the queue means even a worker that answers instantly cannot
-publish before we listen; the stream still reads the log first, so nothing is lost either way.
-The router is built per app because slowapi's decorator binds one Limiter instance.
+publish before we listen, so the stream needs no first log read; should pub/sub lose a message
+anyway, the ticker finds the log ahead of the stream and it re-reads (backend/stream.py).
 """
 
 from __future__ import annotations
@@ -21,18 +22,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from redis.exceptions import RedisError
-from slowapi import Limiter
-from sse_starlette import EventSourceResponse
 
 from backend.auth import Owner
 from backend.branching import question_for
-from backend.config import Settings
 from backend.contract import ChatTask, logfields
-from backend.deps import AdmissionDep, RedisDep, SettingsDep, StreamsDep, TasksDep
+from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
-from backend.limits import check_queue_depth, prime_limiter_state
 from backend.schemas import ChatRequest
-from backend.stream import TaskStream, sse_response
+from backend.stream import TaskStream
 
 log = logging.getLogger(__name__)
 
@@ -47,83 +44,90 @@ def events_url(task_id: str) -> str:
     return f"/ai/api/tasks/{task_id}/events"
 
 
-def build_router(limiter: Limiter, settings: Settings) -> APIRouter:
-    router = APIRouter(prefix="/ai/api", tags=["chat"])
+router = APIRouter(prefix="/ai/api", tags=["chat"])
 
-    @router.post(
-        "/chat/stream",
-        response_class=EventSourceResponse,
-        dependencies=[Depends(prime_limiter_state)],
-        responses={
-            200: {"content": {"text/event-stream": {}}, "description": "The task's events as SSE"},
-            401: {"description": "Missing or invalid API key"},
-            404: {"description": "Unknown session or turn to regenerate / edit (or another owner's)"},
-            409: {"description": "The session has an active run, or the turn cannot be replaced"},
-            413: {"description": "Message too long"},
-            422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
-            429: {"description": "Rate limit or open-stream cap"},
-            503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
-        },
-    )
-    @limiter.limit(settings.rate_limit)
-    async def chat_stream(
-        request: Request,
-        owner: Owner,
-        body: Annotated[ChatRequest, Depends(checked_body)],
-        redis: RedisDep,
-        streams: StreamsDep,
-        tasks: TasksDep,
-        admission: AdmissionDep,
-    ) -> EventSourceResponse:
-        """Start a chat turn and stream its events (session first, one terminal event last)."""
-        await check_queue_depth(redis, streams.settings)
+
+@router.post(
+    "/chat/stream",
+    response_class=TaskStream,
+    status_code=200,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The task's events as SSE"},
+        401: {"description": "Missing or invalid API key"},
+        404: {"description": "Unknown session or turn to regenerate / edit (or another owner's)"},
+        409: {"description": "The session has an active run, or the turn cannot be replaced"},
+        413: {"description": "Message too long"},
+        422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
+        429: {"description": "Rate limit or open-stream cap"},
+        503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
+    },
+)
+async def chat_stream(
+    request: Request,
+    owner: Owner,
+    body: Annotated[ChatRequest, Depends(checked_body)],
+    streams: StreamsDep,
+    tasks: TasksDep,
+    admission: AdmissionDep,
+) -> TaskStream:
+    """Start a chat turn and stream its events (session first, one terminal event last)."""
+    slot = await streams.slots.admit(owner)
+    try:
         await admission.check()
-        message, replaces = await question_for(redis, tasks, owner, body)
-        task = ChatTask(
-            session_id=body.session_id or uuid.uuid4().hex,
-            owner=owner,
-            message=message,
-            request_id=getattr(request.state, "request_id", ""),
-            on_disconnect=body.on_disconnect,
-            multitask="reject" if replaces else body.multitask,
-            replaces=replaces,
-        )
-        logfields.task_id.set(task.task_id)
-        logfields.session_id.set(task.session_id)
-        slot = await streams.slots.acquire(owner)
+        message, replaces = await question_for(tasks.redis, tasks, owner, body)
+    except BaseException:
+        with contextlib.suppress(RedisError, OSError):
+            await streams.slots.release(owner, slot)
+        raise
+    task = ChatTask(
+        session_id=body.session_id or uuid.uuid4().hex,
+        owner=owner,
+        message=message,
+        request_id=getattr(request.state, "request_id", ""),
+        on_disconnect=body.on_disconnect,
+        multitask="reject" if replaces else body.multitask,
+        replaces=replaces,
+    )
+    logfields.task_id.set(task.task_id)
+    logfields.session_id.set(task.session_id)
+    try:
+        listener = await streams.relay.listen(task.task_id)
         try:
-            listener = await streams.relay.listen(task.task_id)
-            try:
-                enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
-            except BaseException:
-                await streams.relay.release(listener)
-                raise
+            enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
         except BaseException:
-            with contextlib.suppress(RedisError, OSError):
-                await streams.slots.release(owner, slot)
+            await streams.relay.release(listener)
             raise
-        log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
-        stream = TaskStream(streams, task_id=task.task_id, owner=owner, listener=listener, slot=slot)
+    except BaseException:
+        with contextlib.suppress(RedisError, OSError):
+            await streams.slots.release(owner, slot)
+        raise
+    log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
 
-        async def cancel_on_disconnect(message: dict) -> None:
-            if stream.finished:
-                return
-            try:
-                record = await tasks.get(task.task_id)
-                if record is not None:
-                    status = await tasks.cancel(task.task_id, record)
-                    log.info("client left: cancel requested (%s)", status)
-            except (RedisError, OSError) as exc:
-                log.warning("client left: cancel failed: %s", exc)
+    task_id = task.task_id  # the closure lives as long as the stream: not the whole task
 
-        headers = {
-            "X-Task-ID": task.task_id,
-            "X-Session-ID": task.session_id,
-            "Content-Location": events_url(task.task_id),
-        }
-        if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
-            headers["X-Queued-Behind"] = enqueued.queued_behind
-        on_close = cancel_on_disconnect if body.on_disconnect == "cancel" else None
-        return sse_response(stream, headers=headers, on_client_close=on_close)
+    async def cancel_on_disconnect() -> None:
+        try:
+            record = await tasks.get(task_id)
+            if record is not None:
+                status = await tasks.cancel(task_id, record)
+                log.info("client left: cancel requested (%s)", status)
+        except (RedisError, OSError) as exc:
+            log.warning("client left: cancel failed: %s", exc)
 
-    return router
+    headers = {
+        "X-Task-ID": task.task_id,
+        "X-Session-ID": task.session_id,
+        "Content-Location": events_url(task.task_id),
+    }
+    if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
+        headers["X-Queued-Behind"] = enqueued.queued_behind
+    return TaskStream(
+        streams,
+        task_id=task.task_id,
+        owner=owner,
+        listener=listener,
+        slot=slot,
+        backlog=False,
+        headers=headers,
+        on_client_close=cancel_on_disconnect if body.on_disconnect == "cancel" else None,
+    )

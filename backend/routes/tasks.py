@@ -21,7 +21,7 @@ from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
 from backend.routes.chat import events_url
 from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState, asked, timestamp
-from backend.stream import TaskStream, sse_response
+from backend.stream import TaskStream
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
 TaskId = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
@@ -88,8 +88,15 @@ async def task_events(
         with contextlib.suppress(RedisError, OSError):
             await streams.slots.release(owner, slot)
         raise
-    stream = TaskStream(streams, task_id=task_id, owner=owner, listener=listener, slot=slot, after_seq=after)
-    return sse_response(stream, headers={"X-Task-ID": task_id, "Content-Location": events_url(task_id)})
+    return TaskStream(
+        streams,
+        task_id=task_id,
+        owner=owner,
+        listener=listener,
+        slot=slot,
+        after_seq=after,
+        headers={"X-Task-ID": task_id, "Content-Location": events_url(task_id)},
+    )
 
 
 @router.post("/{task_id}/cancel", response_model=CancelResult, responses={202: {"model": CancelResult}})

@@ -44,7 +44,6 @@ def gateway_settings(tmp_path: Path | None = None, **overrides) -> Settings:
         "api_keys": f"{KEY_A},{KEY_B}",
         "api_key": "",
         "redis_url": "redis://fake:6379/0",
-        "rate_limit_storage_url": "memory://",
         "rate_limit": "1000/minute",
         "static_dir": (tmp_path or Path("/nonexistent")) / "dist",
         "stream_gap_s": 0.3,

@@ -70,10 +70,34 @@ async def test_full_listener_is_marked_lagging_without_blocking_the_reader(serve
             await log.append(TokenEvent(task_id="t3", content=str(i)))
         assert len(await received) == 10
         assert slow.lagging
-        assert slow.queue.qsize() == 3
+        assert len(slow.queue) == 3
         assert relay.dropped > 0
     finally:
         await relay.stop()
+
+
+class _Client:
+    """An ASGI client of one TaskStream that records the seqs it reads; `stalled` stops it reading
+    after its first event until `resume` is set."""
+
+    def __init__(self, stall_after_first: bool = False) -> None:
+        self.seqs: list[int] = []
+        self.stall = stall_after_first
+        self.first = asyncio.Event()
+        self.resume = asyncio.Event()
+
+    async def receive(self) -> dict:
+        await asyncio.Event().wait()  # never disconnects
+        return {"type": "http.disconnect"}
+
+    async def send(self, message: dict) -> None:
+        for line in message.get("body", b"").split(b"\n"):
+            if line.startswith(b"id: "):
+                self.seqs.append(int(line[4:]))
+        if self.seqs and not self.first.is_set():
+            self.first.set()
+            if self.stall:
+                await self.resume.wait()
 
 
 async def test_lagging_stream_catches_up_from_the_log_without_gap_or_duplicate(server, redis):
@@ -83,18 +107,18 @@ async def test_lagging_stream_catches_up_from_the_log_without_gap_or_duplicate(s
         await log.append(SessionEvent(task_id="t4", session_id="s"))
         fast = TaskStream(deps, task_id="t4", owner="o", listener=await deps.relay.listen("t4"), slot=None)
         slow = TaskStream(deps, task_id="t4", owner="o", listener=await deps.relay.listen("t4"), slot=None)
-        slow_frames = slow.frames()
-        first = await anext(slow_frames)  # the slow client reads one frame, then stops reading
-
-        async def consume(frames) -> list[int]:
-            return [int(f.id) async for f in frames]
-
-        fast_seqs = asyncio.create_task(consume(fast.frames()))
+        fast_client, slow_client = _Client(), _Client(stall_after_first=True)
+        scope = {"type": "http"}
+        fast_run = asyncio.create_task(fast(scope, fast_client.receive, fast_client.send))
+        slow_run = asyncio.create_task(slow(scope, slow_client.receive, slow_client.send))
+        await asyncio.wait_for(slow_client.first.wait(), 5)  # reads one frame, then stops reading
         await asyncio.sleep(0.05)
         for i in range(40):
             await log.append(TokenEvent(task_id="t4", content=str(i)))
         await log.append(CompleteEvent(task_id="t4", response="", session_id="s"))
-        assert await asyncio.wait_for(fast_seqs, 5) == list(range(42))
+        await asyncio.wait_for(fast_run, 5)
+        assert fast_client.seqs == list(range(42))
         assert slow.listener.lagging
-        rest = await asyncio.wait_for(consume(slow_frames), 5)
-    assert [int(first.id), *rest] == list(range(42))
+        slow_client.resume.set()
+        await asyncio.wait_for(slow_run, 5)
+    assert slow_client.seqs == list(range(42))

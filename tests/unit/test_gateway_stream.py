@@ -22,14 +22,11 @@ CHAT = "/ai/api/chat/stream"
 
 def test_event_frame_bytes_are_exact():
     data = '{"task_id":"t","seq":3,"type":"token","content":"hi"}'
-    assert (
-        event_frame(3, data).encode()
-        == b'id: 3\ndata: {"task_id":"t","seq":3,"type":"token","content":"hi"}\n\n'
-    )
+    assert event_frame(3, data) == b'id: 3\ndata: {"task_id":"t","seq":3,"type":"token","content":"hi"}\n\n'
 
 
 def test_reconnect_frame_has_retry_and_no_id_or_data():
-    assert reconnect_frame().encode() == b": reconnect\nevent: reconnect\nretry: 1000\n\n"
+    assert reconnect_frame() == b": reconnect\nevent: reconnect\nretry: 1000\n\n"
 
 
 async def test_task_nobody_takes_ends_with_no_worker_error_and_leaves_the_queue(server, redis, idle_worker):
