@@ -315,8 +315,11 @@ class TaskStream(Response):
         if record is None:
             return self._emit(self.last + 1, self._lost_event(), True)
         if TaskStatus(record.get(TaskField.STATUS, "queued")).finished:
-            # The log was just re-read: a finished task has nothing after our cursor (a client
-            # that resumed from a Last-Event-ID past the terminal event). End without a frame.
+            # The terminal event and the finished status are written in one step, but the log was
+            # read before the status: read it once more, so a terminal event that landed in between
+            # is sent. Whatever is left then has nothing after our cursor (a client that resumed
+            # from a Last-Event-ID past the terminal event): end without a frame.
+            await self._read_log()
             self.finished = True
             return None
         if record.get(TaskField.STATUS) == TaskStatus.QUEUED.value:

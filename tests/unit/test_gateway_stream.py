@@ -14,7 +14,7 @@ from gateway_fixtures import (
     wait_until,
 )
 
-from backend.contract import ChatTask, TaskField, keys
+from backend.contract import ChatTask, CompleteEvent, TaskField, keys
 from backend.stream import event_frame, reconnect_frame
 
 CHAT = "/ai/api/chat/stream"
@@ -94,3 +94,24 @@ async def test_client_leaving_by_default_lets_the_task_run_on(server, redis, wor
 async def _finished_status(redis, task_id):
     status = await redis.hget(keys.task(task_id), TaskField.STATUS)
     return status if status in ("completed", "failed", "cancelled") else None
+
+
+async def test_a_terminal_event_landing_between_log_read_and_status_read_is_still_sent(
+    server, redis, idle_worker
+):
+    """The quiet check reads the log, then the task's status; a terminal event (written in one step
+    with the finished status) that lands in between must reach the client, not end it silently."""
+    async with running_gateway(gateway_settings(queue_timeout_s=0, stream_gap_s=0.2), server) as client:
+        store = client.app.state.streams.tasks
+        real_get = store.get
+
+        async def get_after_the_worker_finished(task_id):
+            await client.app.state.streams.eventlog.append(
+                CompleteEvent(task_id=task_id, response="", session_id="s")
+            )
+            store.get = real_get
+            return await real_get(task_id)
+
+        store.get = get_after_the_worker_finished
+        response = await asyncio.wait_for(client.post(CHAT, json={"message": "hi"}, headers=HEADERS_A), 10)
+    assert [e["type"] for e in task_events(response.content)] == ["session", "complete"]
