@@ -4,8 +4,9 @@ Why both: the gateway PUBLISHes a ControlCommand and also sets the task hash fie
 is the fast path (the run is stopped with result.cancel() within milliseconds), but it is lossy: a
 message published while this worker's subscription is reconnecting is gone. So every CANCEL_POLL_S the
 worker also reads the cancel flag of each task it runs (one pipelined round trip for all of them).
-One subscriber per process — never one per run — reading with get_message(timeout=1) in one task
-(shared notes rules 3 and 5); it reconnects with backoff when Redis goes away.
+One subscriber per process — never one per run, which would cost a Redis connection each — reading
+with get_message(timeout=1) in one task, so the wait is bounded and the connection's health-check PING
+is serviced; it reconnects with backoff when Redis goes away.
 """
 
 from __future__ import annotations

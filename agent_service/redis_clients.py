@@ -1,6 +1,6 @@
 """The worker's Redis connections, with timeouts and retries pinned on purpose.
 
-Why three clients (redis-py 8 traps, see shared notes §0):
+Why three clients (redis-py 8 traps):
 - `command`: every ordinary command. socket_timeout≈5 s and **no retry after a timeout**: redis-py 8's
   default Retry re-sends a timed-out command, and our writes (EventLog append, RPUSH transcript, HINCRBY
   attempts) are not idempotent. It retries once on ConnectionError only: after a Redis restart every pooled

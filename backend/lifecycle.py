@@ -1,6 +1,6 @@
 """Process lifecycle: draining on SIGTERM without dropping a single task event.
 
-The order a replica leaves in (pitfalls notes §6, rule 17):
+The order a replica leaves in:
   1. SIGTERM → `draining`: /ai/api/health/ready answers 503 at once, everything else still works,
      so the load balancer stops sending new clients while in-flight requests finish.
   2. after SHUTDOWN_DELAY_S → `closing`: every open SSE stream gets a final `retry: 1000` +

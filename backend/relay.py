@@ -1,6 +1,6 @@
 """Live fan-out of task events: ONE pub/sub connection and ONE reader task per gateway process.
 
-Why this shape (pitfalls notes §1, rules 3-5):
+Why this shape:
 - A PubSub per request leaks connections and multiplies Redis clients; one shared subscriber with
   SUBSCRIBE on a channel's first local listener and UNSUBSCRIBE after its last (the reader sends one
   UNSUBSCRIBE for all channels left in the last UNSUBSCRIBE_EVERY_S) costs one connection per

@@ -1,4 +1,4 @@
-"""Task status, resumable event streams and cancellation (issue 3), owner-scoped.
+"""Task status, resumable event streams and cancellation, owner-scoped.
 
 GET /tasks/{id}/events answers 204 (not 404) for an unknown, expired or fully-read finished task:
 per the HTML spec a 204 closes an EventSource for good, which is exactly what a client resuming a
