@@ -1,9 +1,9 @@
 import { render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
-import type { ToolStep } from '../state/chatModel'
+import type { DisplayStep } from '../state/chatModel'
 import { ToolTimeline } from './ToolTimeline'
 
-const step = (over: Partial<ToolStep> = {}): ToolStep => ({
+const step = (over: Partial<DisplayStep> = {}): DisplayStep => ({
   call_id: 'c1', name: 'run_query', arguments: { sql: 'SELECT COUNT(*) AS n FROM customers' }, message: 'Running SQL query',
   output: { columns: ['n'], rows: [[42]], row_count: 1, truncated: false }, is_error: false, duration_ms: 37, done: true, ...over,
 })
