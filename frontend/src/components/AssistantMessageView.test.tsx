@@ -34,10 +34,9 @@ describe('AssistantMessageView', () => {
     expect(full.slice(0, 2)).toEqual(preview.slice(0, 2))
   })
 
-  it('without a data event, parses the tool output for the table', () => {
+  it('without a data event shows no result table (a tool output is only what the model was given)', () => {
     view(answer({ output: { columns: data.columns, rows, row_count: 24, truncated: false } }))
-    expect(screen.getAllByTestId('result-table')).toHaveLength(1)
-    expect(screen.getByTestId('row-count')).toHaveTextContent('24 rows')
+    expect(screen.queryByTestId('result-table')).toBeNull()
   })
 
   it('shows a result the text does not restate after the text', () => {
