@@ -8,7 +8,7 @@ import {
   type AssistantMessage, type ChatMessage, type UiError, type UserMessage,
 } from '../state/chatModel'
 import { runEnd, toUiError } from '../state/runErrors'
-import { clearRun, loadCurrentSession, loadRun, saveCurrentSession, saveRun } from '../state/runStore'
+import { clearRun, loadCurrentSession, loadRun, saveCurrentSession, saveRun, savedSeq } from '../state/runStore'
 import { replayView, restorePlan } from '../state/sessionRestore'
 
 /**
@@ -260,10 +260,8 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
         const before = messages[messages.indexOf(answer) - 1]
         const user: UserMessage = before?.kind === 'user' ? before : { kind: 'user', id: newId('u'), text: answer.question }
         const resumed = { ...answer, status: 'streaming' as const, error: undefined }
-        const sid = sessionRef.current
-        const lastSeq = (sid && loadRun(sid)?.lastSeq) ?? -1
         replaceAnswer(resumed)
-        void run(user, resumed, (s) => s.rejoin(), { taskId: answer.taskId, lastSeq: typeof lastSeq === 'number' ? lastSeq : -1 })
+        void run(user, resumed, (s) => s.rejoin(), { taskId: answer.taskId, lastSeq: savedSeq(sessionRef.current) })
         return
       }
       if (!answer.taskId) {

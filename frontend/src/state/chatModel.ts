@@ -94,7 +94,7 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
     case 'tool': {
       if (a.tools.some((t) => t.call_id === event.call_id)) return a
       const step: DisplayStep = {
-        call_id: event.call_id, name: event.name, arguments: event.arguments ?? {}, message: event.message ?? '',
+        call_id: event.call_id, name: event.name, arguments: event.arguments, message: event.message,
         is_error: false, duration_ms: 0, done: false,
       }
       return { ...a, status: 'streaming', tools: [...a.tools, step] }
