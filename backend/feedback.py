@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 
 from backend.contract import keys
@@ -38,6 +38,8 @@ return 0
 
 
 class Feedback(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     rating: Rating
     comment: str = ""
     updated_at: float

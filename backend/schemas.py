@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from backend.contract import ChatTask
+from backend.contract.transcript import TranscriptMessage
+from backend.feedback import Feedback
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
@@ -58,6 +60,8 @@ class ChatRequest(BaseModel):
 
 class TaskState(BaseModel):
     """GET /ai/api/tasks/{id}."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     task_id: str
     status: str
@@ -122,3 +126,123 @@ class FeedbackRequest(BaseModel):
 
     rating: Literal["up", "down"]
     comment: str = Field(default="", max_length=COMMENT_MAX_CHARS)
+
+
+# Response bodies of routes that build their JSON as dicts. They are declared on the routes as
+# documented responses (`responses={200: {"model": ...}}`), so the OpenAPI document (and the UI's
+# generated types) describe exactly what is sent, while the routes keep serialising their dicts as
+# they are. Every field is always present in the JSON, so the serialization schema marks all required.
+_SENT = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class SessionSummary(BaseModel):
+    """One conversation in GET /ai/api/sessions (and the body of PATCH /ai/api/sessions/{id})."""
+
+    model_config = _SENT
+
+    session_id: str
+    title: str
+    created_at: float | None
+    updated_at: float | None
+    message_count: int
+    active_task: str | None
+    """The task still answering in this session, if any."""
+
+
+class SessionList(BaseModel):
+    model_config = _SENT
+
+    sessions: list[SessionSummary]
+
+
+class SessionMatch(SessionSummary):
+    match: str | None
+    """The snippet that matched the query (null when the title did)."""
+
+
+class SessionSearch(BaseModel):
+    """GET /ai/api/sessions?q=: matching sessions; `searched` counts the sessions read, `truncated`
+    says the owner has more than the search reads."""
+
+    model_config = _SENT
+
+    sessions: list[SessionMatch]
+    searched: int
+    truncated: bool
+
+
+def _feedback_optional(schema: dict) -> None:
+    schema["required"] = [name for name in schema.get("required", []) if name != "feedback"]
+
+
+class SessionMessage(TranscriptMessage):
+    """A transcript message as GET /ai/api/sessions/{id} sends it: assistant messages carry `feedback`
+    (null when none was given); user messages have no `feedback` key."""
+
+    model_config = ConfigDict(
+        json_schema_serialization_defaults_required=True, json_schema_extra=_feedback_optional
+    )
+
+    feedback: Feedback | None = None
+
+
+class SessionDetail(SessionSummary):
+    messages: list[SessionMessage]
+
+
+class ShareLink(BaseModel):
+    """POST /ai/api/sessions/{id}/shares, and each item of GET /ai/api/shares."""
+
+    model_config = _SENT
+
+    share_id: str
+    session_id: str
+    title: str
+    created_at: float
+    expires_at: float | None
+    url: str
+    """The UI's read-only view, relative to the origin."""
+
+
+class ShareList(BaseModel):
+    model_config = _SENT
+
+    shares: list[ShareLink]
+
+
+class SharedConversation(BaseModel):
+    """GET /ai/api/shared/{id} (no key): a snapshot, without owner, session id or feedback."""
+
+    model_config = _SENT
+
+    share_id: str
+    title: str
+    shared_at: float
+    messages: list[TranscriptMessage]
+
+
+class UiConfig(BaseModel):
+    """GET /ai/api/ui-config (no key)."""
+
+    model_config = _SENT
+
+    api_key_hint: str | None
+    tokens: bool
+    demo_token: str | None
+
+
+class Health(BaseModel):
+    """GET /ai/api/health (200, or 503 when Redis is unreachable: then only the first four fields).
+    With Redis up it also reports `warnings`, `schema_cache`, `capacity` and `workers` (see the route)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["healthy", "degraded", "unhealthy"]
+    redis_status: str
+    version: str
+    protocol: int
+    models: list[str] = []
+    """The model providers the live workers serve."""
+    workers_alive: int = 0
+    queue_depth: int = 0
+    warnings: list[str] = []

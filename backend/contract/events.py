@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_serialization_defaults_required=True)
 
     task_id: str
     """The task this event belongs to."""
@@ -99,6 +99,8 @@ class ProgressEvent(_Event):
 class ChartSuggestion(BaseModel):
     """How the client may chart a result: `kind` over the column `x`, one series per column in `y`."""
 
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     kind: Literal["bar", "line"]
     x: str
     y: list[str]
@@ -106,6 +108,8 @@ class ChartSuggestion(BaseModel):
 
 class QueryData(BaseModel):
     """The full result of one query for the client (also kept on the transcript's tool step)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     call_id: str
     name: str
@@ -128,12 +132,16 @@ class DataEvent(QueryData, _DataType):
 
 
 class WorkflowStep(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     step: int
     name: str
     duration_ms: int
 
 
 class Usage(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0

@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.contract.events import QueryData
 
 
 class ToolStep(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     call_id: str
     name: str
     message: str = ""
@@ -29,6 +31,8 @@ class ToolStep(BaseModel):
 
 
 class TranscriptMessage(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     role: Literal["user", "assistant"]
     text: str
     task_id: str
@@ -43,6 +47,8 @@ class TranscriptMessage(BaseModel):
 
 class TurnVersion(BaseModel):
     """One replaced version of a turn: the question as it was then, and its answer."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     question: str
     answer: TranscriptMessage

@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from backend.capacity import live_beats, read_capacity
 from backend.contract import PROTOCOL_VERSION, WorkerBeat, keys
 from backend.deps import LifecycleDep, RedisDep, SettingsDep
+from backend.schemas import Health
 
 router = APIRouter(prefix="/ai/api/health", tags=["health"])
 
@@ -94,7 +95,7 @@ async def _fleet(redis: Redis, max_wait_s: float) -> dict:
     }
 
 
-@router.get("")
+@router.get("", responses={200: {"model": Health}, 503: {"model": Health}})
 async def health(redis: RedisDep, settings: SettingsDep) -> JSONResponse:
     base = {"version": VERSION, "protocol": PROTOCOL_VERSION}
     try:

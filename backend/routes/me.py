@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from backend.auth import CurrentPrincipal
 
@@ -17,6 +17,8 @@ router = APIRouter(prefix="/ai/api", tags=["identity"])
 
 
 class Me(BaseModel):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     kind: Literal["user", "key"]
     via: Literal["key", "token", "proxy"]
     """How the caller was identified: an API key alone, a bearer token, a trusted proxy's header."""

@@ -12,7 +12,16 @@ from backend import export
 from backend.auth import Owner
 from backend.deps import SessionsDep, SettingsDep
 from backend.feedback import Feedback
-from backend.schemas import SESSION_ID_PATTERN, FeedbackRequest, RenameRequest
+from backend.schemas import (
+    SESSION_ID_PATTERN,
+    FeedbackRequest,
+    RenameRequest,
+    SessionDetail,
+    SessionList,
+    SessionSearch,
+    SessionSummary,
+    ShareLink,
+)
 from backend.search import search_sessions
 
 router = APIRouter(prefix="/ai/api/sessions", tags=["sessions"])
@@ -24,7 +33,7 @@ EXPORTS = {
 }
 
 
-@router.get("")
+@router.get("", responses={200: {"model": SessionList | SessionSearch}})
 async def list_sessions(
     owner: Owner,
     sessions: SessionsDep,
@@ -47,14 +56,14 @@ async def list_sessions(
     )
 
 
-@router.get("/{session_id}")
+@router.get("/{session_id}", responses={200: {"model": SessionDetail}})
 async def get_session(session_id: SessionIdPath, owner: Owner, sessions: SessionsDep) -> dict:
     """The session summary plus `messages`: its transcript (TranscriptMessage JSON), oldest first;
     assistant messages carry `feedback` ({rating, comment, updated_at} or null)."""
     return await sessions.get(owner, session_id)
 
 
-@router.patch("/{session_id}")
+@router.patch("/{session_id}", responses={200: {"model": SessionSummary}})
 async def rename_session(
     session_id: SessionIdPath, body: RenameRequest, owner: Owner, sessions: SessionsDep
 ) -> dict:
@@ -94,7 +103,7 @@ async def delete_feedback(
     return Response(status_code=204)
 
 
-@router.post("/{session_id}/shares", status_code=201)
+@router.post("/{session_id}/shares", status_code=201, responses={201: {"model": ShareLink}})
 async def share_session(session_id: SessionIdPath, owner: Owner, sessions: SessionsDep) -> dict:
     """A read-only link to a snapshot of the conversation as it is now: {share_id, url, ...}."""
     return await sessions.shares.create(owner, await sessions.get(owner, session_id))

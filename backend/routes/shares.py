@@ -10,13 +10,14 @@ from starlette.responses import JSONResponse, Response
 
 from backend.auth import Owner
 from backend.deps import SessionsDep
+from backend.schemas import SharedConversation, ShareList
 from backend.shares import SHARE_ID_PATTERN
 
 router = APIRouter(prefix="/ai/api", tags=["shares"])
 ShareIdPath = Annotated[str, Path(pattern=SHARE_ID_PATTERN)]
 
 
-@router.get("/shares")
+@router.get("/shares", responses={200: {"model": ShareList}})
 async def list_shares(owner: Owner, sessions: SessionsDep) -> dict:
     """The caller's live links, newest first: share_id, session_id, title, created_at, expires_at, url."""
     return {"shares": await sessions.shares.list(owner)}
@@ -29,7 +30,7 @@ async def revoke_share(share_id: ShareIdPath, owner: Owner, sessions: SessionsDe
     return Response(status_code=204)
 
 
-@router.get("/shared/{share_id}")
+@router.get("/shared/{share_id}", responses={200: {"model": SharedConversation}})
 async def read_shared(share_id: ShareIdPath, sessions: SessionsDep) -> JSONResponse:
     """Public: {share_id, title, shared_at, messages}. Not cached, so a revoke takes effect at once."""
     body = await sessions.shares.read(share_id)

@@ -15,12 +15,13 @@ from fastapi import APIRouter
 
 from backend.deps import SettingsDep
 from backend.devtoken import mint
+from backend.schemas import UiConfig
 
 router = APIRouter(prefix="/ai/api", tags=["ui"])
 DEMO_USER_NAME = "Demo user"
 
 
-@router.get("/ui-config")
+@router.get("/ui-config", responses={200: {"model": UiConfig}})
 async def ui_config(settings: SettingsDep) -> dict:
     demo = settings.ui_demo_user if settings.jwt_secret else ""
     return {

@@ -1,13 +1,14 @@
 import { ApiError } from './apiError'
 import { authHeaders } from './credentials'
+import type * as Wire from './generated/wire'
 import type {
   ExportFormat, Feedback, Health, Me, Rating, SessionDetail, SessionSearch, SessionSummary, SharedConversation, ShareLink,
-  TaskState, TranscriptMessage, UiConfig,
+  TaskState, UiConfig,
 } from './types'
 
 /**
- * The gateway's plain JSON endpoints (sessions, cancel, health). Same-origin /ai/api/...;
- * responses are normalised defensively so a bare list or a wrapped object both work.
+ * The gateway's plain JSON endpoints (sessions, shares, tasks, health). Same-origin /ai/api/...; each
+ * body is typed by the schema the backend declares for it (./generated/wire.ts), so nothing is normalised.
  */
 export class GatewayClient {
   private readonly apiKey: string
@@ -30,39 +31,27 @@ export class GatewayClient {
     return res
   }
 
+  private async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    return (await (await this.request(path, init)).json()) as T
+  }
+
   async listSessions(): Promise<SessionSummary[]> {
-    const body: unknown = await (await this.request('/ai/api/sessions')).json()
-    const list = Array.isArray(body) ? body : ((body as { sessions?: unknown[] })?.sessions ?? [])
-    return list.map((raw) => toSummary(raw as Record<string, unknown>))
+    return (await this.json<Wire.SessionList>('/ai/api/sessions')).sessions
   }
 
   async getSession(id: string): Promise<SessionDetail> {
-    const body: unknown = await (await this.request(`/ai/api/sessions/${encodeURIComponent(id)}`)).json()
-    if (Array.isArray(body)) {
-      return { id, title: '', updated_at: null, message_count: body.length, messages: body as TranscriptMessage[], active_task: null }
-    }
-    const raw = body as Record<string, unknown>
-    const messages = (raw.messages ?? raw.transcript ?? []) as TranscriptMessage[]
-    const active = raw.active_task
-    return { ...toSummary({ id, ...raw }), messages, active_task: typeof active === 'string' && active ? active : null }
+    return this.json<SessionDetail>(`/ai/api/sessions/${encodeURIComponent(id)}`)
   }
 
   async searchSessions(query: string, limit = 50): Promise<SessionSearch> {
     const params = new URLSearchParams({ q: query, limit: String(limit) })
-    const body = (await (await this.request(`/ai/api/sessions?${params}`)).json()) as Record<string, unknown>
-    const list = Array.isArray(body.sessions) ? (body.sessions as Record<string, unknown>[]) : []
-    return {
-      sessions: list.map((raw) => ({ ...toSummary(raw), match: typeof raw.match === 'string' ? raw.match : null })),
-      searched: Number(body.searched ?? list.length),
-      truncated: Boolean(body.truncated),
-    }
+    return this.json<SessionSearch>(`/ai/api/sessions?${params}`)
   }
 
   async renameSession(id: string, title: string): Promise<SessionSummary> {
-    const res = await this.request(`/ai/api/sessions/${encodeURIComponent(id)}`, {
+    return this.json<SessionSummary>(`/ai/api/sessions/${encodeURIComponent(id)}`, {
       method: 'PATCH', body: JSON.stringify({ title }), headers: { 'Content-Type': 'application/json' },
     })
-    return toSummary((await res.json()) as Record<string, unknown>)
   }
 
   /** The file's text and the name the server suggests for it. */
@@ -94,8 +83,7 @@ export class GatewayClient {
   }
 
   async listShares(): Promise<ShareLink[]> {
-    const body = (await (await this.request('/ai/api/shares')).json()) as { shares?: ShareLink[] }
-    return body.shares ?? []
+    return (await this.json<Wire.ShareList>('/ai/api/shares')).shares
   }
 
   async revokeShare(shareId: string): Promise<void> {
@@ -108,22 +96,11 @@ export class GatewayClient {
 
   /** Who the gateway takes these credentials for (GET /ai/api/me). */
   async me(): Promise<Me> {
-    const raw = (await (await this.request('/ai/api/me')).json()) as Record<string, unknown>
-    return {
-      kind: raw.kind === 'user' ? 'user' : 'key',
-      via: raw.via === 'token' || raw.via === 'proxy' ? raw.via : 'key',
-      name: typeof raw.name === 'string' && raw.name ? raw.name : null,
-      owner: String(raw.owner ?? ''),
-    }
+    return this.json<Me>('/ai/api/me')
   }
 
   async getTask(taskId: string): Promise<TaskState> {
-    const raw = (await (await this.request(`/ai/api/tasks/${encodeURIComponent(taskId)}`)).json()) as Record<string, unknown>
-    const text = (v: unknown) => (typeof v === 'string' && v ? v : null)
-    return {
-      task_id: String(raw.task_id ?? taskId), status: String(raw.status ?? ''), session_id: text(raw.session_id),
-      message: text(raw.message), replaces: text(raw.replaces), events_url: String(raw.events_url ?? ''),
-    }
+    return this.json<TaskState>(`/ai/api/tasks/${encodeURIComponent(taskId)}`)
   }
 
   async cancelTask(taskId: string): Promise<void> {
@@ -131,15 +108,12 @@ export class GatewayClient {
   }
 }
 
-/** Health works with or without a key and reports 503 bodies too (they still list what is known). */
+/** Health works with or without a key and reports 503 bodies too (the same shape, fewer fields). A body
+ *  that is not JSON (a proxy's error page) reads as unhealthy. */
 export async function fetchHealth(baseUrl = ''): Promise<Health> {
   const res = await fetch(baseUrl + '/ai/api/health', { cache: 'no-store', headers: { Accept: 'application/json' } })
-  const raw = (await res.json().catch(() => ({}))) as Record<string, unknown>
-  return {
-    status: String(raw.status ?? (res.ok ? 'healthy' : 'unhealthy')),
-    models: Array.isArray(raw.models) ? raw.models.map(String) : [],
-    workers_alive: Number(raw.workers_alive ?? 0),
-  }
+  const body = (await res.json().catch(() => null)) as Health | null
+  return body ?? { status: 'unhealthy', redis_status: 'unknown', version: '', protocol: 0 }
 }
 
 export const NO_UI_CONFIG: UiConfig = { api_key_hint: null, tokens: false, demo_token: null }
@@ -157,19 +131,8 @@ export async function fetchShared(shareId: string, baseUrl = ''): Promise<Shared
 export async function fetchUiConfig(baseUrl = ''): Promise<UiConfig> {
   try {
     const res = await fetch(baseUrl + '/ai/api/ui-config', { cache: 'no-store', headers: { Accept: 'application/json' } })
-    const raw = res.ok ? ((await res.json()) as Record<string, unknown>) : {}
-    const text = (v: unknown) => (typeof v === 'string' && v ? v : null)
-    return { api_key_hint: text(raw.api_key_hint), tokens: raw.tokens === true, demo_token: text(raw.demo_token) }
+    return res.ok ? ((await res.json()) as UiConfig) : NO_UI_CONFIG
   } catch {
     return NO_UI_CONFIG
-  }
-}
-
-function toSummary(raw: Record<string, unknown>): SessionSummary {
-  return {
-    id: String(raw.id ?? raw.session_id ?? ''),
-    title: String(raw.title ?? ''),
-    updated_at: (raw.updated_at as number | string | null) ?? null,
-    message_count: Number(raw.message_count ?? 0),
   }
 }

@@ -5,6 +5,7 @@ import { frame, jsonResponse, pushableStream, sseResponse } from '../test/sseMoc
 import { routedFetch as installFetch } from '../test/routedFetch'
 import { saveCurrentSession, saveRun } from '../state/runStore'
 import { App, NARROW } from './App'
+import { sessionSummary } from '../test/wire'
 
 const T = 'task-9'
 const S = 'sess-1'
@@ -95,8 +96,8 @@ describe('App', () => {
 
   it('opening a session with a run this tab never read replays it from the start', async () => {
     const calls = installFetch((c) => {
-      if (c.url === '/ai/api/sessions') return jsonResponse(200, [{ session_id: S, title: 'Busy', updated_at: 1, message_count: 0, active_task: T }])
-      if (c.url === `/ai/api/sessions/${S}`) return jsonResponse(200, { session_id: S, title: 'Busy', messages: [], active_task: T })
+      if (c.url === '/ai/api/sessions') return jsonResponse(200, { sessions: [sessionSummary({ session_id: S, title: 'Busy', active_task: T })] })
+      if (c.url === `/ai/api/sessions/${S}`) return jsonResponse(200, { ...sessionSummary({ session_id: S, title: 'Busy', active_task: T }), messages: [] })
       if (c.url === `/ai/api/tasks/${T}/events`) {
         return sseResponse([frame({ type: 'session', task_id: T, seq: 0, session_id: S }), frame(tok(1, 'From ')), frame(tok(2, 'elsewhere')), frame(done(3, 'From elsewhere'))])
       }
@@ -160,7 +161,7 @@ describe('App', () => {
   it('names the key the local stack accepts in the key dialog', async () => {
     window.localStorage.clear()
     const user = userEvent.setup()
-    installFetch((c) => (c.url === '/ai/api/ui-config' ? jsonResponse(200, { api_key_hint: 'demo-key' }) : undefined))
+    installFetch((c) => (c.url === '/ai/api/ui-config' ? jsonResponse(200, { api_key_hint: 'demo-key', tokens: false, demo_token: null }) : undefined))
     render(<App />)
     expect(await screen.findByTestId('api-key-hint')).toHaveTextContent('This local stack accepts the key demo-key')
     await user.click(screen.getByTestId('api-key-use-hint'))
@@ -171,7 +172,7 @@ describe('App', () => {
     window.matchMedia = vi.fn((query: string) => ({
       matches: query === NARROW, media: query, addEventListener: () => {}, removeEventListener: () => {},
     })) as unknown as typeof window.matchMedia
-    installFetch((c) => (c.url === '/ai/api/sessions' ? jsonResponse(200, [{ session_id: S, title: 'Revenue per month in 2024', updated_at: Date.now() / 1000, message_count: 2 }]) : undefined))
+    installFetch((c) => (c.url === '/ai/api/sessions' ? jsonResponse(200, { sessions: [sessionSummary({ session_id: S, title: 'Revenue per month in 2024', updated_at: Date.now() / 1000, message_count: 2 })] }) : undefined))
     const user = userEvent.setup()
     render(<App />)
     const sidebar = screen.getByTestId('sidebar')

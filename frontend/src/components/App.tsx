@@ -129,7 +129,7 @@ export function App() {
   }
 
   const active = chat.messages.findLast((m): m is AssistantMessage => m.kind === 'assistant' && isActive(m))
-  const title = sessions.sessions.find((s) => s.id === chat.sessionId)?.title
+  const title = sessions.sessions.find((s) => s.session_id === chat.sessionId)?.title
 
   return (
     <>

@@ -2,15 +2,15 @@ import { render, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import type { QueryData } from '../api/types'
-import { pendingAnswer, type AssistantMessage, type ToolStep } from '../state/chatModel'
+import { pendingAnswer, type AssistantMessage, type DisplayStep } from '../state/chatModel'
 import { AssistantMessageView } from './AssistantMessageView'
 
 const rows = Array.from({ length: 24 }, (_, i) => [`2024-${String(i + 1).padStart(2, '0')}`, 165350.4 + i])
 const data: QueryData = { call_id: 'c1', name: 'run_query', sql: 'SELECT month, revenue FROM m', columns: ['month', 'revenue'], rows, row_count: 24, truncated: false, chart: { kind: 'line', x: 'month', y: ['revenue'] } }
 const table = '| month | revenue |\n| --- | ---: |\n' + rows.map(([m, r]) => `| ${m} | ${r} |`).join('\n')
 
-function answer(step: Partial<ToolStep>, text = `Revenue per month:\n\n${table}\n\nDone.`): AssistantMessage {
-  const tool: ToolStep = { call_id: 'c1', name: 'run_query', arguments: { sql: data.sql }, message: '', is_error: false, duration_ms: 4, done: true, ...step }
+function answer(step: Partial<DisplayStep>, text = `Revenue per month:\n\n${table}\n\nDone.`): AssistantMessage {
+  const tool: DisplayStep = { call_id: 'c1', name: 'run_query', arguments: { sql: data.sql }, message: '', is_error: false, duration_ms: 4, done: true, ...step }
   return { ...pendingAnswer('q'), status: 'completed', text, tools: [tool] }
 }
 
@@ -34,10 +34,9 @@ describe('AssistantMessageView', () => {
     expect(full.slice(0, 2)).toEqual(preview.slice(0, 2))
   })
 
-  it('without a data event, parses the tool output for the table', () => {
+  it('without a data event shows no result table (a tool output is only what the model was given)', () => {
     view(answer({ output: { columns: data.columns, rows, row_count: 24, truncated: false } }))
-    expect(screen.getAllByTestId('result-table')).toHaveLength(1)
-    expect(screen.getByTestId('row-count')).toHaveTextContent('24 rows')
+    expect(screen.queryByTestId('result-table')).toBeNull()
   })
 
   it('shows a result the text does not restate after the text', () => {

@@ -4,15 +4,16 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { jsonResponse } from '../test/sseMock'
 import { routedFetch } from '../test/routedFetch'
 import { App } from './App'
+import { assistantMessage, sessionSummary, userMessage } from '../test/wire'
 
 const S = 'sess-1'
-const summary = { session_id: S, title: 'Revenue by country', updated_at: 1_700_000_000, message_count: 2 }
+const summary = sessionSummary({ session_id: S, title: 'Revenue by country', updated_at: 1_700_000_000, message_count: 2 })
 const detail = {
   ...summary,
   active_task: null,
   messages: [
-    { role: 'user', text: 'Revenue by country', task_id: 't1', created_at: 1 },
-    { role: 'assistant', text: 'USA leads.', task_id: 't1', created_at: 2, status: 'completed', tools: [], feedback: null },
+    userMessage({ text: 'Revenue by country' }),
+    assistantMessage({ text: 'USA leads.', feedback: null }),
   ],
 }
 

@@ -4,10 +4,10 @@ import type { Health } from '../api/types'
  * screens, where the header's room belongs to the conversation title). */
 export function ModelBadge({ health }: { health: Health | null }) {
   if (!health) return null
-  const demo = health.models.some((m) => m.toLowerCase().includes('demo'))
+  const demo = (health.models ?? []).some((m) => m.toLowerCase().includes('demo'))
   if (demo) {
     return (
-      <span className="badge badge--demo" data-testid="demo-badge" title={`Models: ${health.models.join(', ')}`}>
+      <span className="badge badge--demo" data-testid="demo-badge" title={`Models: ${(health.models ?? []).join(', ')}`}>
         <span className="badge__full">Offline demo model</span>
         <span className="badge__short">Demo</span>
       </span>

@@ -1,10 +1,10 @@
 import { render, screen } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
-import type { SessionSummary } from '../api/types'
+import { sessionSummary } from '../test/wire'
 import { SessionListItem } from './SessionListItem'
 
-const session: SessionSummary = { id: 's1', title: 'How many customers?', updated_at: null, message_count: 2 }
+const session = sessionSummary({ title: 'How many customers?', updated_at: null, message_count: 2 })
 
 function item(onRename: (id: string, title: string) => Promise<void>) {
   render(

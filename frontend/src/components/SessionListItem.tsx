@@ -39,7 +39,7 @@ export function SessionListItem({ session, active, onOpen, onDelete, onRename, m
       return
     }
     try {
-      await onRename(session.id, next)
+      await onRename(session.session_id, next)
       setEditing(false)
       setError(null)
     } catch (e) {
@@ -48,7 +48,7 @@ export function SessionListItem({ session, active, onOpen, onDelete, onRename, m
   }
 
   return (
-    <li className={`session-item${active ? ' session-item--active' : ''}`} data-testid="session-item" data-session-id={session.id}>
+    <li className={`session-item${active ? ' session-item--active' : ''}`} data-testid="session-item" data-session-id={session.session_id}>
       {editing ? (
         <div className="session-item__edit">
           <input
@@ -69,7 +69,7 @@ export function SessionListItem({ session, active, onOpen, onDelete, onRename, m
           {error && <span className="error-text small" role="alert">{error}</span>}
         </div>
       ) : (
-        <button type="button" className="session-item__open" onClick={() => onOpen(session.id)} aria-current={active ? 'page' : undefined} title={title}>
+        <button type="button" className="session-item__open" onClick={() => onOpen(session.session_id)} aria-current={active ? 'page' : undefined} title={title}>
           <span className="session-item__title">{title}</span>
           {match && <span className="session-item__match" data-testid="session-match">{match}</span>}
           <span className="session-item__meta" data-testid="session-meta">
@@ -93,7 +93,7 @@ export function SessionListItem({ session, active, onOpen, onDelete, onRename, m
           ✎
         </button>
       )}
-      <button type="button" className="session-item__delete" onClick={() => onDelete(session.id)} aria-label={`Delete conversation: ${title}`} data-testid="session-delete">
+      <button type="button" className="session-item__delete" onClick={() => onDelete(session.session_id)} aria-label={`Delete conversation: ${title}`} data-testid="session-delete">
         ×
       </button>
     </li>

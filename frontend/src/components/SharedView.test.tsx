@@ -4,6 +4,7 @@ import { sharedId } from '../lib/shareRoute'
 import { jsonResponse } from '../test/sseMock'
 import { routedFetch } from '../test/routedFetch'
 import { SharedView } from './SharedView'
+import { assistantMessage, userMessage } from '../test/wire'
 
 const ID = 'AbCdEfGhIjKlMnOpQrStUv'
 const snapshot = {
@@ -11,8 +12,8 @@ const snapshot = {
   title: 'Customers',
   shared_at: 1_700_000_000,
   messages: [
-    { role: 'user', text: 'How many customers?', task_id: 't1', created_at: 1 },
-    { role: 'assistant', text: 'There are 59 customers.', task_id: 't1', created_at: 2, status: 'completed', tools: [] },
+    userMessage({ text: 'How many customers?' }),
+    assistantMessage({ text: 'There are 59 customers.' }),
   ],
 }
 

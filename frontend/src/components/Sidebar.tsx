@@ -33,7 +33,7 @@ export function Sidebar(props: Props) {
   const { query, onQuery, found, searching, searchError } = props
   const groups = groupByDay(sessions, (s) => toMs(s.updated_at))
   const item = (s: SessionSummary, match?: string | null) => (
-    <SessionListItem key={s.id} session={s} active={s.id === activeId} onOpen={onOpen} onDelete={onDelete} onRename={onRename} match={match} />
+    <SessionListItem key={s.session_id} session={s} active={s.session_id === activeId} onOpen={onOpen} onDelete={onDelete} onRename={onRename} match={match} />
   )
   const searchingNow = Boolean(query.trim())
   return (

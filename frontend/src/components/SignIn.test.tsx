@@ -30,7 +30,7 @@ function installFetch(route: Route = () => undefined, uiConfig: object = { api_k
       return jsonResponse(200, { kind: 'key', via: 'key', name: null, owner: 'key:k' })
     }
     if (call.url === '/ai/api/health') return jsonResponse(200, { status: 'healthy', models: ['demo'], workers_alive: 1 })
-    if (call.url === '/ai/api/sessions') return jsonResponse(200, [])
+    if (call.url === '/ai/api/sessions') return jsonResponse(200, { sessions: [] })
     throw new Error(`unrouted ${call.method} ${call.url}`)
   }) as typeof fetch
   return calls

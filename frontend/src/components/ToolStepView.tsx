@@ -1,5 +1,5 @@
 import { stepResult } from '../lib/queryResult'
-import type { ToolStep } from '../state/chatModel'
+import type { DisplayStep } from '../state/chatModel'
 import { CodeBlock } from './CodeBlock'
 import { ResultPreview } from './ResultPreview'
 
@@ -27,7 +27,7 @@ function outputText(output: unknown): string {
  * One tool call: name, what it does, its arguments (SQL highlighted), duration, and a compact preview
  * of a query result (the answer itself shows the full table, once).
  */
-export function ToolStepView({ step, index }: { step: ToolStep; index: number }) {
+export function ToolStepView({ step, index }: { step: DisplayStep; index: number }) {
   const args = sqlOf(step.arguments)
   const sql = args.sql ?? step.data?.sql ?? null
   const rest = args.rest

@@ -1,11 +1,16 @@
 import { render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
-import type { ToolStep } from '../state/chatModel'
+import type { QueryData } from '../api/types'
+import type { DisplayStep } from '../state/chatModel'
 import { ToolTimeline } from './ToolTimeline'
 
-const step = (over: Partial<ToolStep> = {}): ToolStep => ({
-  call_id: 'c1', name: 'run_query', arguments: { sql: 'SELECT COUNT(*) AS n FROM customers' }, message: 'Running SQL query',
-  output: { columns: ['n'], rows: [[42]], row_count: 1, truncated: false }, is_error: false, duration_ms: 37, done: true, ...over,
+const SQL = 'SELECT COUNT(*) AS n FROM customers'
+const result = (columns: string[], rows: unknown[][]): QueryData => ({
+  call_id: 'c1', name: 'run_query', sql: SQL, columns, rows, row_count: rows.length, truncated: false, chart: null,
+})
+const step = (over: Partial<DisplayStep> = {}): DisplayStep => ({
+  call_id: 'c1', name: 'run_query', arguments: { sql: SQL }, message: 'Running SQL query',
+  output: 'summary: 1 row', data: result(['n'], [[42]]), is_error: false, duration_ms: 37, done: true, ...over,
 })
 
 describe('ToolTimeline', () => {
@@ -22,14 +27,14 @@ describe('ToolTimeline', () => {
   })
 
   it('shows a running step with a spinner and no result yet', () => {
-    render(<ToolTimeline steps={[step({ done: false, output: undefined })]} />)
+    render(<ToolTimeline steps={[step({ done: false, output: undefined, data: undefined })]} />)
     expect(screen.getByRole('status', { name: 'Running' })).toBeInTheDocument()
     expect(screen.queryByTestId('result-preview')).toBeNull()
   })
 
   it('previews the first 3 rows of a long result, with its size', () => {
     const rows = Array.from({ length: 12 }, (_, i) => [`c${i}`, i * 1000.5, i])
-    render(<ToolTimeline steps={[step({ output: { columns: ['name', 'revenue', 'n'], rows, row_count: 12, truncated: false } })]} />)
+    render(<ToolTimeline steps={[step({ data: result(['name', 'revenue', 'n'], rows) })]} />)
     expect(screen.getByTestId('preview-size')).toHaveTextContent('12 rows × 3 columns')
     expect(within(screen.getByTestId('result-preview')).getAllByRole('row')).toHaveLength(4) // header + 3
   })
@@ -42,13 +47,13 @@ describe('ToolTimeline', () => {
   })
 
   it('shows a failed step with its error output', () => {
-    render(<ToolTimeline steps={[step({ is_error: true, output: 'no such table: x' })]} />)
+    render(<ToolTimeline steps={[step({ is_error: true, output: 'no such table: x', data: undefined })]} />)
     expect(screen.getByTestId('tool-step')).toHaveAttribute('data-state', 'error')
     expect(screen.getByText('no such table: x')).toBeInTheDocument()
   })
 
   it('shows non-tabular output in a collapsed details block', () => {
-    render(<ToolTimeline steps={[step({ name: 'list_tables', arguments: {}, output: { tables: ['customers'] } })]} />)
+    render(<ToolTimeline steps={[step({ name: 'list_tables', arguments: {}, output: { tables: ['customers'] }, data: undefined })]} />)
     expect(screen.getByText('Output')).toBeInTheDocument()
     expect(screen.queryByTestId('result-preview')).toBeNull()
   })

@@ -5,12 +5,13 @@ import { frame, jsonResponse, sseResponse } from '../test/sseMock'
 import { routedFetch as installFetch } from '../test/routedFetch'
 import { branchAt, fromTranscript } from '../state/chatModel'
 import type { TranscriptMessage } from '../api/types'
+import { assistantMessage, sessionSummary, userMessage } from '../test/wire'
 import { App } from './App'
 
 const S = 'sess-v'
 const turn = (taskId: string, question: string, answer: string, versions: TranscriptMessage['versions'] = []): TranscriptMessage[] => [
-  { role: 'user', text: question, task_id: taskId, created_at: 1 },
-  { role: 'assistant', text: answer, task_id: taskId, created_at: 2, status: 'completed', tools: [], versions },
+  userMessage({ text: question, task_id: taskId, created_at: 1 }),
+  assistantMessage({ text: answer, task_id: taskId, created_at: 2, versions }),
 ]
 const stream = (taskId: string, response: string) =>
   sseResponse(
@@ -24,8 +25,8 @@ const stream = (taskId: string, response: string) =>
 
 function session(messages: TranscriptMessage[], active: string | null = null) {
   return (url: string) => {
-    if (url === '/ai/api/sessions') return jsonResponse(200, [{ session_id: S, title: 'Orders', updated_at: 1, message_count: messages.length, active_task: active }])
-    if (url === `/ai/api/sessions/${S}`) return jsonResponse(200, { session_id: S, title: 'Orders', messages, active_task: active })
+    if (url === '/ai/api/sessions') return jsonResponse(200, { sessions: [sessionSummary({ session_id: S, title: 'Orders', message_count: messages.length, active_task: active })] })
+    if (url === `/ai/api/sessions/${S}`) return jsonResponse(200, { ...sessionSummary({ session_id: S, title: 'Orders', message_count: messages.length, active_task: active }), messages })
     return undefined
   }
 }

@@ -4,16 +4,20 @@ import { GatewayClient } from '../api/gatewayClient'
 import { TaskStream, type ChatRequest, type ConnectionState, type StreamOutcome } from '../api/taskStream'
 import type { AgentEvent } from '../api/types'
 import {
-  applyEvent, branchAt, fromTranscript, isActive, newId, pendingAnswer,
+  applyEvent, branchAt, isActive, newId, pendingAnswer,
   type AssistantMessage, type ChatMessage, type UiError, type UserMessage,
 } from '../state/chatModel'
-import { clearRun, loadCurrentSession, loadRun, saveCurrentSession, saveRun } from '../state/runStore'
+import { runEnd, toUiError } from '../state/runErrors'
+import { clearRun, loadCurrentSession, loadRun, saveCurrentSession, saveRun, savedSeq } from '../state/runStore'
+import { replayView, restorePlan } from '../state/sessionRestore'
 
 /**
- * The conversation on screen and its one live run. Sending POSTs once; drops are rejoined by
- * TaskStream; every event is applied to the answer and saved with its seq (runStore) so a reload or
- * a session switch can rejoin where it left off. Switching sessions only stops *reading* a run — the
- * run continues on the server (on_disconnect=continue) and is rejoined when that session is reopened.
+ * Orchestration of the conversation on screen and its one live run. Sending POSTs once; drops are
+ * rejoined by TaskStream; every event is applied to the answer and saved with its seq (runStore) so a
+ * reload or a session switch can rejoin where it left off. Switching sessions only stops *reading* a
+ * run — the run continues on the server (on_disconnect=continue) and is rejoined when that session is
+ * reopened. What a reopened session shows and rejoins is decided in state/sessionRestore.ts, what an
+ * error or a run's end means in state/runErrors.ts; this hook wires them to React state.
  */
 
 export interface ChatApi {
@@ -41,20 +45,6 @@ interface Options {
   token?: string
   onNeedKey: (reason: 'missing' | 'rejected') => void
   onSessionsChanged: () => void
-}
-
-export function toUiError(error: unknown): UiError {
-  if (error instanceof ApiError) {
-    if (error.status === 401 || error.status === 403) return { kind: 'auth', message: 'The API key or sign-in was rejected. Enter valid credentials.' }
-    if (error.status === 429 || error.status === 503) {
-      const busy = error.status === 429 ? 'Too many requests' : 'The service is busy'
-      return { kind: 'limited', message: busy, retryAfterS: error.retryAfterS ?? 5, at: Date.now() }
-    }
-    if (error.status === 409) return { kind: 'request', message: 'This conversation is still answering a previous message.' }
-    if (error.status === 404) return { kind: 'request', message: 'This conversation no longer exists. Start a new chat.' }
-    return { kind: 'request', message: error.detail }
-  }
-  return { kind: 'connection', message: 'Could not reach the server.' }
 }
 
 export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Options): ChatApi {
@@ -130,28 +120,12 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
         if (streamRef.current === stream) replaceAnswer(answer)
       }
       try {
-        const outcome = await begin(stream)
+        const end = runEnd(await begin(stream).catch((error: unknown) => ({ kind: 'threw' as const, error })))
         const sid = sessionRef.current
-        if (outcome.kind === 'terminal') {
-          if (sid) clearRun(sid)
-          latest.current.onSessionsChanged()
-        } else if (outcome.kind === 'gone') {
-          if (sid) clearRun(sid)
-          fail({ kind: 'gone', message: 'This answer is no longer available to resume.' })
-        } else if (outcome.kind === 'lost') {
-          const e = outcome.error
-          if (e instanceof ApiError && (e.status === 401 || e.status === 404)) {
-            if (sid) clearRun(sid)
-            fail(toUiError(e))
-            if (e.status === 401) latest.current.onNeedKey('rejected')
-          } else {
-            fail({ kind: 'connection', message: 'The connection was lost.' })
-          }
-        }
-      } catch (error) {
-        const ui = toUiError(error)
-        fail(ui)
-        if (ui.kind === 'auth') latest.current.onNeedKey('rejected')
+        if (end.forget && sid) clearRun(sid)
+        if (end.error) fail(end.error)
+        if (end.needKey) latest.current.onNeedKey('rejected')
+        if (end.sessionsChanged) latest.current.onSessionsChanged()
       } finally {
         if (streamRef.current === stream) streamRef.current = null
       }
@@ -229,29 +203,21 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       try {
         const detail = await client.getSession(id)
         if (token !== viewToken.current) return
-        const history = fromTranscript(detail.messages)
-        const stored = loadRun(id)
-        const finished = stored && detail.messages.some((m) => m.task_id === stored.taskId && m.role === 'assistant')
-        if (stored && !finished) {
-          setMessages([...history, stored.user, stored.answer])
-          void run(stored.user, stored.answer, (s) => s.rejoin(), { taskId: stored.taskId, lastSeq: stored.lastSeq })
-        } else if (detail.active_task && !detail.messages.some((m) => m.task_id === detail.active_task)) {
-          // A run this tab was not reading (another tab, or storage lost): show its question and
-          // replay it from the start (a regenerate / edit run shows the conversation cut where it will be).
-          if (stored) clearRun(id)
-          const taskId = detail.active_task
-          const state = await client.getTask(taskId).catch(() => null)
+        const plan = restorePlan(detail, loadRun(id))
+        if (plan.kind === 'rejoin') {
+          const { user, answer, taskId, lastSeq } = plan.run
+          setMessages(plan.messages)
+          void run(user, answer, (s) => s.rejoin(), { taskId, lastSeq })
+        } else if (plan.kind === 'replay') {
+          if (plan.forget) clearRun(id)
+          const state = await client.getTask(plan.taskId).catch(() => null)
           if (token !== viewToken.current) return
-          const question = state?.message ?? '…'
-          const cutAt = state?.replaces ? history.findIndex((m) => m.kind === 'user' && m.taskId === state.replaces) : -1
-          const { before, versions } = cutAt >= 0 ? branchAt(history, cutAt) : { before: history, versions: [] }
-          const answer = { ...pendingAnswer(question), taskId, versions, notice: 'Answer in progress (started elsewhere)' }
-          const user: UserMessage = { kind: 'user', id: newId('u'), text: question, taskId }
-          setMessages([...before, user, answer])
-          void run(user, answer, (s) => s.rejoin(), { taskId, lastSeq: -1 })
+          const view = replayView(plan.history, plan.taskId, state)
+          setMessages(view.messages)
+          void run(view.user, view.answer, (s) => s.rejoin(), { taskId: plan.taskId, lastSeq: -1 })
         } else {
-          if (stored) clearRun(id)
-          setMessages(history)
+          if (plan.forget) clearRun(id)
+          setMessages(plan.messages)
         }
       } catch (error) {
         if (token !== viewToken.current) return
@@ -294,10 +260,8 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
         const before = messages[messages.indexOf(answer) - 1]
         const user: UserMessage = before?.kind === 'user' ? before : { kind: 'user', id: newId('u'), text: answer.question }
         const resumed = { ...answer, status: 'streaming' as const, error: undefined }
-        const sid = sessionRef.current
-        const lastSeq = (sid && loadRun(sid)?.lastSeq) ?? -1
         replaceAnswer(resumed)
-        void run(user, resumed, (s) => s.rejoin(), { taskId: answer.taskId, lastSeq: typeof lastSeq === 'number' ? lastSeq : -1 })
+        void run(user, resumed, (s) => s.rejoin(), { taskId: answer.taskId, lastSeq: savedSeq(sessionRef.current) })
         return
       }
       if (!answer.taskId) {

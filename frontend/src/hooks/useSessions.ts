@@ -28,7 +28,7 @@ export function useSessions(apiKey: string, token = '') {
   const remove = useCallback(
     async (id: string) => {
       await client.deleteSession(id)
-      setSessions((s) => s.filter((x) => x.id !== id))
+      setSessions((s) => s.filter((x) => x.session_id !== id))
     },
     [client],
   )
@@ -36,7 +36,7 @@ export function useSessions(apiKey: string, token = '') {
   const rename = useCallback(
     async (id: string, title: string) => {
       const saved = await client.renameSession(id, title)
-      setSessions((s) => s.map((x) => (x.id === id ? { ...x, title: saved.title } : x)))
+      setSessions((s) => s.map((x) => (x.session_id === id ? { ...x, title: saved.title } : x)))
     },
     [client],
   )

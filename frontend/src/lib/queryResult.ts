@@ -2,9 +2,8 @@ import type { ChartSuggestion, QueryData } from '../api/types'
 
 /**
  * Query results normalised to a column list and rows of cells, plus whether the data suits a chart
- * (one label column + numeric columns). The source is the `data` event when the server sent one (the
- * full result, with the server's chart suggestion); otherwise the run_query tool output
- * ({"columns","rows","row_count","truncated"}) is parsed, which is all older servers send.
+ * (one label column + numeric columns). The source is the `data` event (the full result, with the
+ * server's chart suggestion), kept on the step; a tool's own output is only what the model was given.
  */
 
 export type Cell = string | number | boolean | null
@@ -24,40 +23,15 @@ function toCell(v: unknown): Cell {
   return JSON.stringify(v)
 }
 
-export function asQueryResult(output: unknown): QueryResult | null {
-  let value = output
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value)
-    } catch {
-      return null
-    }
-  }
-  if (!value || typeof value !== 'object') return null
-  const o = value as { columns?: unknown; rows?: unknown; row_count?: unknown; truncated?: unknown }
-  if (!Array.isArray(o.columns) || !Array.isArray(o.rows)) return null
-  const columns = o.columns.map(String)
-  const rows = o.rows.map((r) =>
-    Array.isArray(r) ? r.map(toCell) : columns.map((c) => toCell((r as Record<string, unknown>)?.[c])),
-  )
-  return {
-    columns,
-    rows,
-    rowCount: typeof o.row_count === 'number' ? o.row_count : rows.length,
-    truncated: Boolean(o.truncated),
-  }
-}
-
 export function fromData(data: QueryData): QueryResult {
-  const columns = data.columns.map(String)
-  const rows = data.rows.map((r) => (Array.isArray(r) ? r.map(toCell) : columns.map(() => null)))
-  return { columns, rows, rowCount: data.row_count ?? rows.length, truncated: Boolean(data.truncated), sql: data.sql, chart: data.chart ?? null }
+  const columns = data.columns
+  const rows = data.rows.map((r) => r.map(toCell))
+  return { columns, rows, rowCount: data.row_count, truncated: data.truncated, sql: data.sql, chart: data.chart }
 }
 
 /** The result one finished tool step produced, or null (errors, non-tabular tools, still running). */
-export function stepResult(step: { done: boolean; is_error: boolean; output?: unknown; data?: QueryData }): QueryResult | null {
-  if (step.data) return fromData(step.data)
-  return step.done && !step.is_error ? asQueryResult(step.output) : null
+export function stepResult(step: { data?: QueryData }): QueryResult | null {
+  return step.data ? fromData(step.data) : null
 }
 
 export interface ChartShape {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { toCsv } from './csv'
-import { asQueryResult, chartShape } from './queryResult'
+import type { QueryData } from '../api/types'
+import { chartShape, fromData, stepResult } from './queryResult'
 import { sortRows } from './rowSort'
 
 describe('toCsv', () => {
@@ -20,20 +21,21 @@ describe('sortRows', () => {
   })
 })
 
-describe('asQueryResult / chartShape', () => {
-  it('accepts the run_query shape, also as a JSON string or with object rows', () => {
-    const r = asQueryResult('{"columns":["c","n"],"rows":[{"c":"x","n":1}],"row_count":1,"truncated":false}')
-    expect(r).toEqual({ columns: ['c', 'n'], rows: [['x', 1]], rowCount: 1, truncated: false })
-    expect(asQueryResult({ tables: [] })).toBeNull()
-    expect(asQueryResult('plain text')).toBeNull()
+const data = (columns: string[], rows: unknown[][], chart: QueryData['chart'] = null): QueryData => ({
+  call_id: 'c', name: 'run_query', sql: 'SELECT 1', columns, rows, row_count: rows.length, truncated: false, chart,
+})
+
+describe('stepResult / chartShape', () => {
+  it('takes the result from the step data (the data event), and none from a step without it', () => {
+    const r = stepResult({ data: data(['c', 'n'], [['x', { a: 1 }]]) })
+    expect(r).toEqual({ columns: ['c', 'n'], rows: [['x', '{"a":1}']], rowCount: 1, truncated: false, sql: 'SELECT 1', chart: null })
+    expect(stepResult({})).toBeNull()
   })
 
-  it('offers a chart for one label column plus numeric columns only', () => {
-    const chartable = asQueryResult({ columns: ['country', 'customers', 'revenue'], rows: [['DE', 3, 10.5], ['FR', 2, 7]] })!
-    expect(chartShape(chartable)).toEqual({ labelIndex: 0, valueIndexes: [1, 2] })
-    const single = asQueryResult({ columns: ['count'], rows: [[42]] })!
-    expect(chartShape(single)).toBeNull()
-    const text = asQueryResult({ columns: ['a', 'b'], rows: [['x', 'y'], ['z', 'w']] })!
-    expect(chartShape(text)).toBeNull()
+  it('charts what the server suggests, and nothing when it suggests no chart', () => {
+    const rows = [['DE', 3, 10.5], ['FR', 2, 7]]
+    const suggested = fromData(data(['country', 'customers', 'revenue'], rows, { kind: 'bar', x: 'country', y: ['customers', 'revenue'] }))
+    expect(chartShape(suggested)).toEqual({ labelIndex: 0, valueIndexes: [1, 2] })
+    expect(chartShape(fromData(data(['country', 'customers', 'revenue'], rows)))).toBeNull()
   })
 })

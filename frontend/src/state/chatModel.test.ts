@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AgentEvent } from '../api/types'
 import { applyEvent, fromTranscript, pendingAnswer } from './chatModel'
+import { assistantMessage, toolStep, userMessage } from '../test/wire'
 
 const T = 't1'
 const apply = (events: AgentEvent[]) => events.reduce(applyEvent, pendingAnswer('q'))
@@ -90,10 +91,10 @@ describe('applyEvent', () => {
 describe('fromTranscript', () => {
   it('restores user and assistant messages with their tool steps and status', () => {
     const ms = fromTranscript([
-      { role: 'user', text: 'How many?', task_id: 't1', created_at: 1 },
-      { role: 'assistant', text: '42', task_id: 't1', created_at: 2, status: 'completed', tools: [{ call_id: 'c', name: 'run_query', arguments: { sql: 'x' }, output: null, is_error: false, duration_ms: 3 }] },
-      { role: 'user', text: 'More', task_id: 't2', created_at: 3 },
-      { role: 'assistant', text: 'Par', task_id: 't2', created_at: 4, status: 'cancelled' },
+      userMessage({ text: 'How many?', task_id: 't1', created_at: 1 }),
+      assistantMessage({ text: '42', task_id: 't1', created_at: 2, tools: [toolStep({ arguments: { sql: 'x' }, duration_ms: 3 })] }),
+      userMessage({ text: 'More', task_id: 't2', created_at: 3 }),
+      assistantMessage({ text: 'Par', task_id: 't2', created_at: 4, status: 'cancelled' }),
     ])
     expect(ms.map((m) => m.kind)).toEqual(['user', 'assistant', 'user', 'assistant'])
     const [, first, , second] = ms
@@ -104,8 +105,8 @@ describe('fromTranscript', () => {
 
   it('keeps the feedback given on a stored answer', () => {
     const [, answer] = fromTranscript([
-      { role: 'user', text: 'q', task_id: 't1', created_at: 1 },
-      { role: 'assistant', text: 'a', task_id: 't1', created_at: 2, status: 'completed', feedback: { rating: 'down', comment: 'no', updated_at: 3 } },
+      userMessage(),
+      assistantMessage({ feedback: { rating: 'down', comment: 'no', updated_at: 3 } }),
     ])
     expect(answer).toMatchObject({ kind: 'assistant', feedback: { rating: 'down', comment: 'no' } })
   })

@@ -1,8 +1,9 @@
-import type { AgentEvent, Feedback, ProgressEvent, QueryData, TranscriptMessage } from '../api/types'
+import type { AgentEvent, Feedback, ProgressEvent, QueryData, SessionMessage } from '../api/types'
 
 /** What the UI renders: the display form of a conversation, built from events or from a transcript. */
 
-export interface ToolStep {
+/** A tool call as the UI shows it (built from tool/tool_result/data events, or from a stored ToolStep). */
+export interface DisplayStep {
   call_id: string
   name: string
   arguments: Record<string, unknown>
@@ -50,7 +51,7 @@ export interface AssistantMessage {
   /** The user message this answers (for retry). */
   question: string
   text: string
-  tools: ToolStep[]
+  tools: DisplayStep[]
   status: AnswerStatus
   error?: UiError
   attempt: number
@@ -92,8 +93,8 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
       return { ...a, status: 'streaming', text: '', tools: [], progress: undefined, attempt: event.attempt, notice: event.message || `Retrying (attempt ${event.attempt})` }
     case 'tool': {
       if (a.tools.some((t) => t.call_id === event.call_id)) return a
-      const step: ToolStep = {
-        call_id: event.call_id, name: event.name, arguments: event.arguments ?? {}, message: event.message ?? '',
+      const step: DisplayStep = {
+        call_id: event.call_id, name: event.name, arguments: event.arguments, message: event.message,
         is_error: false, duration_ms: 0, done: false,
       }
       return { ...a, status: 'streaming', tools: [...a.tools, step] }
@@ -145,21 +146,22 @@ export function branchAt(messages: ChatMessage[], userIndex: number): { before: 
   return { before, versions: [...versions, { question: user.text, answer: replaced }] }
 }
 
-function storedAnswer(m: TranscriptMessage, question: string): AssistantMessage {
+function storedAnswer(m: SessionMessage, question: string): AssistantMessage {
   const status = m.status === 'failed' ? 'failed' : m.status === 'cancelled' ? 'cancelled' : 'completed'
   return {
     kind: 'assistant', id: `a-${m.task_id}`, taskId: m.task_id, question, text: m.text, status, attempt: 1,
     error: status === 'failed' ? { kind: 'run', message: 'This answer failed.' } : undefined,
     feedback: m.feedback ?? null,
-    tools: (m.tools ?? []).map((t) => ({
-      call_id: t.call_id, name: t.name, arguments: t.arguments ?? {}, message: t.message ?? '', output: t.output,
+    tools: m.tools.map((t) => ({
+      call_id: t.call_id, name: t.name, arguments: t.arguments, message: t.message, output: t.output,
       is_error: t.is_error, duration_ms: t.duration_ms, done: true, ...(t.data ? { data: t.data } : {}),
     })),
   }
 }
 
-/** Rebuilds display messages from a stored transcript (GET /ai/api/sessions/{id}). */
-export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
+/** Rebuilds display messages from a stored transcript: GET /ai/api/sessions/{id}'s messages, or a shared
+ *  snapshot's (TranscriptMessage: the same shape without the `feedback` key). */
+export function fromTranscript(messages: SessionMessage[]): ChatMessage[] {
   const out: ChatMessage[] = []
   let lastQuestion = ''
   for (const m of messages) {
@@ -169,7 +171,7 @@ export function fromTranscript(messages: TranscriptMessage[]): ChatMessage[] {
       continue
     }
     const answer = storedAnswer(m, lastQuestion)
-    const versions = (m.versions ?? []).map((v) => ({ question: v.question, answer: storedAnswer(v.answer, v.question) }))
+    const versions = m.versions.map((v) => ({ question: v.question, answer: storedAnswer(v.answer, v.question) }))
     out.push(versions.length ? { ...answer, versions } : answer)
   }
   return out

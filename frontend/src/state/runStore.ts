@@ -39,6 +39,12 @@ export function loadRun(sessionId: string): StoredRun | null {
   }
 }
 
+/** Where to rejoin the session's saved run: after its last seq, or from the start (-1) when none is saved. */
+export function savedSeq(sessionId: string | null): number {
+  const seq = sessionId ? loadRun(sessionId)?.lastSeq : undefined
+  return typeof seq === 'number' ? seq : -1
+}
+
 export function clearRun(sessionId: string): void {
   storage()?.removeItem(RUN_PREFIX + sessionId)
 }

@@ -15,8 +15,8 @@ export function routedFetch(route: Route): RecordedCall[] {
     calls.push(call)
     const res = route(call)
     if (res) return res
-    if (call.url === '/ai/api/health') return jsonResponse(200, { status: 'healthy', models: ['demo'], workers_alive: 1 })
-    if (call.url === '/ai/api/ui-config') return jsonResponse(200, {})
+    if (call.url === '/ai/api/health') return jsonResponse(200, { status: 'healthy', redis_status: 'ok', version: '0', protocol: 1, models: ['demo'], workers_alive: 1 })
+    if (call.url === '/ai/api/ui-config') return jsonResponse(200, { api_key_hint: null, tokens: false, demo_token: null })
     if (call.url === '/ai/api/sessions') return jsonResponse(200, { sessions: [] })
     throw new Error(`unrouted ${call.method} ${call.url}`)
   }) as typeof fetch

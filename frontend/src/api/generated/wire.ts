@@ -1,0 +1,407 @@
+/* eslint-disable */
+/**
+ * GENERATED FILE: do not edit. Regenerate with `npm run gen:types` (in frontend/), which runs
+ * `python -m backend.schema_export` (the backend's OpenAPI components and event union as JSON Schema)
+ * and json-schema-to-typescript. tests/unit/test_generated_types.py fails when this file is stale.
+ */
+
+export type Event =
+  | SessionEvent
+  | RetryEvent
+  | ToolEvent
+  | ToolResultEvent
+  | TokenEvent
+  | ProgressEvent
+  | DataEvent
+  | CompleteEvent
+  | ErrorEvent
+  | CancelledEvent
+
+/**
+ * Every schema the gateway sends or accepts (generated; see backend/schema_export.py).
+ */
+export interface Wire {
+  CancelResult?: CancelResult
+  CancelledEvent?: CancelledEvent
+  ChartSuggestion?: ChartSuggestion
+  ChatRequest?: ChatRequest
+  CompleteEvent?: CompleteEvent
+  DataEvent?: DataEvent
+  ErrorEvent?: ErrorEvent
+  Event?: Event
+  Feedback?: Feedback
+  FeedbackRequest?: FeedbackRequest
+  HTTPValidationError?: HTTPValidationError
+  Health?: Health
+  Me?: Me
+  ProgressEvent?: ProgressEvent
+  QueryData?: QueryData
+  RenameRequest?: RenameRequest
+  RetryEvent?: RetryEvent
+  SessionDetail?: SessionDetail
+  SessionEvent?: SessionEvent
+  SessionList?: SessionList
+  SessionMatch?: SessionMatch
+  SessionMessage?: SessionMessage
+  SessionSearch?: SessionSearch
+  SessionSummary?: SessionSummary
+  ShareLink?: ShareLink
+  ShareList?: ShareList
+  SharedConversation?: SharedConversation
+  TaskState?: TaskState
+  TokenEvent?: TokenEvent
+  ToolEvent?: ToolEvent
+  ToolResultEvent?: ToolResultEvent
+  ToolStep?: ToolStep
+  TranscriptMessage?: TranscriptMessage
+  TurnVersion?: TurnVersion
+  UiConfig?: UiConfig
+  Usage?: Usage
+  ValidationError?: ValidationError
+  WorkflowStep?: WorkflowStep
+}
+export interface CancelResult {
+  status: string
+  task_id: string
+}
+/**
+ * Terminal: the run was cancelled on request (or because its client left with on_disconnect=cancel).
+ */
+export interface CancelledEvent {
+  message: string
+  seq: number
+  task_id: string
+  type: 'cancelled'
+}
+/**
+ * How the client may chart a result: `kind` over the column `x`, one series per column in `y`.
+ */
+export interface ChartSuggestion {
+  kind: 'bar' | 'line'
+  x: string
+  y: string[]
+}
+/**
+ * POST /ai/api/chat/stream.
+ */
+export interface ChatRequest {
+  edit?: string | null
+  message?: string | null
+  multitask?: 'reject' | 'enqueue'
+  on_disconnect?: 'continue' | 'cancel'
+  regenerate?: string | null
+  session_id?: string | null
+}
+/**
+ * Terminal: the run finished; `response` is the whole answer.
+ */
+export interface CompleteEvent {
+  duration_ms: number
+  response: string
+  seq: number
+  session_id: string
+  task_id: string
+  tools: string[]
+  type: 'complete'
+  usage: Usage
+  workflow: WorkflowStep[]
+}
+export interface Usage {
+  input_tokens: number
+  output_tokens: number
+  total_tokens: number
+}
+export interface WorkflowStep {
+  duration_ms: number
+  name: string
+  step: number
+}
+/**
+ * The full result of the call `call_id`, emitted right after its tool_result (the QueryData fields
+ * after `task_id`, `seq` and `type`, like every event).
+ */
+export interface DataEvent {
+  call_id: string
+  chart: ChartSuggestion | null
+  columns: string[]
+  name: string
+  row_count: number
+  rows: unknown[][]
+  seq: number
+  sql: string
+  task_id: string
+  truncated: boolean
+  type: 'data'
+}
+/**
+ * Terminal: the run failed. `code` is one of ERROR_CODES; `message` is safe to show a user.
+ */
+export interface ErrorEvent {
+  code: string
+  message: string
+  seq: number
+  task_id: string
+  type: 'error'
+}
+/**
+ * First event of every task: the conversation it belongs to (new or continued).
+ */
+export interface SessionEvent {
+  seq: number
+  session_id: string
+  task_id: string
+  type: 'session'
+}
+/**
+ * A new attempt restarts the answer (the previous worker died or handed the task back).
+ */
+export interface RetryEvent {
+  attempt: number
+  message: string
+  seq: number
+  task_id: string
+  type: 'retry'
+}
+/**
+ * A tool call started.
+ */
+export interface ToolEvent {
+  arguments: {
+    [k: string]: unknown | undefined
+  }
+  call_id: string
+  message: string
+  name: string
+  seq: number
+  task_id: string
+  type: 'tool'
+}
+/**
+ * A tool call returned. `output` is parsed JSON when the tool returned JSON, else text.
+ */
+export interface ToolResultEvent {
+  call_id: string
+  duration_ms: number
+  is_error: boolean
+  name: string
+  output: unknown
+  seq: number
+  task_id: string
+  type: 'tool_result'
+}
+/**
+ * A piece of the answer (workers may coalesce several model deltas into one event).
+ */
+export interface TokenEvent {
+  content: string
+  seq: number
+  task_id: string
+  type: 'token'
+}
+/**
+ * Where the agent is in its workflow: `step` counts the run's progress events (1, 2, ...), `total`
+ * is how many there will be when that is known (else None), `elapsed_ms` is since the run started.
+ */
+export interface ProgressEvent {
+  elapsed_ms: number
+  message: string
+  seq: number
+  stage: 'understanding' | 'exploring_schema' | 'querying' | 'validating' | 'answering'
+  step: number
+  task_id: string
+  total: number | null
+  type: 'progress'
+}
+export interface Feedback {
+  comment: string
+  rating: 'up' | 'down'
+  updated_at: number
+}
+/**
+ * PUT /ai/api/sessions/{id}/feedback/{task_id}: thumbs up or down, optional comment.
+ */
+export interface FeedbackRequest {
+  comment?: string
+  rating: 'up' | 'down'
+}
+export interface HTTPValidationError {
+  detail?: ValidationError[]
+}
+export interface ValidationError {
+  ctx?: {}
+  input?: unknown
+  loc: (string | number)[]
+  msg: string
+  type: string
+}
+/**
+ * GET /ai/api/health (200, or 503 when Redis is unreachable: then only the first four fields).
+ * With Redis up it also reports `warnings`, `schema_cache`, `capacity` and `workers` (see the route).
+ */
+export interface Health {
+  models?: string[]
+  protocol: number
+  queue_depth?: number
+  redis_status: string
+  status: 'healthy' | 'degraded' | 'unhealthy'
+  version: string
+  warnings?: string[]
+  workers_alive?: number
+  [k: string]: unknown | undefined
+}
+export interface Me {
+  kind: 'user' | 'key'
+  name: string | null
+  owner: string
+  via: 'key' | 'token' | 'proxy'
+}
+/**
+ * The full result of one query for the client (also kept on the transcript's tool step).
+ */
+export interface QueryData {
+  call_id: string
+  chart: ChartSuggestion | null
+  columns: string[]
+  name: string
+  row_count: number
+  rows: unknown[][]
+  sql: string
+  truncated: boolean
+}
+/**
+ * PATCH /ai/api/sessions/{id}: a new title (trimmed; 1..200 characters).
+ */
+export interface RenameRequest {
+  title: string
+}
+export interface SessionDetail {
+  active_task: string | null
+  created_at: number | null
+  message_count: number
+  messages: SessionMessage[]
+  session_id: string
+  title: string
+  updated_at: number | null
+}
+/**
+ * A transcript message as GET /ai/api/sessions/{id} sends it: assistant messages carry `feedback`
+ * (null when none was given); user messages have no `feedback` key.
+ */
+export interface SessionMessage {
+  created_at: number
+  feedback?: Feedback | null
+  role: 'user' | 'assistant'
+  status: ('completed' | 'failed' | 'cancelled') | null
+  task_id: string
+  text: string
+  tools: ToolStep[]
+  versions: TurnVersion[]
+}
+export interface ToolStep {
+  arguments: {
+    [k: string]: unknown | undefined
+  }
+  call_id: string
+  data: QueryData | null
+  duration_ms: number
+  is_error: boolean
+  message: string
+  name: string
+  output: unknown
+}
+/**
+ * One replaced version of a turn: the question as it was then, and its answer.
+ */
+export interface TurnVersion {
+  answer: TranscriptMessage
+  question: string
+}
+export interface TranscriptMessage {
+  created_at: number
+  role: 'user' | 'assistant'
+  status: ('completed' | 'failed' | 'cancelled') | null
+  task_id: string
+  text: string
+  tools: ToolStep[]
+  versions: TurnVersion[]
+}
+export interface SessionList {
+  sessions: SessionSummary[]
+}
+/**
+ * One conversation in GET /ai/api/sessions (and the body of PATCH /ai/api/sessions/{id}).
+ */
+export interface SessionSummary {
+  active_task: string | null
+  created_at: number | null
+  message_count: number
+  session_id: string
+  title: string
+  updated_at: number | null
+}
+export interface SessionMatch {
+  active_task: string | null
+  created_at: number | null
+  match: string | null
+  message_count: number
+  session_id: string
+  title: string
+  updated_at: number | null
+}
+/**
+ * GET /ai/api/sessions?q=: matching sessions; `searched` counts the sessions read, `truncated`
+ * says the owner has more than the search reads.
+ */
+export interface SessionSearch {
+  searched: number
+  sessions: SessionMatch[]
+  truncated: boolean
+}
+/**
+ * POST /ai/api/sessions/{id}/shares, and each item of GET /ai/api/shares.
+ */
+export interface ShareLink {
+  created_at: number
+  expires_at: number | null
+  session_id: string
+  share_id: string
+  title: string
+  url: string
+}
+export interface ShareList {
+  shares: ShareLink[]
+}
+/**
+ * GET /ai/api/shared/{id} (no key): a snapshot, without owner, session id or feedback.
+ */
+export interface SharedConversation {
+  messages: TranscriptMessage[]
+  share_id: string
+  shared_at: number
+  title: string
+}
+/**
+ * GET /ai/api/tasks/{id}.
+ */
+export interface TaskState {
+  attempts: number
+  cancel_requested: boolean
+  created_at: number | null
+  events_url: string
+  finished_at: number | null
+  message: string | null
+  replaces: string | null
+  session_id: string | null
+  started_at: number | null
+  status: string
+  task_id: string
+  worker: string | null
+}
+/**
+ * GET /ai/api/ui-config (no key).
+ */
+export interface UiConfig {
+  api_key_hint: string | null
+  demo_token: string | null
+  tokens: boolean
+}
