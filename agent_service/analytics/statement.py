@@ -29,7 +29,6 @@ from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-READ_KEYWORDS = ("SELECT", "WITH", "EXPLAIN")
 SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mariadb"}
 EXPLAIN_OPTIONS = {
     # PostgreSQL EXPLAIN (option [value], ...) / EXPLAIN VERBOSE; ANALYZE runs the statement
