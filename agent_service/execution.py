@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from agents import Runner
 from redis.asyncio import Redis
@@ -33,23 +34,15 @@ from backend.contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, E
 log = logging.getLogger(__name__)
 
 
+@dataclass
 class Execution:
-    def __init__(
-        self,
-        settings: Settings,
-        redis: Redis,
-        conversation: Conversation,
-        setup: Callable[[], AgentSetup],
-        on_tool_error: Callable[[], None] | None = None,
-        prepare: Callable[[], Awaitable[None]] | None = None,
-    ) -> None:
-        self.settings = settings
-        self.redis = redis
-        self.conversation = conversation
-        self.setup = setup
-        self.on_tool_error = on_tool_error
-        self.prepare = prepare
-        """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
+    settings: Settings
+    redis: Redis
+    conversation: Conversation
+    setup: Callable[[], AgentSetup]
+    on_tool_error: Callable[[], None] | None = None
+    prepare: Callable[[], Awaitable[None]] | None = None
+    """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
 
     async def execute(self, run: ActiveRun, sink: EventSink) -> None:
         """Run the agent on the task and end the run: its terminal event, or a hand-back."""
