@@ -1,6 +1,6 @@
 """The state of one run in flight, and how its ending is classified.
 
-Why separate from runner.py: the control listener, heartbeat (lock renewal) and the worker's drain all
+Why separate from runner.py and execution.py: the control listener, heartbeat (lock renewal) and the worker's drain all
 act on runs through `ActiveRun.stop(reason)` without knowing how a run is executed. The reason recorded
 there (cancel | timeout | handback | lost) is what later selects the terminal event, because after
 RunResultStreaming.cancel() the stream just ends quietly (no exception, final_output None).

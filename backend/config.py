@@ -95,8 +95,6 @@ class Settings(BaseSettings):
     relay_queue_size: int = 2048
     """Events buffered per open stream before that (slow) client is switched to catch-up reads."""
     worker_heartbeat_ttl_s: int = 10
-    shutdown_grace_s: float = 3
-    """On SIGTERM, open streams get this long to receive a last 'reconnect' frame."""
     log_level: str = "INFO"
     log_json: bool = True
 
@@ -125,8 +123,8 @@ class Settings(BaseSettings):
     health_timeout_s: float = 1.5
     """Redis checks in /health and /health/ready give up after this long."""
     graceful_timeout_s: float = 10
-    """uvicorn timeout_graceful_shutdown: open connections get this long after SIGTERM (keep it
-    above SHUTDOWN_DELAY_S + SHUTDOWN_GRACE_S and below the orchestrator's kill timeout)."""
+    """uvicorn timeout_graceful_shutdown: open connections get this long once open streams were told to
+    reconnect (keep SHUTDOWN_DELAY_S + this below the orchestrator's kill timeout)."""
     shutdown_delay_s: float = 1
     """After SIGTERM keep serving (readiness 503) this long before closing the listener and
     streams, so load balancers stop routing here first (a built-in preStop delay)."""

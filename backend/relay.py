@@ -125,8 +125,6 @@ class Relay:
         self._connected = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
-        self.delivered = 0
-        self.dropped = 0
 
     # lifecycle -----------------------------------------------------------------------------------
 
@@ -244,10 +242,7 @@ class Relay:
             for listener in channel.listeners:
                 if listener.lagging:
                     continue
-                if listener.push(data):
-                    self.delivered += 1
-                else:
-                    self.dropped += 1
+                if not listener.push(data):
                     log.info(
                         "listener of task %s lagging: it catches up from the event log", listener.task_id
                     )

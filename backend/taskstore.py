@@ -1,6 +1,6 @@
 """Task records on the gateway side: enqueue (one transaction), status, cancel, the no-worker watchdog.
 
-Enqueue is ONE MULTI/EXEC (brief, "Task lifecycle"): the task hash, the session hash + owner index,
+Enqueue is ONE MULTI/EXEC: the task hash, the session hash + owner index,
 the `session` event (seq 0, through EventLog.append_in so seq/TTL rules hold) and the LPUSH onto
 agent:tasks (or RPUSH onto the session's queue with "multitask": "enqueue") land together or not
 at all — a worker can never pop a task whose hash or first event is missing.

@@ -30,7 +30,6 @@ SERVERS = {
     "mariadb": os.environ.get("EVAL_MARIADB_URL")
     or os.environ.get("TEST_MARIADB_URL", "mariadb+pymysql://root@127.0.0.1:3306/mysql"),
 }
-KINDS = ("sqlite", "postgresql", "mariadb")
 
 
 @dataclass(frozen=True)

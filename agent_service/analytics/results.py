@@ -47,17 +47,6 @@ class QueryResult:
             "truncated": self.truncated,
         }
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "columns": self.columns,
-                "rows": self.rows,
-                "row_count": len(self.rows),
-                "truncated": self.truncated,
-            },
-            default=json_value,
-        )
-
 
 def collect(
     columns: list[str],

@@ -13,8 +13,8 @@ What is accepted: exactly one SELECT, WITH … SELECT, set operation (UNION/INTE
 one of those (without ANALYZE, which runs the statement). Refused anywhere in the tree: data-changing or
 schema statements (writable CTEs `WITH d AS (DELETE …)`), `SELECT … INTO` (a new table, a file with
 `INTO OUTFILE/DUMPFILE`, or user variables), locking clauses (`FOR UPDATE/SHARE`, `LOCK IN SHARE MODE`),
-user-variable assignment (`@x := 1`), bind placeholders, executable comments, and any function not on the
-database's allow-list (functions.py). Statements sqlglot cannot parse into a tree (SET, SET STATEMENT,
+user-variable assignment (`@x := 1`), bind placeholders, executable comments, and any call calls.py
+refuses (not on the database's allow-list in functions.py, schema-qualified, or building a huge value). Statements sqlglot cannot parse into a tree (SET, SET STATEMENT,
 CALL, DO, COPY, LOAD DATA, SHOW, ...) are refused by their first word before parsing.
 Every refusal is a StatementError whose message says what to change.
 """
@@ -29,7 +29,8 @@ from sqlglot.dialects.mysql import MySQL
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-READ_KEYWORDS = ("SELECT", "WITH", "EXPLAIN")
+from agent_service.analytics.calls import call_refusal
+
 SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mariadb"}
 EXPLAIN_OPTIONS = {
     # PostgreSQL EXPLAIN (option [value], ...) / EXPLAIN VERBOSE; ANALYZE runs the statement
@@ -70,24 +71,6 @@ REFUSED_NODES: dict[type, str] = {
     exp.LoadData: "LOAD DATA",
     exp.Describe: "DESCRIBE",
 }
-SYNTAX_NODES = (
-    exp.Cast,
-    exp.TryCast,
-    exp.Case,
-    exp.If,
-    exp.Extract,
-    exp.Coalesce,
-    exp.Nullif,
-    exp.Exists,
-    exp.Greatest,
-    exp.Least,
-    exp.Trim,
-)
-"""Function nodes that are SQL syntax, not calls by name (their rendering may still look like a call)."""
-_CALL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_$]*)\s*\(")
-_PRINTF_SPEC = re.compile(r"%[-+ 0#,!]*(\*|\d+)?(?:\.(\*|\d+))?")
-MAX_PRINTF_WIDTH = 1000
-AMPLIFIERS = ("repeat", "lpad", "rpad", "space")
 
 
 class MariaDB(MySQL):
@@ -226,71 +209,12 @@ def _check_tree(tree: exp.Expression, read: str | None, functions: frozenset[str
             raise StatementError(
                 "bind parameters and user variables ($1, ?, :name, @x) are not supported: write the values inline"
             )
-        if isinstance(node, exp.Func):
-            _check_function(node, read, functions)
+        if isinstance(node, exp.Func) and (refusal := call_refusal(node, read, functions)):
+            raise StatementError(refusal)
 
 
 def _is_session_variable(node: exp.Expression) -> bool:
     return isinstance(node, exp.Parameter) and isinstance(node.parent, exp.SessionParameter)
-
-
-def _check_function(node: exp.Func, read: str | None, functions: frozenset[str] | None) -> None:
-    if isinstance(node, SYNTAX_NODES):
-        return
-    if isinstance(node, exp.Anonymous):
-        name = node.name
-    else:
-        call = _CALL.match(node.sql(dialect=read, comments=False))
-        if call is None:  # rendered as keyword syntax or an operator, not a call by name
-            return
-        name = call.group(1)
-    if isinstance(node.parent, exp.Dot) and node.parent.expression is node:
-        schema = node.parent.this.sql(dialect=read).strip('"`').lower()
-        if schema != "pg_catalog":
-            raise StatementError(
-                f"schema-qualified function {schema}.{name}() is not allowed: call built-in functions only"
-            )
-    if functions is not None and name.lower() not in functions:
-        raise StatementError(
-            f"function {name}() is not allowed here: only built-in functions without side effects "
-            "(aggregates, window, date, string, math) can be used"
-        )
-    if name.lower() in ("printf", "format") and read == "sqlite":
-        _check_printf(node)
-    if name.lower() in AMPLIFIERS:
-        _check_amplifier(node, name)
-
-
-def _check_amplifier(node: exp.Func, name: str) -> None:
-    """repeat('x', 100000000) builds a 100 MB value in one call, on the server and in the driver: the
-    length argument must be a literal number up to MAX_PRINTF_WIDTH."""
-    if isinstance(node, exp.Repeat):
-        length = node.args.get("times")
-    elif isinstance(node, exp.Pad):
-        length = node.args.get("expression")
-    else:
-        args = node.expressions
-        length = args[0] if name.lower() == "space" else (args[1] if len(args) > 1 else None)
-    for arg in [length]:
-        if not (isinstance(arg, exp.Literal) and arg.is_number and float(arg.this) <= MAX_PRINTF_WIDTH):
-            raise StatementError(
-                f"{name}() lengths must be literal numbers up to {MAX_PRINTF_WIDTH} (it builds one value of "
-                "that size per row)"
-            )
-
-
-def _check_printf(node: exp.Func) -> None:
-    """printf widths multiply the work of one call (`printf('%.*c', 900000000, 'x')`): literal and small."""
-    args = node.expressions if isinstance(node, exp.Anonymous) else [node.this]
-    fmt = args[0] if args else None
-    if not isinstance(fmt, exp.Literal) or not fmt.is_string:
-        raise StatementError("printf() needs a literal format string, e.g. printf('%.2f', x)")
-    for width, precision in _PRINTF_SPEC.findall(fmt.this):
-        for part in (width, precision):
-            if part == "*" or (part and int(part) > MAX_PRINTF_WIDTH):
-                raise StatementError(
-                    f"printf() widths must be literal numbers up to {MAX_PRINTF_WIDTH}: use round() or substr()"
-                )
 
 
 def _refuse_executable_comments(tokens: list) -> None:

@@ -37,37 +37,17 @@ from agent_service.models.demo_filters import (
 )
 from agent_service.models.demo_query import build, metric_label
 from agent_service.models.demo_refusals import refusal
-
-# fmt: off
-ENTITIES = {
-    "customer": "customers", "client": "customers", "user": "customers", "order": "orders", "purchase": "orders",
-    "product": "products", "ticket": "tickets", "support ticket": "tickets",
-    "order item": "items", "line item": "items", "item": "items",
-}
-METRICS = {
-    "revenue": "revenue", "sales": "revenue", "spend": "revenue", "spending": "revenue",
-    "orders": "orders", "order count": "orders", "number of orders": "orders",
-    "quantity": "quantity", "quantity sold": "quantity", "units": "quantity", "units sold": "quantity",
-    "tickets": "tickets", "support tickets": "tickets", "customers": "customers", "number of customers": "customers",
-    "average order value": "aov", "aov": "aov", "products": "products", "number of products": "products",
-}
-DIMENSION_WORDS = {
-    "customers": "customer", "products": "product", "countries": "country", "categories": "category",
-    "cities": "city", "segments": "segment", "months": "month", "years": "year", "statuses": "status",
-    "priorities": "priority",
-}
-NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-           "ten": 10, "twenty": 20}
-# fmt: on
-REDUNDANT = {metric: r"\b(?:orders?|purchases?)\b" for metric in ("revenue", "aov", "orders", "quantity")} | {
-    "tickets": r"\b(?:support\s+)?tickets?\b",
-    "customers": r"\bcustomers?\b",
-    "products": r"\bproducts?\b",
-}
-"""The noun a metric is counted over: "revenue of cancelled orders" says nothing the plan does not apply."""
-MAX_TOP = 50
-DIMENSIONS = tuple(dict.fromkeys(DIMENSION_WORDS.values()))
-TABLE_NAMES = {"customers", "products", "orders", "order_items", "support_tickets"}
+from agent_service.models.demo_words import (
+    DIMENSION_WORDS,
+    DIMENSIONS,
+    ENTITIES,
+    MAX_TOP,
+    METRICS,
+    NUMBERS,
+    REDUNDANT,
+    split_metric,
+    table_name,
+)
 
 
 @dataclass(frozen=True)
@@ -114,7 +94,7 @@ def _describe(rest: str, parts: list[Part]) -> Plan | None:
     m = re.search(r"\b(?:describe|columns (?:of|in)|structure of)\s+(?:the\s+)?([a-z_]+)", rest)
     if not m:
         return None
-    table = _table_name(m.group(1)) or m.group(1)
+    table = table_name(m.group(1)) or m.group(1)
     plan = Plan("describe", f"Columns of {table}", "describe_table", {"table": table}, (table,))
     return _finish(plan, parts, _cut(rest, m), "describing a table")
 
@@ -159,7 +139,7 @@ def _ranked(
     capped: tuple[str, ...] = (),
 ) -> Plan:
     dim = DIMENSION_WORDS.get(noun)
-    metric, after = _metric(metric_text)
+    metric, after = split_metric(metric_text)
     if dim is None or metric is None:
         return _unsupported(f"{noun} by {metric_text}")
     built = build(metric, dim, parts, top=n, ascending=low)
@@ -280,22 +260,6 @@ def _unsupported(what: str) -> Plan:
         text=f"I (the offline demo model) cannot break down **{what}** with the sample "
         "schema. Try one of the example questions below.",
     )
-
-
-def _metric(text: str) -> tuple[str | None, str]:
-    text = text.strip()
-    for k in sorted(METRICS, key=len, reverse=True):
-        if re.match(rf"{k}\b", text):
-            return METRICS[k], text[len(k) :]
-    return None, text
-
-
-def _table_name(word: str) -> str | None:
-    if word in TABLE_NAMES:
-        return word
-    word = word.rstrip("s")
-    aliases = {"ticket": "support_tickets", "support_ticket": "support_tickets", "item": "order_items"}
-    return aliases.get(word) or next((t for t in TABLE_NAMES if t.rstrip("s") == word), None)
 
 
 __all__ = ["Plan", "parse_question"]

@@ -26,7 +26,6 @@ from backend.contract.events import (
     ToolResultEvent,
     Usage,
     WorkflowStep,
-    dump_event,
     parse_event,
 )
 from backend.contract.tasks import (
@@ -65,7 +64,6 @@ __all__ = [
     "ToolResultEvent",
     "Usage",
     "WorkflowStep",
-    "dump_event",
     "ProgressEvent",
     "QueryData",
     "parse_event",

@@ -205,7 +205,3 @@ ERROR_CODES = {
 
 def parse_event(raw: str | bytes) -> Event:
     return EventAdapter.validate_json(raw)
-
-
-def dump_event(event: _Event) -> str:
-    return event.model_dump_json()

@@ -81,10 +81,6 @@ class SessionField:
     OWNER = "owner"
     TITLE = "title"
     CREATED_AT = "created_at"
-    QUEUED_AT = "queued_at"
-    """When the task last entered agent:tasks: the gateway's enqueue, or the event log promoting it from
-    the session queue (Redis TIME). Queue-timeout watchdogs measure from here (fallback created_at), so a
-    follow-up that waited behind its session's active run is not failed the moment it is promoted."""
     UPDATED_AT = "updated_at"
     MESSAGE_COUNT = "message_count"
     ACTIVE_TASK = "active_task"

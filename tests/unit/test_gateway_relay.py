@@ -71,7 +71,6 @@ async def test_full_listener_is_marked_lagging_without_blocking_the_reader(serve
         assert len(await received) == 10
         assert slow.lagging
         assert len(slow.queue) == 3
-        assert relay.dropped > 0
     finally:
         await relay.stop()
 
