@@ -51,6 +51,9 @@ EXPOSED_HEADERS = [
     "X-Request-ID",
     "Content-Location",
     "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
 ]
 
 

@@ -11,8 +11,8 @@ backend/principal.py.
 
 Every configured key is compared with `hmac.compare_digest`, with no early exit, so the response
 time says nothing about which key (or how much of one) matched. Redis and logs only ever see
-`config.key_id(key)`, a hash, never the key. `request.state.owner` is the owner id, which the rate
-limiter and the stream cap count by: a user's own budget when there is a user.
+`config.key_id(key)`, a hash, never the key. `request.state.owner` is the owner id; the rate limits
+and stream caps count by the user and, separately, by the key it came with (backend/limits.py).
 
 Routes take `Owner` (the owner id, a str); `CurrentPrincipal` is the whole Principal (GET /me).
 """

@@ -65,7 +65,11 @@ class Settings(BaseSettings):
     `demo`). Anyone who can reach the gateway then is that user: never set it in production."""
     max_message_chars: int = 16000
     rate_limit: str = "60/minute"
-    """New chats per API key on POST /ai/api/chat/stream, in fixed windows counted in Redis (e.g. '60/minute;1000/hour')."""
+    """New chats per user on POST /ai/api/chat/stream, in fixed windows counted in Redis (e.g. '60/minute;1000/hour'); empty = no limit."""
+    key_rate_limit: str = "600/minute"
+    """New chats per API key in total: all its users together, or the key used alone (same syntax; empty = no limit)."""
+    rate_limit_headers: bool = True
+    """RateLimit-Limit / -Remaining / -Reset on POST /ai/api/chat/stream (the limit closest to running out)."""
     allowed_origins: str = ""
     """Comma-separated CORS origins ('*' for any); empty = same-origin only."""
     static_dir: Path = ROOT / "frontend" / "dist"
@@ -89,7 +93,10 @@ class Settings(BaseSettings):
     admit_max_wait_s: float = 20
     """A new chat is accepted only if its predicted wait for a worker slot is at most this long (keep
     it well under QUEUE_TIMEOUT_S); otherwise 503 with Retry-After before anything is enqueued."""
-    max_streams_per_key: int = 20
+    max_streams_per_user: int = 20
+    """Open SSE streams allowed per user; more get 429."""
+    max_streams_per_key: int = 200
+    """Open SSE streams allowed per API key in total: all its users together, or the key used alone; more get 429."""
     sse_ping_s: float = 15
     sse_send_timeout_s: float = 30
     relay_queue_size: int = 2048
@@ -109,7 +116,7 @@ class Settings(BaseSettings):
     """Retries of the command client on connection errors/timeouts (the enqueue transaction is
     WATCHed, so redis-py never re-sends it; see backend/connections.py)."""
     stream_lease_s: int = 60
-    """An open stream's slot in the per-key stream cap expires this long after its last refresh
+    """An open stream's slot in the stream caps expires this long after its last refresh
     (a crashed gateway cannot hold slots forever)."""
     stream_gap_s: float = 2
     """Quiet streams are checked this often, together in one batched Redis call: a stream re-reads the

@@ -6,7 +6,8 @@
     ├── 404 not found / other owner's resource          (never reveals which of the two)
     ├── 409 session has an active run                   (+ "task_id")
     ├── 413 message too long                            (before anything is enqueued)
-    ├── 429 rate limit / open-stream cap                (+ Retry-After; backend/limits.py)
+    ├── 429 rate limit / open-stream cap                (+ Retry-After, and "limit": user_rate | key_rate
+    │                                                     | user_streams | key_streams; backend/limits.py)
     └── 503 queue full / relay / JWKS unavailable       (+ Retry-After)
     RedisError (ConnectionError, TimeoutError, ...)     → 503 {"detail", "request_id"}, never a 500
     RequestValidationError                              → 422; invalid JSON gets a plain-words detail

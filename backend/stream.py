@@ -53,7 +53,7 @@ from backend.config import Settings
 from backend.contract import TERMINAL_TYPES, EventLog, TaskField, logfields, peek
 from backend.contract.tasks import TaskStatus
 from backend.lifecycle import Lifecycle
-from backend.limits import StreamSlots
+from backend.limits import Slot, StreamSlots
 from backend.relay import Listener, Relay
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
@@ -86,7 +86,6 @@ class TaskStream(Response):
     __slots__ = (
         "deps",
         "task_id",
-        "owner",
         "listener",
         "slot",
         "last",
@@ -113,9 +112,8 @@ class TaskStream(Response):
         deps: StreamDeps,
         *,
         task_id: str,
-        owner: str,
         listener: Listener,
-        slot: str | None,
+        slot: Slot | None,
         after_seq: int = -1,
         backlog: bool = True,
         headers: dict[str, str] | None = None,
@@ -124,7 +122,6 @@ class TaskStream(Response):
         """`listener` must already be subscribed; the stream releases it (and `slot`) when it ends."""
         self.deps = deps
         self.task_id = task_id
-        self.owner = owner
         self.listener = listener
         self.slot = slot
         self.last = after_seq
@@ -219,7 +216,7 @@ class TaskStream(Response):
         self._closed = True
         await self.deps.relay.release(self.listener)
         if self.slot is not None:
-            self.deps.ticker.release_slot(self.owner, self.slot)
+            self.deps.ticker.release_slot(self.slot)
 
     def _closing(self) -> bool:
         return self.deps.lifecycle.closing

@@ -15,7 +15,7 @@ Redis busy. So a stream only ever waits on its listener (backend/relay.py), and 
     QUEUE_TIMEOUT_S, or a running one silent that long while no worker at all is alive (one read of
     the heartbeats per pass, and only when such a stream exists: a slow model's silent streams must
     not each poll the workers every STREAM_GAP_S);
-  - refreshes the stream-cap leases of every open stream in one pipeline per STREAM_LEASE_S / 3,
+  - refreshes the stream-cap leases of every open stream (in its user's and its key's set) in one pipeline per STREAM_LEASE_S / 3,
     and gives back the slots of the streams that ended since the last tick in one pipeline (a slot
     is free again at most one tick after its stream ended; on shutdown the last ones are flushed).
 A Redis error in a pass is logged and the pass is retried on the next tick; pings go on meanwhile.
@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 from backend.capacity import live_beats
 from backend.config import Settings
 from backend.contract import TaskField, TaskStatus, keys
-from backend.limits import StreamSlots
+from backend.limits import Slot, StreamSlots
 
 if TYPE_CHECKING:
     from backend.stream import TaskStream
@@ -73,7 +73,7 @@ class Ticker:
         self.refresh_s = settings.stream_lease_s / 3
         self.interval_s = min(0.5, max(0.02, settings.stream_gap_s / 4))
         self.streams: set[TaskStream] = set()
-        self._ended: list[tuple[str, str]] = []
+        self._ended: list[Slot] = []
         self._quiet = redis.register_script(_QUIET)
         self._task: asyncio.Task | None = None
         self._next_refresh = time.monotonic() + self.refresh_s
@@ -89,9 +89,10 @@ class Ticker:
         with contextlib.suppress(RedisError, OSError):
             await self._release_ended()
 
-    def release_slot(self, owner: str, slot: str) -> None:
-        """A stream ended: its slot goes back with the next tick's batch."""
-        self._ended.append((owner, slot))
+    def release_slot(self, slot: Slot) -> None:
+        """A stream ended: its slot goes back (from the user's and the key's set) with the next
+        tick's batch."""
+        self._ended.append(slot)
 
     async def _release_ended(self) -> None:
         if self._ended:
@@ -125,7 +126,7 @@ class Ticker:
             await self._check_quiet(quiet[start : start + BATCH], now)
         if now >= self._next_refresh:
             self._next_refresh = now + self.refresh_s
-            held = [(s.owner, s.slot) for s in self.streams if s.slot is not None]
+            held = [s.slot for s in self.streams if s.slot is not None]
             if held:
                 await self.slots.refresh_many(held)
         await self._release_ended()

@@ -29,6 +29,7 @@ LOG_DIR = ROOT / "var" / "bench" / "logs"
 GATEWAY_ENV = {
     "API_KEYS": API_KEY,
     "RATE_LIMIT": "100000000/minute",
+    "KEY_RATE_LIMIT": "100000000/minute",
     "MAX_STREAMS_PER_KEY": "1000000",
     "LOG_LEVEL": "WARNING",
 }

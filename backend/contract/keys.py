@@ -29,8 +29,9 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:history:{session}:counter     STRING  its legacy counter key (history_counter)
     agent:owner:{owner}:sessions        ZSET    an owner's (user or key, backend/principal.py) sessions by updated_at
     agent:owner:{owner}:shares          ZSET    an owner's share ids by created_at
-    agent:owner:{owner}:streams         ZSET    an owner's open SSE streams (member = stream id, score = expiry)
-    agent:ratelimit                     prefix  rate-limit counters (backend/limits.py)
+    agent:owner:{owner}:streams         ZSET    an owner's open SSE streams (member = stream id, score = expiry);
+                                                a key's holds every stream through it, its users' too
+    agent:ratelimit:{owner}:{window}    STRING  a user's or a key's new-chat counter in one fixed window (backend/limits.py)
     agent:schema:{fingerprint}:{part}   STRING  cached schema lookup (list_tables, describe_table:{t}), TTL
     agent:schema:stats                  HASH    schema cache hits / misses (read by the gateway's /health)
 """
@@ -130,6 +131,12 @@ def owner_sessions(owner: str) -> str:
 
 def owner_streams(owner: str) -> str:
     return f"{PREFIX}:owner:{owner}:streams"
+
+
+def rate_counter(owner: str, window: str) -> str:
+    """New chats of an owner (a user, or a key's total across its users) in one fixed window of one
+    rate limit; `window` names the limit ('60/1minute'), the key expires with the window."""
+    return f"{RATE_LIMIT_PREFIX}:{owner}:{window}"
 
 
 def schema_cache(fingerprint: str, part: str) -> str:

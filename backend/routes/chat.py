@@ -1,8 +1,9 @@
 """POST /ai/api/chat/stream: validate, admit, subscribe, enqueue, stream.
 
 The order is the point:
-  auth (401) → body (422, 413) → rate limit (429) → queue depth (503) → stream slot (429), these
-  three in one Redis round trip (backend/limits.py) → capacity (503: no live worker, or the
+  auth (401) → body (422, 413) → rate limits (429: the user's, then the key's) → queue depth (503)
+  → stream slots (429: the user's, then the key's), these in one Redis round trip
+  (backend/limits.py; it also yields the RateLimit-* headers) → capacity (503: no live worker, or the
   predicted wait for a slot is over ADMIT_MAX_WAIT_S; backend/capacity.py; a refusal here gives the
   slot back) → the turn a regenerate / edit replaces (404/409/422, backend/branching.py) →
   SUBSCRIBE the task channel → enqueue transaction (404/409 on the session) → stream.
@@ -23,7 +24,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from redis.exceptions import RedisError
 
-from backend.auth import Owner
+from backend.auth import CurrentPrincipal
 from backend.branching import question_for
 from backend.contract import ChatTask, logfields
 from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
@@ -58,26 +59,31 @@ router = APIRouter(prefix="/ai/api", tags=["chat"])
         409: {"description": "The session has an active run, or the turn cannot be replaced"},
         413: {"description": "Message too long"},
         422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
-        429: {"description": "Rate limit or open-stream cap"},
+        429: {
+            "description": "A rate limit or open-stream cap, of the user or of the API key: the body's "
+            "`limit` says which (user_rate, key_rate, user_streams, key_streams); Retry-After"
+        },
         503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
     },
 )
 async def chat_stream(
     request: Request,
-    owner: Owner,
+    principal: CurrentPrincipal,
     body: Annotated[ChatRequest, Depends(checked_body)],
     streams: StreamsDep,
     tasks: TasksDep,
     admission: AdmissionDep,
 ) -> TaskStream:
     """Start a chat turn and stream its events (session first, one terminal event last)."""
-    slot = await streams.slots.admit(owner)
+    owner = principal.owner
+    admitted = await streams.slots.admit(principal)
+    slot = admitted.slot
     try:
         await admission.check()
         message, replaces = await question_for(tasks.redis, tasks, owner, body)
     except BaseException:
         with contextlib.suppress(RedisError, OSError):
-            await streams.slots.release(owner, slot)
+            await streams.slots.release(slot)
         raise
     task = ChatTask(
         session_id=body.session_id or uuid.uuid4().hex,
@@ -99,7 +105,7 @@ async def chat_stream(
             raise
     except BaseException:
         with contextlib.suppress(RedisError, OSError):
-            await streams.slots.release(owner, slot)
+            await streams.slots.release(slot)
         raise
     log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
 
@@ -118,13 +124,13 @@ async def chat_stream(
         "X-Task-ID": task.task_id,
         "X-Session-ID": task.session_id,
         "Content-Location": events_url(task.task_id),
+        **admitted.headers,
     }
     if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
         headers["X-Queued-Behind"] = enqueued.queued_behind
     return TaskStream(
         streams,
         task_id=task.task_id,
-        owner=owner,
         listener=listener,
         slot=slot,
         backlog=False,

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from starlette.responses import Response
 
-from backend.auth import Owner
+from backend.auth import CurrentPrincipal, Owner
 from backend.contract import TaskField, TaskStatus, logfields
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
@@ -59,10 +59,17 @@ async def get_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> TaskState:
     )
 
 
-@router.get("/{task_id}/events", response_model=None, status_code=200)
+@router.get(
+    "/{task_id}/events",
+    response_model=None,
+    status_code=200,
+    responses={
+        429: {"description": "Open-stream cap of the user or the key (`limit`: user_streams, key_streams)"}
+    },
+)
 async def task_events(
     task_id: TaskId,
-    owner: Owner,
+    principal: CurrentPrincipal,
     tasks: TasksDep,
     streams: StreamsDep,
     last_event_id: Annotated[str | None, Query(description="Resume after this seq")] = None,
@@ -75,23 +82,22 @@ async def task_events(
     record = await tasks.get(task_id)
     if record is None:
         return Response(status_code=204)
-    if record.get(TaskField.OWNER) != owner:
+    if record.get(TaskField.OWNER) != principal.owner:
         raise not_found("Task")
     if record.get(TaskField.STATUS) in FINISHED:
         last = await streams.eventlog.last(task_id)
         if last is None or after >= last.seq:
             return Response(status_code=204)
-    slot = await streams.slots.acquire(owner)
+    slot = await streams.slots.acquire(principal)  # in the user's and the key's stream sets
     try:
         listener = await streams.relay.listen(task_id)
     except BaseException:
         with contextlib.suppress(RedisError, OSError):
-            await streams.slots.release(owner, slot)
+            await streams.slots.release(slot)
         raise
     return TaskStream(
         streams,
         task_id=task_id,
-        owner=owner,
         listener=listener,
         slot=slot,
         after_seq=after,

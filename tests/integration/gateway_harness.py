@@ -36,6 +36,7 @@ def start_gateway(redis_url: str, name: str, **env: str) -> tuple[Proc, str]:
         "API_KEYS": KEY,
         "API_KEY": "",
         "RATE_LIMIT": "100000/minute",
+        "KEY_RATE_LIMIT": "100000/minute",
         "STATIC_DIR": "/nonexistent-ui",
         "STREAM_GAP_S": "0.5",
         "SHUTDOWN_DELAY_S": "0",

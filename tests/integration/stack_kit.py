@@ -136,6 +136,7 @@ class LiveStack:
         self.worker_env = {**FAST_WORKER_ENV, **(worker_env or {})}
         self.gateway_env = {
             "RATE_LIMIT": "10000/minute",
+            "KEY_RATE_LIMIT": "10000/minute",
             "WORKER_HEARTBEAT_TTL_S": "2",
             **(gateway_env or {}),
         }

@@ -117,7 +117,7 @@ async def test_another_keys_session_is_404_and_nothing_is_enqueued(live, client)
 
 
 async def test_rate_limit_is_429_with_retry_after_per_key(live, client):
-    url = live.gateway(RATE_LIMIT="2/minute")
+    url = live.gateway(KEY_RATE_LIMIT="2/minute")  # a key used alone has the key's budget
     for _ in range(2):
         assert (await chat(client, url, "How many products are there?", key=OTHER_KEY)).status == 200
     resp = await client.post(

@@ -45,6 +45,7 @@ def gateway_settings(tmp_path: Path | None = None, **overrides) -> Settings:
         "api_key": "",
         "redis_url": "redis://fake:6379/0",
         "rate_limit": "1000/minute",
+        "key_rate_limit": "1000/minute",
         "static_dir": (tmp_path or Path("/nonexistent")) / "dist",
         "stream_gap_s": 0.3,
         "sse_ping_s": 0,

@@ -104,8 +104,8 @@ async def test_lagging_stream_catches_up_from_the_log_without_gap_or_duplicate(s
         deps = client.app.state.streams
         log = await _new_task(redis, "t4")
         await log.append(SessionEvent(task_id="t4", session_id="s"))
-        fast = TaskStream(deps, task_id="t4", owner="o", listener=await deps.relay.listen("t4"), slot=None)
-        slow = TaskStream(deps, task_id="t4", owner="o", listener=await deps.relay.listen("t4"), slot=None)
+        fast = TaskStream(deps, task_id="t4", listener=await deps.relay.listen("t4"), slot=None)
+        slow = TaskStream(deps, task_id="t4", listener=await deps.relay.listen("t4"), slot=None)
         fast_client, slow_client = _Client(), _Client(stall_after_first=True)
         scope = {"type": "http"}
         fast_run = asyncio.create_task(fast(scope, fast_client.receive, fast_client.send))
