@@ -22,14 +22,14 @@ from backend.config import key_id
 from backend.connections import connect
 
 PROXY_KEY = "proxy-key-secret"
-CALLERS = {
-    "alice": bearer(hs256("alice")),
-    "bob": bearer(hs256("bob")),
-    "key_a": {"X-API-Key": KEY_A},
-    "carol_via_proxy": {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "carol"},
-    "proxy_key_alone": {"X-API-Key": PROXY_KEY},
-    "alice_via_proxy": {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "alice"},
-    "token_sub_is_key_a": bearer(hs256(f"key:{key_id(KEY_A)}")),
+CALLERS = {  # headers per caller; tokens are minted when a test runs (they expire in minutes)
+    "alice": lambda: bearer(hs256("alice")),
+    "bob": lambda: bearer(hs256("bob")),
+    "key_a": lambda: {"X-API-Key": KEY_A},
+    "carol_via_proxy": lambda: {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "carol"},
+    "proxy_key_alone": lambda: {"X-API-Key": PROXY_KEY},
+    "alice_via_proxy": lambda: {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "alice"},
+    "token_sub_is_key_a": lambda: bearer(hs256(f"key:{key_id(KEY_A)}")),
 }
 PAIRS = [  # (owner, intruder)
     ("alice", "bob"),
@@ -149,25 +149,24 @@ async def real_gateway(redis_url: str):
 @pytest.mark.parametrize("route", sorted(OWNER_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")
 @pytest.mark.parametrize(("owner", "intruder"), PAIRS, ids=[f"{o}-vs-{i}" for o, i in PAIRS])
 async def test_an_intruder_cannot_reach_the_owners_things(redis_server, real_redis, route, owner, intruder):
+    mine_headers, theirs = CALLERS[owner](), CALLERS[intruder]()
     async with real_gateway(redis_server.url) as client:
-        started = await client.post("/ai/api/chat/stream", json={"message": "mine"}, headers=CALLERS[owner])
+        started = await client.post("/ai/api/chat/stream", json={"message": "mine"}, headers=mine_headers)
         assert started.status_code == 200 and task_events(started.content)[-1]["type"] == "complete"
-        whoami = (await client.get("/ai/api/me", headers=CALLERS[owner])).json()["owner"]
+        whoami = (await client.get("/ai/api/me", headers=mine_headers)).json()["owner"]
         session, task_id = started.headers["X-Session-ID"], started.headers["X-Task-ID"]
-        shared = await client.post(f"/ai/api/sessions/{session}/shares", headers=CALLERS[owner])
+        shared = await client.post(f"/ai/api/sessions/{session}/shares", headers=mine_headers)
         ids = {"session": session, "task": task_id, "owner": whoami, "share": shared.json()["share_id"]}
 
-        assert await OWNER_ROUTES[route](client, CALLERS[intruder], ids), (
-            f"{intruder} reached {owner}'s {route}"
-        )
+        assert await OWNER_ROUTES[route](client, theirs, ids), f"{intruder} reached {owner}'s {route}"
         if route == ("GET", "/ai/api/sessions"):
-            assert await SEARCH(client, CALLERS[intruder], ids), f"{intruder} found {owner}'s session"
+            assert await SEARCH(client, theirs, ids), f"{intruder} found {owner}'s session"
 
-        mine = await client.get(f"/ai/api/sessions/{ids['session']}", headers=CALLERS[owner])
+        mine = await client.get(f"/ai/api/sessions/{ids['session']}", headers=mine_headers)
         assert mine.status_code == 200 and mine.json()["message_count"] == 2
         assert mine.json()["title"] != "taken over"
         assert not any(m.get("feedback") for m in mine.json()["messages"])
-        shares = (await client.get("/ai/api/shares", headers=CALLERS[owner])).json()["shares"]
+        shares = (await client.get("/ai/api/shares", headers=mine_headers)).json()["shares"]
         assert ids["share"] in {s["share_id"] for s in shares}
-        task = await client.get(f"/ai/api/tasks/{ids['task']}", headers=CALLERS[owner])
+        task = await client.get(f"/ai/api/tasks/{ids['task']}", headers=mine_headers)
         assert task.json()["status"] == "completed" and not task.json()["cancel_requested"]
