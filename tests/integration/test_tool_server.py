@@ -88,11 +88,14 @@ async def test_replacing_an_unresponsive_server_lets_its_call_in_flight_finish(t
 
 
 async def test_a_call_in_flight_on_a_server_that_died_completes_on_its_replacement(tools):
-    call = asyncio.create_task(tools.call_tool("run_query", {"sql": SLOW_SQL.format(n=1_000_000)}))
-    await asyncio.sleep(0.2)
+    call = asyncio.create_task(tools.call_tool("run_query", {"sql": SLOW_SQL.format(n=3_000_000)}))
+    # kill only once the call is on the server (a loaded machine may take longer than any fixed sleep
+    # to send it), and well before the query can finish (~1 s of SQLite work)
+    await wait_for(_true(lambda: tools._current is not None and tools._current.inflight == 1), 10, "the call")
+    await asyncio.sleep(0.1)
     for proc in _servers():
         proc.kill()
-    assert _count(await call) == 1_000_000
+    assert _count(await call) == 3_000_000
     assert tools.connects == 2
 
 
