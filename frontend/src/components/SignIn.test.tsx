@@ -2,38 +2,26 @@ import { render, screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { authHeaders } from '../api/credentials'
-import { frame, jsonResponse, sseResponse, type RecordedCall } from '../test/sseMock'
+import { routedFetch, type Route } from '../test/routedFetch'
+import { frame, jsonResponse, sseResponse } from '../test/sseMock'
 import { App } from './App'
 import { UserBadge } from './UserBadge'
 
-type Route = (call: RecordedCall) => Response | undefined
 const DEMO = { kind: 'user', via: 'token', name: 'Demo user', owner: 'user:demo' }
 
-/** Routes by path; ui-config, me and the session list answer like a devstack with a demo user. */
+/** Routes by path; ui-config and me answer like a devstack with a demo user (the rest: routedFetch). */
 function installFetch(route: Route = () => undefined, uiConfig: object = { api_key_hint: 'demo-key', tokens: true, demo_token: 'demo.jwt' }) {
-  const calls: RecordedCall[] = []
-  globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-    const headers: Record<string, string> = {}
-    new Headers(init.headers).forEach((v, k) => {
-      headers[k] = v
-    })
-    const call = { url: String(input), method: init.method ?? 'GET', headers, body: init.body ? JSON.parse(String(init.body)) : undefined }
-    calls.push(call)
+  return routedFetch((call) => {
     const res = route(call)
     if (res) return res
     if (call.url === '/ai/api/ui-config') return jsonResponse(200, uiConfig)
-    if (call.url === '/ai/api/me') {
-      const auth = call.headers.authorization
-      if (auth === 'Bearer demo.jwt') return jsonResponse(200, DEMO)
-      if (auth === 'Bearer alice.jwt') return jsonResponse(200, { ...DEMO, name: 'Alice', owner: 'user:alice' })
-      if (auth) return jsonResponse(401, { detail: 'Invalid bearer token: token expired' })
-      return jsonResponse(200, { kind: 'key', via: 'key', name: null, owner: 'key:k' })
-    }
-    if (call.url === '/ai/api/health') return jsonResponse(200, { status: 'healthy', models: ['demo'], workers_alive: 1 })
-    if (call.url === '/ai/api/sessions') return jsonResponse(200, { sessions: [] })
-    throw new Error(`unrouted ${call.method} ${call.url}`)
-  }) as typeof fetch
-  return calls
+    if (call.url !== '/ai/api/me') return undefined
+    const auth = call.headers.authorization
+    if (auth === 'Bearer demo.jwt') return jsonResponse(200, DEMO)
+    if (auth === 'Bearer alice.jwt') return jsonResponse(200, { ...DEMO, name: 'Alice', owner: 'user:alice' })
+    if (auth) return jsonResponse(401, { detail: 'Invalid bearer token: token expired' })
+    return jsonResponse(200, { kind: 'key', via: 'key', name: null, owner: 'key:k' })
+  })
 }
 
 beforeEach(() => {
