@@ -8,13 +8,13 @@ import asyncio
 import sys
 
 from agent_service.config import Settings, get_settings
-from backend.contract import logfields
+from contract import logfields
 
 
 async def _check(settings: Settings) -> int:
     import redis.asyncio as aioredis
 
-    from agent_service.heartbeat import check
+    from agent_service.delivery.heartbeat import check
 
     client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3)
     try:

@@ -31,7 +31,7 @@ import redis
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.exceptions import ConnectionError, RedisError, TimeoutError
 from redis.retry import Retry as SyncRetry
 
 from agent_service.config import Settings
@@ -40,6 +40,10 @@ COMMAND_SOCKET_TIMEOUT_S = 5.0
 POOL_MARGIN = 16
 """Pooled connections beyond one per run: the background loops (reaper, cancel poll, heartbeat)."""
 CONNECT_TIMEOUT_S = 3.0
+
+REDIS_ERRORS = (RedisError, OSError)
+"""Everything Redis can raise: connection loss and timeouts, and server replies such as OOM, READONLY
+after a failover or MISCONF (ResponseError), which must not kill a loop or skip a hand-back either."""
 
 
 def _no_retry() -> Retry:

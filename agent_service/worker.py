@@ -33,15 +33,14 @@ from agents import RunConfig, RunContextWrapper
 from agents.mcp import MCPUtil
 
 from agent_service.config import Settings
-from agent_service.control import ControlListener
-from agent_service.eventsink import REDIS_ERRORS
-from agent_service.heartbeat import Heartbeat
-from agent_service.liveness import LivenessThread
-from agent_service.reaper import Reaper
-from agent_service.redis_clients import RedisClients
-from agent_service.runner import AgentSetup, TaskRunner
-from agent_service.taskqueue import TAKE_BATCH, TaskQueue
-from agent_service.toolserver import ToolServer
+from agent_service.delivery.control import ControlListener
+from agent_service.delivery.heartbeat import Heartbeat
+from agent_service.delivery.liveness import LivenessThread
+from agent_service.delivery.pickup import AgentSetup, TaskRunner
+from agent_service.delivery.reaper import Reaper
+from agent_service.delivery.taskqueue import TAKE_BATCH, TaskQueue
+from agent_service.redis_clients import REDIS_ERRORS, RedisClients
+from agent_service.tools.supervisor import ToolServer
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +113,9 @@ class Worker:
 
     async def _build_setup(self) -> None:
         """The real agent: one MCP server for the process, the configured model (imports kept lazy)."""
-        from agent_service.agent import build_agent
-        from agent_service.analytics import mcp_params
+        from agent_service.execution.agent import build_agent
         from agent_service.models import build_model
+        from agent_service.tools.analytics import mcp_params
 
         self.tool_server = ToolServer(self.settings, mcp_params(self.settings, self.settings.redis_url))
         await self.tool_server.start()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import httpx2
 
 from agent_stream_cli.gateway import Gateway, GatewayError, frames
-from backend.contract.events import TERMINAL_TYPES
+from contract.events import TERMINAL_TYPES
 
 MAX_FAILURES = 6
 RETRYABLE_STATUS = frozenset({502, 503, 504})

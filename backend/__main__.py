@@ -13,8 +13,8 @@ import uvicorn
 
 from backend.app import ConfigError, create_app
 from backend.config import get_settings
-from backend.contract import logfields
 from backend.lifecycle import GatewayServer
+from contract import logfields
 
 
 def main() -> int:

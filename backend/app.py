@@ -21,7 +21,6 @@ from backend.auth import ApiKeys
 from backend.capacity import Admission
 from backend.config import Settings, get_settings
 from backend.connections import RedisFactory, connect
-from backend.contract import EventLog, logfields
 from backend.feedback import FeedbackStore
 from backend.lifecycle import Lifecycle
 from backend.limits import StreamSlots
@@ -40,6 +39,7 @@ from backend.stream import DETACH, StreamDeps, TaskStream
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
 from backend.tokens import TokenVerifier
+from contract import EventLog, logfields
 
 log = logging.getLogger(__name__)
 

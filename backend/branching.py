@@ -2,7 +2,7 @@
 
 A request naming a turn (`regenerate` / `edit`, backend/schemas.py) starts an ordinary task that
 carries `ChatTask.replaces`; the worker then cuts the model history and the transcript at that turn
-(agent_service/history.py). The gateway only decides whether that is allowed and what the question is:
+(agent_service/execution/history.py). The gateway only decides whether that is allowed and what the question is:
   - 404 for an unknown session or turn (and for another owner's, so ids cannot be probed);
   - 422 for a turn that belongs to another of the owner's sessions;
   - 409 while the session has an active run (a cut under a running turn would lose it), or when the
@@ -15,10 +15,10 @@ from __future__ import annotations
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from backend.contract import SessionField, TaskField, TranscriptMessage, keys
 from backend.errors import ApiError, not_found
 from backend.schemas import ChatRequest
 from backend.taskstore import ACTIVE, TaskStore
+from contract import SessionField, TaskField, TranscriptMessage, keys
 
 
 async def question_for(redis: Redis, tasks: TaskStore, owner: str, body: ChatRequest) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """What the workers can take, read from Redis, and the admission check every new chat passes.
 
 The rule itself (free slots, predicted wait from the workers' measured drain rate, the head's age) is
-the contract's `Capacity` (backend/contract/workers.py); this module only gathers its inputs:
+the contract's `Capacity` (contract/workers.py); this module only gathers its inputs:
 - live workers: members of agent:workers whose heartbeat key exists (`WorkerBeat`s, with each
   worker's drain_per_s, run_s and whether it still accepts tasks);
 - free slots, fresh: each live worker's WORKER_CONCURRENCY minus the length of its processing list
@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from backend.config import Settings
-from backend.contract import Capacity, ChatTask, TaskField, WorkerBeat, keys
 from backend.errors import unavailable
+from contract import Capacity, ChatTask, TaskField, WorkerBeat, keys
 
 SNAPSHOT_S = 0.25
 

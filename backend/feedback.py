@@ -18,8 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 from redis.asyncio import Redis
 
-from backend.contract import keys
 from backend.errors import not_found
+from contract import keys
 
 RATINGS = ("up", "down")
 Rating = Literal["up", "down"]

@@ -44,9 +44,9 @@ from limits import parse_many
 from redis.asyncio import Redis
 
 from backend.config import Settings
-from backend.contract import keys
 from backend.errors import ApiError, unavailable
 from backend.principal import Principal, key_owner
+from contract import keys
 
 # KEYS: the task queue, the stream ZSET of each budget (n of them), then the rate counters.
 # ARGV: now, lease expiry, slot id, ZSET ttl, max queue depth (-1: no check), n, the n stream caps,

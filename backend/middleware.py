@@ -20,7 +20,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.contract import logfields
+from contract import logfields
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from collections import defaultdict
 
 from redis.asyncio import Redis
 
-from backend.contract import keys
 from backend.errors import unavailable
+from contract import keys
 
 log = logging.getLogger(__name__)
 

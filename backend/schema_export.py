@@ -19,8 +19,8 @@ from pydantic import TypeAdapter
 
 from backend.app import create_app
 from backend.config import Settings
-from backend.contract.events import Event
-from backend.contract.transcript import ToolStep, TranscriptMessage, TurnVersion
+from contract.events import Event
+from contract.transcript import ToolStep, TranscriptMessage, TurnVersion
 
 REF_PREFIX = "#/components/schemas/"
 

@@ -1,4 +1,4 @@
-"""Request and response bodies of the HTTP API (the SSE event shapes live in backend.contract)."""
+"""Request and response bodies of the HTTP API (the SSE event shapes live in contract)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from backend.contract import ChatTask
-from backend.contract.transcript import TranscriptMessage
 from backend.feedback import Feedback
+from contract import ChatTask
+from contract.transcript import TranscriptMessage
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]

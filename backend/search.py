@@ -18,8 +18,8 @@ import json
 
 from redis.asyncio import Redis
 
-from backend.contract import SessionField, keys
 from backend.sessions import summary
+from contract import SessionField, keys
 
 BATCH = 50
 SNIPPET_CHARS = 120

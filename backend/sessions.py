@@ -16,12 +16,12 @@ import logging
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from backend.contract import ChatTask, SessionField, TaskField, TranscriptMessage, keys
 from backend.errors import not_found
 from backend.feedback import FeedbackStore
 from backend.schemas import timestamp
 from backend.shares import ShareStore
 from backend.taskstore import TaskStore
+from contract import ChatTask, SessionField, TaskField, TranscriptMessage, keys
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import time
 
 from redis.asyncio import Redis
 
-from backend.contract import keys
 from backend.errors import not_found
+from contract import keys
 
 SHARE_ID_PATTERN = r"^[A-Za-z0-9_-]{16,64}$"
 _META = ("owner", "session_id", "title", "created_at", "expires_at")

@@ -50,13 +50,13 @@ from starlette.types import Receive, Scope, Send
 
 from backend import sse
 from backend.config import Settings
-from backend.contract import TERMINAL_TYPES, EventLog, TaskField, logfields, peek
-from backend.contract.tasks import TaskStatus
 from backend.lifecycle import Lifecycle
 from backend.limits import Slot, StreamSlots
 from backend.relay import Listener, Relay
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
+from contract import TERMINAL_TYPES, EventLog, TaskField, logfields, peek
+from contract.tasks import TaskStatus
 
 log = logging.getLogger(__name__)
 

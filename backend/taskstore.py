@@ -25,7 +25,8 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from backend.config import Settings
-from backend.contract import (
+from backend.errors import ApiError, not_found
+from contract import (
     ERROR_CODES,
     CancelledEvent,
     ChatTask,
@@ -38,7 +39,6 @@ from backend.contract import (
     TaskStatus,
     keys,
 )
-from backend.errors import ApiError, not_found
 
 log = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from redis.exceptions import RedisError
 
 from backend.capacity import live_beats
 from backend.config import Settings
-from backend.contract import TaskField, TaskStatus, keys
 from backend.limits import Slot, StreamSlots
+from contract import TaskField, TaskStatus, keys
 
 if TYPE_CHECKING:
     from backend.stream import TaskStream

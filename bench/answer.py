@@ -13,8 +13,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from backend.contract import CompleteEvent, TokenEvent, Usage
-from backend.contract.events import _Event
+from contract import CompleteEvent, TokenEvent, Usage
+from contract.events import _Event
 
 WORD = "tok "
 

@@ -13,8 +13,8 @@ import argparse
 import asyncio
 import uuid
 
-from backend.contract import SessionEvent
 from bench import answer as answer_mod
+from contract import SessionEvent
 
 HEAD = (
     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-store\r\n"

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 import psutil
 from redis.asyncio import Redis
 
-from backend.contract import WorkerBeat, keys
 from bench.load import percentiles
+from contract import WorkerBeat, keys
 
 PROBE_EVERY_S = 0.25
 

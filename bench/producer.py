@@ -19,8 +19,8 @@ import time
 
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from backend.contract import ChatTask, EventLog, TaskField, TaskStatus, WorkerBeat, keys
 from bench import answer as answer_mod
+from contract import ChatTask, EventLog, TaskField, TaskStatus, WorkerBeat, keys
 
 HEARTBEAT_TTL_S = 10
 

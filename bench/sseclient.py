@@ -19,7 +19,7 @@ import json
 import time
 from dataclasses import dataclass, field
 
-from backend.contract import TERMINAL_TYPES, peek
+from contract import TERMINAL_TYPES, peek
 
 
 @dataclass

@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from redis.asyncio import Redis
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from backend.contract import (
+from contract import (
     TERMINAL_TYPES,
     ChatTask,
     EventLog,

@@ -19,9 +19,9 @@ from agents import Agent, ToolCallItem, ToolCallOutputItem
 from agents import Runner as SdkRunner
 from agents.mcp import MCPServerStdio
 
-from agent_service.agent import build_agent
-from agent_service.analytics import mcp_params
 from agent_service.config import Settings
+from agent_service.execution.agent import build_agent
+from agent_service.tools.analytics import mcp_params
 
 
 @dataclass

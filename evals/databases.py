@@ -1,5 +1,5 @@
 """The databases an eval runs against: the bundled SQLite sample, or a scratch database on PostgreSQL or
-MariaDB that the eval creates, loads with the sample (agent_service.analytics.sample_load) and drops.
+MariaDB that the eval creates, loads with the sample (agent_service.tools.analytics.sample_load) and drops.
 
 Why connect as the server's administrative user (with DATABASE_ALLOW_UNSAFE_ROLE): the safety score should
 measure what the analytics tools themselves stop. With a read-only role the database would refuse a write
@@ -21,8 +21,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from agent_service.analytics.sample_db import ensure_sample_db
-from agent_service.analytics.sample_load import load_sample
+from agent_service.tools.analytics.sample_db import ensure_sample_db
+from agent_service.tools.analytics.sample_load import load_sample
 
 SERVERS = {
     "postgresql": os.environ.get("EVAL_POSTGRES_URL")

@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from agent_service.analytics.query import QueryError, ReadOnlyDatabase
 from agent_service.config import Settings
 from agent_service.models.demo import MODEL_NAME
 from agent_service.models.demo_sql import for_dialect
+from agent_service.tools.analytics.query import QueryError, ReadOnlyDatabase
 from evals import scoring
 from evals.agent_run import Attempt, analytics_agent, ask
 from evals.databases import EvalDatabase

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent_service.analytics.sample_catalog import CATALOG, PLACES
+from agent_service.tools.analytics.sample_catalog import CATALOG, PLACES
 
 ORDER_STATUSES = ("delivered", "shipped", "processing", "cancelled", "returned")
 TICKET_STATUSES = ("open", "pending", "resolved", "closed")

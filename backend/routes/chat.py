@@ -26,11 +26,11 @@ from redis.exceptions import RedisError
 
 from backend.auth import CurrentPrincipal
 from backend.branching import question_for
-from backend.contract import ChatTask, logfields
 from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
 from backend.schemas import ChatRequest
 from backend.stream import TaskStream
+from contract import ChatTask, logfields
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from fastapi.responses import JSONResponse
 from redis.asyncio import Redis
 
 from backend.capacity import live_beats, read_capacity
-from backend.contract import PROTOCOL_VERSION, WorkerBeat, keys
 from backend.deps import LifecycleDep, RedisDep, SettingsDep
 from backend.schemas import Health
+from contract import PROTOCOL_VERSION, WorkerBeat, keys
 
 router = APIRouter(prefix="/ai/api/health", tags=["health"])
 

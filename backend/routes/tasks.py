@@ -16,12 +16,12 @@ from redis.exceptions import RedisError
 from starlette.responses import Response
 
 from backend.auth import CurrentPrincipal, Owner
-from backend.contract import TaskField, TaskStatus, logfields
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
 from backend.routes.chat import events_url
 from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState, asked, timestamp
 from backend.stream import TaskStream
+from contract import TaskField, TaskStatus, logfields
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
 TaskId = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]

@@ -18,8 +18,8 @@ import yaml
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from agent_service.analytics.sample_db import ensure_sample_db
-from agent_service.analytics.sample_load import load_sample
+from agent_service.tools.analytics.sample_db import ensure_sample_db
+from agent_service.tools.analytics.sample_load import load_sample
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 MARIADB_URL = os.environ.get("TEST_MARIADB_URL", "mariadb+pymysql://root@127.0.0.1:3306/mysql")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from agent_service.analytics.query import QueryError, ReadOnlyDatabase
-from agent_service.analytics.sample_db import ensure_sample_db
 from agent_service.models.demo_questions import parse_question
 from agent_service.models.demo_sql import for_dialect
+from agent_service.tools.analytics.query import QueryError, ReadOnlyDatabase
+from agent_service.tools.analytics.sample_db import ensure_sample_db
 from evals import scoring
 from evals.run import questions
 

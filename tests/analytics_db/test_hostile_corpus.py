@@ -18,7 +18,7 @@ import pymysql
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from agent_service.analytics.query import QueryError, ReadOnlyDatabase
+from agent_service.tools.analytics.query import QueryError, ReadOnlyDatabase
 from tests.analytics_db.conftest import corpus
 
 TIMEOUT_S = 2.0

@@ -3,7 +3,7 @@ connected as the read-only role the README describes, and return what the databa
 
 from __future__ import annotations
 
-from agent_service.analytics.query import QueryError, ReadOnlyDatabase
+from agent_service.tools.analytics.query import QueryError, ReadOnlyDatabase
 from tests.analytics_db.conftest import corpus
 
 

@@ -11,10 +11,10 @@ import redis
 from mcp import Client
 from sqlalchemy import create_engine, text
 
-from agent_service.analytics.query import ReadOnlyDatabase
-from agent_service.analytics.schemacache import SchemaCache
-from agent_service.analytics.server import build_server
-from backend.contract import keys
+from agent_service.tools.analytics.query import ReadOnlyDatabase
+from agent_service.tools.analytics.schemacache import SchemaCache
+from agent_service.tools.analytics.server import build_server
+from contract import keys
 
 
 @pytest.fixture

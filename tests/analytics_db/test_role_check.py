@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent_service.analytics.query import ReadOnlyDatabase
-from agent_service.analytics.roles import role_problems
-from agent_service.analytics.server import UNSAFE_WARNING, build_server, checked_role
+from agent_service.tools.analytics.query import ReadOnlyDatabase
+from agent_service.tools.analytics.roles import role_problems
+from agent_service.tools.analytics.server import UNSAFE_WARNING, build_server, checked_role
 
 
 def test_the_administrative_user_is_refused_with_its_reasons(database):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from agent_service.analytics.server import UNSAFE_WARNING, role_warnings
+from agent_service.tools.analytics.server import UNSAFE_WARNING, role_warnings
 from tests.integration.stack_kit import LiveStack
 from tests.integration.worker_stack import wait_for
 

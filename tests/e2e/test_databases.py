@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from agent_service.analytics.sample_db import ensure_sample_db
+from agent_service.tools.analytics.sample_db import ensure_sample_db
 from tests.e2e.conftest import API_KEY, _open
 
 pytestmark = pytest.mark.e2e

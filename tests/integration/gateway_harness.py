@@ -18,7 +18,7 @@ import httpx2
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from backend.contract import ChatTask, CompleteEvent, EventLog, TaskField, TokenEvent, WorkerBeat, keys
+from contract import ChatTask, CompleteEvent, EventLog, TaskField, TokenEvent, WorkerBeat, keys
 from devstack.processes import Proc, spawn, wait_http
 from devstack.redis_server import free_port
 

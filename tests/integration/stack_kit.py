@@ -13,8 +13,8 @@ from typing import Any
 import httpx2
 import redis
 
-from backend.contract import keys
-from backend.contract.workers import WorkerBeat
+from contract import keys
+from contract.workers import WorkerBeat
 from devstack.processes import Stack
 from devstack.redis_server import RedisServer
 

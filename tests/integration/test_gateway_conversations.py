@@ -8,7 +8,7 @@ import json
 import pytest
 import redis.asyncio as aioredis
 
-from backend.contract import ToolStep, TranscriptMessage, keys
+from contract import ToolStep, TranscriptMessage, keys
 from tests.unit.gateway_fixtures import (
     HEADERS_A,
     HEADERS_B,

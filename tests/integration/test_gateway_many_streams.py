@@ -8,9 +8,9 @@ import resource
 import pytest
 from gateway_harness import KEY, start_gateway
 
-from backend.contract import WorkerBeat, keys
 from bench.load import hold_open
 from bench.sseclient import Hold, Target
+from contract import WorkerBeat, keys
 
 pytestmark = pytest.mark.integration
 

@@ -15,11 +15,11 @@ from agents import Runner
 from agents.mcp import MCPServerStdio
 from openai.types.responses import ResponseTextDeltaEvent
 
-from agent_service.agent import build_agent
-from agent_service.analytics import mcp_params
-from agent_service.analytics.sample_db import ensure_sample_db
 from agent_service.config import Settings
+from agent_service.execution.agent import build_agent
 from agent_service.models import build_model
+from agent_service.tools.analytics import mcp_params
+from agent_service.tools.analytics.sample_db import ensure_sample_db
 from tests.fakes.openai_server import FakeOpenAIServer
 
 pytestmark = pytest.mark.integration

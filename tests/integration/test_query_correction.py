@@ -10,11 +10,11 @@ import pytest
 from agents import Agent, RunConfig
 from agents.testing import ScriptedModel, function_call
 
-from agent_service.analytics import mcp_params
-from agent_service.runner import AgentSetup, TaskRunner
-from agent_service.taskqueue import TaskQueue
-from agent_service.toolserver import ToolServer
-from backend.contract import TranscriptMessage, keys
+from agent_service.delivery.pickup import AgentSetup, TaskRunner
+from agent_service.delivery.taskqueue import TaskQueue
+from agent_service.tools.analytics import mcp_params
+from agent_service.tools.supervisor import ToolServer
+from contract import TranscriptMessage, keys
 from tests.unit.worker_kit import enqueue, events_of, settings, text_step
 
 pytestmark = pytest.mark.integration

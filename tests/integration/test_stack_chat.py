@@ -11,7 +11,7 @@ import pytest
 import redis
 from stack_kit import KEY, OTHER_KEY, LiveStack, chat, seqs_contiguous, wait_until
 
-from backend.contract import keys
+from contract import keys
 
 pytestmark = pytest.mark.integration
 

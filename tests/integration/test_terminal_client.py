@@ -17,8 +17,8 @@ import httpx2
 import pytest
 from stack_kit import KEY, LiveStack, seqs_contiguous
 
-from backend.contract.events import parse_event
 from backend.devtoken import mint
+from contract.events import parse_event
 
 pytestmark = pytest.mark.integration
 

@@ -8,11 +8,11 @@ import logging
 import psutil
 import pytest
 
-from agent_service import toolserver
-from agent_service.analytics import mcp_params
 from agent_service.config import Settings
-from agent_service.toolconnection import ToolConnection
-from agent_service.toolserver import ToolServer
+from agent_service.tools import supervisor as toolserver
+from agent_service.tools.analytics import mcp_params
+from agent_service.tools.connection import ToolConnection
+from agent_service.tools.supervisor import ToolServer
 from tests.integration.worker_stack import wait_for
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,9 @@ async def tools(tmp_path, monkeypatch):
 
 
 def _servers() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if "agent_service.analytics" in p.cmdline()]
+    return [
+        p for p in psutil.Process().children(recursive=True) if "agent_service.tools.analytics" in p.cmdline()
+    ]
 
 
 def _alive(proc: psutil.Process) -> bool:
@@ -54,7 +56,7 @@ def _count(result) -> int:
 
 
 async def test_an_idle_server_answers_its_probes_and_is_kept(tools, caplog):
-    caplog.set_level(logging.WARNING, logger="agent_service.toolserver")
+    caplog.set_level(logging.WARNING, logger="agent_service.tools.supervisor")
     await asyncio.sleep(2)  # ~10 probe rounds, no calls
     assert tools.connects == 1
     assert "probe failed" not in caplog.text

@@ -16,9 +16,9 @@ from agents.usage import Usage
 from openai.types.responses import ResponseTextDeltaEvent
 
 from agent_service.config import Settings
-from agent_service.runner import AgentSetup
+from agent_service.delivery.pickup import AgentSetup
 from agent_service.worker import Worker
-from backend.contract import keys
+from contract import keys
 from tests.integration.worker_stack import (
     Workers,
     enqueue,

@@ -10,7 +10,7 @@ import psutil
 import pytest
 from worker_stack import QUESTION, Workers, check, enqueue, events, wait_for, wait_heartbeat, wait_terminal
 
-from backend.contract import ControlCommand, TaskField, keys
+from contract import ControlCommand, TaskField, keys
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from backend.contract import ChatTask, EventLog, SessionEvent, TaskField, keys, parse_event
+from contract import ChatTask, EventLog, SessionEvent, TaskField, keys, parse_event
 from devstack.processes import ROOT, Proc, spawn
 
 FAST_ENV = {

@@ -21,7 +21,7 @@ import httpx2
 
 from backend.app import create_app
 from backend.config import Settings
-from backend.contract import (
+from contract import (
     ChatTask,
     CompleteEvent,
     EventLog,

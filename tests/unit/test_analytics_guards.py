@@ -10,14 +10,18 @@ import time
 import pytest
 from agents.mcp import MCPServerStdio
 
-from agent_service.analytics import mcp_params
-from agent_service.analytics.deadline import Deadline
-from agent_service.analytics.engines import postgres_session_sql, supported_url
-from agent_service.analytics.functions import MYSQL_FUNCTIONS, SQLITE_FUNCTIONS, postgres_allowed_functions
-from agent_service.analytics.query import QueryError, ReadOnlyDatabase
-from agent_service.analytics.sample_db import ensure_sample_db
-from agent_service.analytics.statement import StatementError, check_read_only_statement
 from agent_service.config import Settings
+from agent_service.tools.analytics import mcp_params
+from agent_service.tools.analytics.deadline import Deadline
+from agent_service.tools.analytics.engines import postgres_session_sql, supported_url
+from agent_service.tools.analytics.functions import (
+    MYSQL_FUNCTIONS,
+    SQLITE_FUNCTIONS,
+    postgres_allowed_functions,
+)
+from agent_service.tools.analytics.query import QueryError, ReadOnlyDatabase
+from agent_service.tools.analytics.sample_db import ensure_sample_db
+from agent_service.tools.analytics.statement import StatementError, check_read_only_statement
 
 DIALECTS = ["postgresql", "mysql", "mariadb", "sqlite"]
 PG_FUNCTIONS = postgres_allowed_functions(["count", "sum", "lower", "pg_sleep", "pg_read_file", "now"])

@@ -11,11 +11,11 @@ from agents import Agent, Runner
 from agents.mcp import MCPServerStdio
 from agents.testing import ScriptedModel, assistant_message, function_call
 
-from agent_service.analytics import mcp_params
-from agent_service.analytics.query import QueryError, ReadOnlyDatabase
-from agent_service.analytics.sample_db import ensure_sample_db, table_counts
-from agent_service.analytics.statement import StatementError, check_read_only_statement
 from agent_service.config import Settings
+from agent_service.tools.analytics import mcp_params
+from agent_service.tools.analytics.query import QueryError, ReadOnlyDatabase
+from agent_service.tools.analytics.sample_db import ensure_sample_db, table_counts
+from agent_service.tools.analytics.statement import StatementError, check_read_only_statement
 
 
 @pytest.fixture(scope="module")

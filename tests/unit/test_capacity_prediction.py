@@ -4,9 +4,9 @@ worker that never saturated is counted at concurrency / run time."""
 
 from __future__ import annotations
 
-from agent_service import throughput
-from agent_service.throughput import Throughput
-from backend.contract import Capacity, WorkerBeat
+from agent_service.delivery import throughput
+from agent_service.delivery.throughput import Throughput
+from contract import Capacity, WorkerBeat
 
 
 def beat(**kw) -> WorkerBeat:

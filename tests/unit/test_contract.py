@@ -8,7 +8,7 @@ import time
 import pytest
 from agents.extensions.memory import RedisSession
 
-from backend.contract import (
+from contract import (
     CancelledEvent,
     ChatTask,
     CompleteEvent,

@@ -16,7 +16,7 @@ from tests.unit.test_demo_model import ask, demo_agent
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory):
-    from agent_service.analytics.sample_db import ensure_sample_db
+    from agent_service.tools.analytics.sample_db import ensure_sample_db
 
     return ensure_sample_db(tmp_path_factory.mktemp("parts") / "sample.db")
 

@@ -66,10 +66,16 @@ def test_image_commands_run_modules_that_exist(dockerfile):
             assert (ROOT / module.replace(".", "/") / "__main__.py").exists(), module
 
 
-def test_agent_image_carries_only_the_contract_from_the_gateway():
+def test_agent_image_carries_the_contract_and_no_gateway_code():
     sources = _copy_sources("Dockerfile.agent")
-    assert "backend/contract/" in sources
-    assert not any(s in ("backend/", "backend") for s in sources)
+    assert "contract/" in sources
+    assert not any(s.startswith("backend") for s in sources)
+
+
+def test_gateway_image_carries_the_contract_and_no_worker_code():
+    sources = _copy_sources("Dockerfile.api")
+    assert "contract/" in sources
+    assert not any(s.startswith("agent_service") for s in sources)
 
 
 def test_compose_has_redis_api_and_two_agents():

@@ -8,7 +8,7 @@ import time
 
 from gateway_fixtures import HEADERS_A, gateway_settings, running_gateway, task_events
 
-from backend.contract import ChatTask, TaskField, WorkerBeat, keys
+from contract import ChatTask, TaskField, WorkerBeat, keys
 
 CHAT = "/ai/api/chat/stream"
 

@@ -7,7 +7,7 @@ import json
 import fakeredis
 from gateway_fixtures import gateway_settings, running_gateway
 
-from backend.contract import keys
+from contract import keys
 
 
 async def test_health_reports_live_workers_queue_depth_and_models(server):

@@ -12,9 +12,9 @@ from gateway_fixtures import HEADERS_A, HEADERS_B, KEY_A, gateway_settings, runn
 from identity_kit import AUDIENCE, ISSUER, SECRET, bearer, hs256
 
 from backend.config import key_id
-from backend.contract import ChatTask, keys
 from backend.limits import StreamSlots
 from backend.principal import Principal, key_owner, user_owner
+from contract import ChatTask, keys
 
 CHAT = "/ai/api/chat/stream"
 PROXY_KEY = "proxy-key-secret"

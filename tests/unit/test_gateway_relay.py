@@ -8,9 +8,9 @@ import fakeredis
 import pytest
 from gateway_fixtures import gateway_settings, running_gateway, wait_until
 
-from backend.contract import CompleteEvent, EventLog, SessionEvent, TaskField, TokenEvent, keys
 from backend.relay import Relay
 from backend.stream import TaskStream
+from contract import CompleteEvent, EventLog, SessionEvent, TaskField, TokenEvent, keys
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import asyncio
 
 from gateway_fixtures import HEADERS_A, HEADERS_B, gateway_settings, running_gateway, wait_until
 
-from backend.contract import keys
+from contract import keys
 
 CHAT = "/ai/api/chat/stream"
 

@@ -14,8 +14,8 @@ from gateway_fixtures import (
     wait_until,
 )
 
-from backend.contract import ChatTask, CompleteEvent, TaskField, keys
 from backend.stream import event_frame, reconnect_frame
+from contract import ChatTask, CompleteEvent, TaskField, keys
 
 CHAT = "/ai/api/chat/stream"
 

@@ -14,7 +14,7 @@ from gateway_fixtures import (
     wait_until,
 )
 
-from backend.contract import ChatTask, TaskField, keys
+from contract import ChatTask, TaskField, keys
 
 CHAT = "/ai/api/chat/stream"
 

@@ -6,7 +6,7 @@ import fakeredis
 import pytest
 from gateway_fixtures import HEADERS_A, gateway_settings, running_gateway
 
-from backend.contract import keys
+from contract import keys
 
 CHAT = "/ai/api/chat/stream"
 

@@ -14,7 +14,7 @@ import yaml
 
 from agent_service.config import Settings as WorkerSettings
 from backend.config import Settings as GatewaySettings
-from backend.contract import keys
+from contract import keys
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 KUBE_VERSION = "1.30"

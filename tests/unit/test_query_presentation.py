@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from agent_service.analytics.chart import suggest_chart
-from agent_service.analytics.summary import MODEL_MAX_BYTES, SUMMARY_ROWS, for_model
+from agent_service.tools.analytics.chart import suggest_chart
+from agent_service.tools.analytics.summary import MODEL_MAX_BYTES, SUMMARY_ROWS, for_model
 
 
 def _result(columns, rows, truncated=False):

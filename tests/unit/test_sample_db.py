@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from agent_service.analytics.sample_db import SCHEMA_VERSION, ensure_sample_db, table_counts
+from agent_service.tools.analytics.sample_db import SCHEMA_VERSION, ensure_sample_db, table_counts
 
 
 def _dump(path) -> list[str]:

@@ -4,8 +4,8 @@ fewer when the queue runs out."""
 
 from __future__ import annotations
 
-from agent_service.taskqueue import TaskQueue
-from backend.contract import keys
+from agent_service.delivery.taskqueue import TaskQueue
+from contract import keys
 
 
 async def test_take_more_moves_the_oldest_tasks_in_queue_order(fake_redis):

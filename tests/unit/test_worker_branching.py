@@ -9,7 +9,7 @@ import json
 from agents.testing import ScriptedModel
 from worker_kit import enqueue, make_runner, text_step
 
-from backend.contract import TranscriptMessage, keys
+from contract import TranscriptMessage, keys
 
 
 async def transcript(redis, session_id: str = "s1") -> list[TranscriptMessage]:

@@ -9,14 +9,14 @@ from agents.testing import ScriptedModel
 from redis.exceptions import ConnectionError as RedisConnectionError
 from worker_kit import enqueue, events_of, make_runner, settings, text_step, types
 
-from agent_service import runner as runner_module
-from agent_service.heartbeat import Heartbeat
-from agent_service.reaper import Reaper
+from agent_service.delivery import pickup as runner_module
+from agent_service.delivery.heartbeat import Heartbeat
+from agent_service.delivery.reaper import Reaper
+from agent_service.delivery.taskqueue import TaskQueue
+from agent_service.execution.runstate import AgentSetup
 from agent_service.redis_clients import RedisClients
-from agent_service.runstate import AgentSetup
-from agent_service.taskqueue import TaskQueue
 from agent_service.worker import Worker
-from backend.contract import keys
+from contract import keys
 
 
 def slow_model(n: int = 100) -> ScriptedModel:

@@ -14,17 +14,17 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from worker_kit import enqueue, events_of, make_runner, settings, sql_call, text_step
 
-from agent_service import eventsink as eventsink_module
-from agent_service.control import ControlListener
-from agent_service.eventsink import EventSink
-from agent_service.heartbeat import Heartbeat
-from agent_service.reaper import Reaper
+from agent_service.delivery.control import ControlListener
+from agent_service.delivery.heartbeat import Heartbeat
+from agent_service.delivery.reaper import Reaper
+from agent_service.delivery.taskqueue import TaskQueue
+from agent_service.execution import eventsink as eventsink_module
+from agent_service.execution.eventsink import EventSink
+from agent_service.execution.runstate import AgentSetup, error_code
+from agent_service.execution.translation import Translator
 from agent_service.redis_clients import RedisClients
-from agent_service.runstate import AgentSetup, error_code
-from agent_service.taskqueue import TaskQueue
-from agent_service.translation import Translator
 from agent_service.worker import Worker
-from backend.contract import CancelledEvent, EventLog, TaskField, keys
+from contract import CancelledEvent, EventLog, TaskField, keys
 
 
 def worker(fake_redis, **over) -> Worker:

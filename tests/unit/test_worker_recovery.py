@@ -9,12 +9,12 @@ import time
 from worker_kit import enqueue, events_of, settings
 
 from agent_service.config import Settings
-from agent_service.heartbeat import check
-from agent_service.reaper import Reaper
-from agent_service.tasklock import TaskLocks
-from agent_service.taskqueue import TaskQueue
-from agent_service.translation import normalize_output, step_message
-from backend.contract import TaskField, keys
+from agent_service.delivery.heartbeat import check
+from agent_service.delivery.reaper import Reaper
+from agent_service.delivery.tasklock import TaskLocks
+from agent_service.delivery.taskqueue import TaskQueue
+from agent_service.execution.translation import normalize_output, step_message
+from contract import TaskField, keys
 
 
 def reaper(redis, worker_id="w-me", **over) -> Reaper:

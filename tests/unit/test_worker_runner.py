@@ -10,8 +10,8 @@ from agents.testing import ModelStep, ScriptedModel
 from agents.usage import Usage as SdkUsage
 from worker_kit import enqueue, events_of, make_runner, settings, sql_call, text_step, types
 
-from agent_service.control import ControlListener
-from backend.contract import ControlCommand, TaskField, TranscriptMessage, keys
+from agent_service.delivery.control import ControlListener
+from contract import ControlCommand, TaskField, TranscriptMessage, keys
 
 
 async def test_task_streams_tool_result_tokens_then_complete_with_contiguous_seq(fake_redis):
@@ -184,7 +184,7 @@ async def test_retry_attempt_emits_retry_event_and_does_not_double_history(fake_
     from agents import Agent, Runner
     from worker_kit import run_sql
 
-    from agent_service.history import open_session
+    from agent_service.execution.history import open_session
 
     r = Runner.run_streamed(
         Agent(name="a", model=crash, tools=[run_sql]),

@@ -9,7 +9,7 @@ _ = Whitelist()
 
 # sqlglot registers every Dialect subclass under its lower-cased class name: "mariadb" resolves to it
 _.MariaDB
-# the Agents SDK calls Session.add_items (agent_service/history.py overrides it)
+# the Agents SDK calls Session.add_items (agent_service/execution/history.py overrides it)
 _.add_items
 # the Agents SDK's Model interface: DemoModel must accept these parameters, and ignores them
 _.output_schema

@@ -13,9 +13,9 @@ from agents.usage import Usage as SdkUsage
 from openai.types.responses import ResponseTextDeltaEvent
 
 from agent_service.config import Settings
-from agent_service.runner import AgentSetup, TaskRunner
-from agent_service.taskqueue import TaskQueue
-from backend.contract import ChatTask, EventLog, SessionEvent, TaskField, keys, parse_event
+from agent_service.delivery.pickup import AgentSetup, TaskRunner
+from agent_service.delivery.taskqueue import TaskQueue
+from contract import ChatTask, EventLog, SessionEvent, TaskField, keys, parse_event
 
 
 @function_tool

@@ -12,7 +12,7 @@ export type {
   TurnVersion, UiConfig, WorkflowStep,
 } from './generated/wire'
 
-/** One event of a task's stream (backend/contract/events.py Event). */
+/** One event of a task's stream (contract/events.py Event). */
 export type AgentEvent = Wire.Event
 export type ProgressStage = Wire.ProgressEvent['stage']
 export type Rating = Wire.Feedback['rating']

@@ -1,0 +1,145 @@
+"""Execution: one run of the agent for a delivered task, and how it ends (delivery is delivery/pickup.py's).
+
+Why it looks like this:
+- Every accepted task ends in exactly one terminal event (complete | error | cancelled), written through
+  EventSink.terminal (shielded + retried) with the transcript turn in the same append; the processing
+  entry is removed (`run.done`) only once the event is in.
+- Stopping a run always goes through RunResultStreaming.cancel(): breaking out of stream_events() does
+  not stop the SDK's run loop. `ActiveRun.stop(reason)` records why, and the reason picks the terminal
+  event once the stream ends (cancel → cancelled, timeout → error timeout, handback/lost → none,
+  ended → none: the event log refused an append because someone else ended the task). Any other way out
+  of the stream (our own exception) also cancels the SDK run.
+- Redis failing under the run (history or event writes) hands the task back: the log cannot be trusted to
+  hold the whole answer, and the next attempt restarts it.
+- A completed run wins over a late stop request (the answer exists; throwing it away helps nobody).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from agents import Runner
+from redis.asyncio import Redis
+
+from agent_service.config import Settings
+from agent_service.execution.eventsink import EventSink
+from agent_service.execution.history import Conversation, open_session
+from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code
+from agent_service.execution.translation import Translator
+from agent_service.redis_clients import REDIS_ERRORS
+from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ErrorEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Execution:
+    settings: Settings
+    redis: Redis
+    conversation: Conversation
+    setup: Callable[[], AgentSetup]
+    on_tool_error: Callable[[], None] | None = None
+    prepare: Callable[[], Awaitable[None]] | None = None
+    """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
+
+    async def execute(self, run: ActiveRun, sink: EventSink) -> None:
+        """Run the agent on the task and end the run: its terminal event, or a hand-back."""
+        task = run.task
+        setup = self.setup()
+        translator = Translator(sink, task.task_id)
+        timer = asyncio.get_running_loop().call_later(self.settings.task_timeout_s, run.stop, "timeout")
+        code: str | None = None
+        result = None
+        try:
+            if self.prepare is not None:
+                await self.prepare()
+            result = Runner.run_streamed(
+                setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
+                task.message,
+                session=open_session(self.settings, self.redis, task.session_id),
+                max_turns=self.settings.max_turns,
+                run_config=setup.run_config,
+            )
+            run.result = result
+            if run.stop_reason:
+                result.cancel()
+            async for ev in result.stream_events():
+                await translator.handle(ev)
+        except asyncio.CancelledError:
+            # The worker is being torn down: stop the SDK run and hand the task back.
+            if result is not None:
+                result.cancel()
+            run.stop_reason, run.requeue = "handback", True
+            await sink.discard()
+            raise
+        except REDIS_ERRORS as exc:
+            # Redis failed under the run (history or event writes, e.g. a restart): the log cannot be
+            # trusted to hold the whole answer, so hand the task back; the next attempt restarts it.
+            if result is not None:
+                result.cancel()
+            log.warning("Redis failed under the run (%s); handing the task back", type(exc).__name__)
+            run.stop_reason, run.requeue = "handback", True
+        except Exception as exc:
+            code = error_code(exc)
+            log.warning("run failed: %s (%s)", type(exc).__name__, code, exc_info=True)
+            if code == "tool_error" and self.on_tool_error is not None:
+                self.on_tool_error()
+        finally:
+            timer.cancel()
+            if result is not None and not result.is_complete:
+                result.cancel()  # we stopped reading (our own error): the SDK run must stop too
+        await self._conclude(run, sink, translator, result, code)
+
+    async def _conclude(self, run: ActiveRun, sink: EventSink, translator: Translator, result, code) -> None:
+        tid = run.task.task_id
+        if run.stop_reason == "ended":
+            run.done = True  # someone else wrote the terminal event; nothing is left to write
+            log.info("the task was ended elsewhere; run stopped")
+            return
+        final = getattr(result, "final_output", None) if code is None else None
+        if final is not None:
+            try:
+                await sink.flush()
+            except REDIS_ERRORS:
+                log.warning("could not write the answer's last tokens; handing the task back")
+                run.stop_reason, run.requeue = "handback", True
+                await sink.discard()
+                return
+            response = "".join(sink.token_text)
+            if not response:
+                response = str(final)
+                sink.token(response)
+            event = translator.complete(response, run.task.session_id, result.context_wrapper.usage)
+            await self.end(run, sink, event, translator)
+            return
+        if run.stop_reason in ("handback", "lost"):
+            await sink.discard()
+            run.requeue = run.stop_reason == "handback"
+            log.info("run stopped for %s; no terminal event", run.stop_reason)
+            return
+        if run.stop_reason == "cancel":
+            event = CancelledEvent(task_id=tid)
+        elif run.stop_reason == "timeout":
+            msg = f"The run took longer than {self.settings.task_timeout_s} s."
+            event = ErrorEvent(task_id=tid, code="timeout", message=msg)
+        else:
+            code = code or "internal"
+            event = ErrorEvent(task_id=tid, code=code, message=ERROR_CODES[code])
+        await self.end(run, sink, event, translator)
+
+    async def end(self, run: ActiveRun, sink: EventSink, event, translator: Translator | None = None) -> None:
+        """Terminal event, with the transcript turn in the same append; the processing entry is
+        removed only once the event is in."""
+        status = STATUS_FOR_TERMINAL[event.type].value
+        steps = translator.steps if translator else []
+        try:
+            turn = await self.conversation.turn(run.task, status, steps)
+            await sink.terminal(event, turn)
+        except REDIS_ERRORS:
+            log.error("could not write the terminal event; leaving the task for redelivery")
+            return
+        run.done = True
+        log.info("run ended: %s", event.type, extra={"fields": {"code": getattr(event, "code", None)}})

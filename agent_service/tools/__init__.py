@@ -1,0 +1,1 @@
+"""Tools: the MCP tool-server supervisor (supervisor, connection) and the bundled analytics server."""
