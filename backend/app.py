@@ -24,6 +24,7 @@ from backend.connections import RedisFactory, connect
 from backend.feedback import FeedbackStore
 from backend.lifecycle import Lifecycle
 from backend.limits import StreamSlots
+from backend.metrics import GatewayMetrics, MetricsMiddleware
 from backend.middleware import (
     BodySizeLimitMiddleware,
     ErrorTrackingMiddleware,
@@ -31,7 +32,7 @@ from backend.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.relay import Relay
-from backend.routes import chat, docs, health, me, sessions, shares, stats, tasks, ui_config
+from backend.routes import chat, docs, health, me, metrics, sessions, shares, stats, tasks, ui_config
 from backend.sessions import SessionStore
 from backend.shares import ShareStore
 from backend.static import UiFiles
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.state.lifecycle = lifecycle
     app.state.api_keys = ApiKeys(settings.keys, settings.proxy_keys) if settings.keys else None
     app.state.tokens = tokens
+    app.state.metrics = GatewayMetrics()
 
     errors.install(app)
 
@@ -185,6 +187,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.include_router(ui_config.router)
     app.include_router(me.router)
     app.include_router(docs.router)
+    app.include_router(metrics.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -206,4 +209,5 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.add_middleware(ErrorTrackingMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -6,7 +6,7 @@ disconnect detection (Kludex/starlette#1438, #1715, #2687) — exactly what the 
 These classes only wrap `send` to edit `http.response.start` headers, so SSE chunks pass through
 untouched. Never add GZip here: compression buffers the event stream.
 
-Order in create_app (outermost first): RequestId → SecurityHeaders → ErrorTracking → BodySizeLimit
+Order in create_app (outermost first): Metrics (backend/metrics.py) → RequestId → SecurityHeaders → ErrorTracking → BodySizeLimit
 → CORS → routes, so even the 500 page carries the request id and the security headers.
 """
 
