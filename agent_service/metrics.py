@@ -32,7 +32,7 @@ from wsgiref.simple_server import WSGIServer
 
 import redis
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from contract import keys
 
@@ -62,6 +62,18 @@ class _QueueDepth:
         yield GaugeMetricFamily("agent_stream_queue_depth", "Tasks waiting for a worker", value=depth)
 
 
+class _Reconnects:
+    """The supervisor's own count of tool-server restarts, as a counter (it only grows)."""
+
+    def __init__(self, count: Callable[[], int]) -> None:
+        self.count = count
+
+    def collect(self):
+        counter = CounterMetricFamily("agent_stream_mcp_reconnects", "Tool-server restarts by the supervisor")
+        counter.add_metric([], self.count())
+        yield counter
+
+
 class WorkerMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -83,7 +95,6 @@ class WorkerMetrics:
         self.redeliveries = Counter(
             "agent_stream_redeliveries", "Runs picked up again after a worker lost them", registry=r
         )
-        self.mcp_reconnects = Counter("agent_stream_mcp_reconnects", "Tool-server restarts", registry=r)
         model = ["gen_ai_operation_name", "gen_ai_request_model"]
         self.operation_duration = Histogram(
             "gen_ai_client_operation_duration_seconds",
@@ -115,11 +126,18 @@ class WorkerMetrics:
         )
 
     def watch(
-        self, *, runs: Callable[[], int], loop_lag_s: Callable[[], float], sync: redis.Redis | None
+        self,
+        *,
+        runs: Callable[[], int],
+        loop_lag_s: Callable[[], float],
+        reconnects: Callable[[], int],
+        sync: redis.Redis | None,
     ) -> None:
-        """Values read when Prometheus scrapes: the worker's run count, its loop lag, the queue depth."""
+        """Values read when Prometheus scrapes: the worker's run count, its loop lag, the supervisor's
+        reconnect count, and (with a synchronous client) the queue depth."""
         self.runs_in_flight.set_function(runs)
         self.loop_lag.set_function(loop_lag_s)
+        self.registry.register(_Reconnects(reconnects))
         if sync is not None:
             self.registry.register(_QueueDepth(sync))
 

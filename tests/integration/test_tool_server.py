@@ -113,3 +113,27 @@ async def test_calls_beyond_the_inflight_cap_wait_instead_of_failing(tools, monk
     results = await asyncio.gather(*(tools.call_tool("run_query", {"sql": sql}) for _ in range(20)))
     assert [_count(r) for r in results] == [200_000] * 20
     assert max(seen) == 4  # mcp_max_inflight
+
+
+async def test_tool_calls_are_timed_by_tool_with_an_error_type_for_refused_sql(tmp_path):
+    from prometheus_client import generate_latest
+
+    from agent_service.metrics import WorkerMetrics
+
+    metrics = WorkerMetrics()
+    settings = Settings(sample_db_path=tmp_path / "sample.db")
+    server = ToolServer(settings, mcp_params(settings), metrics=metrics)
+    await server.start()
+    try:
+        await server.call_tool("list_tables", {})
+        await server.call_tool("run_query", {"sql": "DELETE FROM customers"})
+    finally:
+        await server.stop()
+    text = generate_latest(metrics.registry).decode()
+    assert (
+        'gen_ai_execute_tool_duration_seconds_count{error_type="",gen_ai_tool_name="list_tables"} 1.0' in text
+    )
+    assert (
+        'gen_ai_execute_tool_duration_seconds_count{error_type="tool_error",gen_ai_tool_name="run_query"} 1.0'
+        in text
+    )

@@ -38,7 +38,7 @@ def test_port_zero_serves_nothing():
 
 def test_the_scrape_endpoint_answers_from_its_own_thread():
     metrics = WorkerMetrics()
-    metrics.watch(runs=lambda: 3, loop_lag_s=lambda: 0.05, sync=None)
+    metrics.watch(runs=lambda: 3, loop_lag_s=lambda: 0.05, reconnects=lambda: 2, sync=None)
     server = metrics.serve(free_port(), "127.0.0.1")
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/metrics", timeout=5) as reply:
@@ -48,13 +48,14 @@ def test_the_scrape_endpoint_answers_from_its_own_thread():
         server.server_close()
     assert "agent_stream_runs_in_flight 3.0" in text
     assert "agent_stream_event_loop_lag_seconds 0.05" in text
+    assert "agent_stream_mcp_reconnects_total 2.0" in text
 
 
 def test_queue_depth_is_read_from_redis_at_scrape_time():
     client = fakeredis.FakeRedis()
     client.rpush("agent:tasks", "a", "b")
     metrics = WorkerMetrics()
-    metrics.watch(runs=lambda: 0, loop_lag_s=lambda: 0.0, sync=client)
+    metrics.watch(runs=lambda: 0, loop_lag_s=lambda: 0.0, reconnects=lambda: 0, sync=client)
     assert samples(metrics)[("agent_stream_queue_depth", ())] == 2
     client.rpush("agent:tasks", "c")
     assert samples(metrics)[("agent_stream_queue_depth", ())] == 3
@@ -64,7 +65,7 @@ def test_an_unreachable_redis_leaves_the_queue_depth_out_of_the_scrape():
     server = fakeredis.FakeServer()
     client = fakeredis.FakeRedis(server=server)
     metrics = WorkerMetrics()
-    metrics.watch(runs=lambda: 0, loop_lag_s=lambda: 0.0, sync=client)
+    metrics.watch(runs=lambda: 0, loop_lag_s=lambda: 0.0, reconnects=lambda: 0, sync=client)
     server.connected = False
     got = samples(metrics)
     assert ("agent_stream_queue_depth", ()) not in got
