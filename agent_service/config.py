@@ -1,4 +1,8 @@
-"""Worker settings: one `Settings` class, read from the environment and `.env`, via `get_settings()`."""
+"""Worker settings: one `Settings` class, read from the environment and `.env`, via `get_settings()`.
+
+The settings the gateway reads too (Redis URL, the TTLs, the queue timeout, logging) are inherited from
+contract/settings.py, so both services agree on their names and defaults.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contract.settings import SharedSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,10 +24,7 @@ def _default_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", use_attribute_docstrings=True)
-
-    redis_url: str = "redis://127.0.0.1:6379/0"
+class Settings(SharedSettings):
     worker_id: str = Field(default_factory=_default_worker_id)
     worker_concurrency: int = 50
     """Agent runs one worker process executes at once (asyncio)."""
@@ -37,8 +39,6 @@ class Settings(BaseSettings):
     redis_max_connections: int = 0
     """Size of the Redis command connection pool; a command that finds every connection busy waits.
     0 = WORKER_CONCURRENCY + 16 (one connection per run, and the background loops)."""
-    redis_pool_timeout_s: float = 10
-    """How long a Redis command waits for a free pooled connection before it fails."""
     poll_timeout_s: int = 2
     """BLMOVE block window (kept under redis-py 8's 5 s socket timeout; the blocking client has more)."""
 
@@ -76,23 +76,16 @@ class Settings(BaseSettings):
     """Tool calls one worker sends its MCP server at once; more wait in the worker for a free slot (one
     analytics server's throughput stops growing at about 8 concurrent calls, only its latency grows)."""
 
-    session_ttl_s: int = 7 * 24 * 3600
     session_history_items: int = 100
     """How many history items the model sees on a follow-up."""
-    event_retention_s: int = 600
-    task_live_ttl_s: int = 3600
     token_flush_ms: int = 30
     """Model deltas are coalesced into one token event per this many ms (one Redis write per batch)."""
     max_attempts: int = 3
     task_timeout_s: int = 300
-    queue_timeout_s: int = 60
     drain_timeout_s: float = 20
     reaper_interval_s: float = 2
     cancel_poll_s: float = 1.0
     """How often a worker re-reads the cancel flag of the tasks it runs (fallback for lost pub/sub messages)."""
-
-    log_level: str = "INFO"
-    log_json: bool = True
 
     @model_validator(mode="after")
     def _provider(self):

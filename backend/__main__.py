@@ -11,8 +11,9 @@ import sys
 
 import uvicorn
 
-from backend.app import ConfigError, create_app
+from backend.app import create_app
 from backend.config import get_settings
+from backend.errors import ConfigError
 from backend.lifecycle import GatewayServer
 from contract import logfields
 

@@ -58,10 +58,6 @@ EXPOSED_HEADERS = [
 ]
 
 
-class ConfigError(RuntimeError):
-    """The settings cannot run a gateway (e.g. no API keys)."""
-
-
 _ASGI_SCOPE_KEYS = frozenset(
     ("type", "asgi", "http_version", "server", "client", "scheme", "method", "root_path", "path")
     + ("raw_path", "query_string", "headers", "state", "extensions")
@@ -98,14 +94,11 @@ class Gateway(FastAPI):
 def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory = connect) -> FastAPI:
     settings = settings or get_settings()
     if not settings.keys and not settings.tokens_enabled:
-        raise ConfigError(
+        raise errors.ConfigError(
             "No API keys configured: set API_KEYS (comma-separated) or API_KEY (or JWT_SECRET / "
             "JWT_JWKS_URL for user tokens); the gateway refuses to run open to anyone."
         )
-    try:
-        tokens = TokenVerifier(settings) if settings.tokens_enabled else None
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    tokens = TokenVerifier(settings) if settings.tokens_enabled else None
     lifecycle = Lifecycle()
 
     @asynccontextmanager

@@ -1,5 +1,8 @@
 """Gateway settings: one `Settings` class, read from the environment and `.env`, via `get_settings()`.
 
+The settings the workers read too (Redis URL, the TTLs, the queue timeout, logging) are inherited from
+contract/settings.py, so both services agree on their names and defaults.
+
 No import-time singleton (the full-stack-fastapi-template trap): tests build `Settings(...)` and pass
 it to `create_app(settings)`; `get_settings()` is cached for the process entry point.
 """
@@ -11,18 +14,16 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contract.settings import SharedSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", use_attribute_docstrings=True)
-
+class Settings(SharedSettings):
     host: str = "0.0.0.0"
     """Interface the gateway binds (`python -m backend`)."""
     port: int = 8000
-    redis_url: str = "redis://127.0.0.1:6379/0"
     api_keys: str = ""
     """Comma-separated API keys accepted in `X-API-Key`."""
     api_key: str = ""
@@ -76,18 +77,12 @@ class Settings(BaseSettings):
     """The built UI served at /ai/static."""
     ui_api_key_hint: str = ""
     """A key the UI's key dialog names (GET /ai/api/ui-config, no key needed): the devstack sets its public demo-key; never a real key."""
-    session_ttl_s: int = 7 * 24 * 3600
     share_ttl_s: int = 30 * 24 * 3600
     """How long a shared read-only snapshot stays readable after it is taken (0 = until revoked)."""
     search_max_sessions: int = 200
     """Conversation search reads at most this many of the caller's newest sessions."""
     search_max_messages: int = 200
     """... and at most this many of each session's newest transcript messages."""
-    event_retention_s: int = 600
-    """How long a finished task's events and status stay readable (resume window)."""
-    task_live_ttl_s: int = 3600
-    """Safety TTL on a task's keys while it is not finished (refreshed on each event)."""
-    queue_timeout_s: int = 60
     max_queue_depth: int = 1000
     """The queue holds at most this many tasks: POST /chat/stream answers 503 with Retry-After when full."""
     admit_max_wait_s: float = 20
@@ -101,17 +96,12 @@ class Settings(BaseSettings):
     sse_send_timeout_s: float = 30
     relay_queue_size: int = 2048
     """Events buffered per open stream before that (slow) client is switched to catch-up reads."""
-    worker_heartbeat_ttl_s: int = 10
-    log_level: str = "INFO"
-    log_json: bool = True
 
     redis_socket_timeout_s: float = 5
     """Command-client socket timeout (no blocking commands run on the gateway's client)."""
     redis_connect_timeout_s: float = 2
     redis_max_connections: int = 100
     """Size of the Redis command connection pool; a command that finds every connection busy waits."""
-    redis_pool_timeout_s: float = 10
-    """How long a Redis command waits for a free pooled connection before it fails."""
     redis_retries: int = 2
     """Retries of the command client on connection errors/timeouts (the enqueue transaction is
     WATCHed, so redis-py never re-sends it; see backend/connections.py)."""

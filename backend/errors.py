@@ -1,17 +1,30 @@
-"""Errors the gateway answers with, and the handlers that turn them into JSON.
+"""The gateway's exceptions, and the handlers that turn the ones a request can meet into JSON.
 
-    ApiError (status, detail, headers, extra fields)   raised by stores and routes
-    ├── 401 no / bad API key; bad bearer token          (+ WWW-Authenticate; a token's reason in
-    │                                                     "error_description", backend/auth.py)
-    ├── 404 not found / other owner's resource          (never reveals which of the two)
-    ├── 409 session has an active run                   (+ "task_id")
-    ├── 413 message too long                            (before anything is enqueued)
-    ├── 429 rate limit / open-stream cap                (+ Retry-After, and "limit": user_rate | key_rate
-    │                                                     | user_streams | key_streams; backend/limits.py)
-    └── 503 queue full / relay / JWKS unavailable       (+ Retry-After)
+    GatewayError                                        every exception the gateway defines
+    ├── ApiError (status, detail, headers, extra)       raised by stores and routes; answered as JSON
+    │   ├── 401 no / bad API key; bad bearer token      (+ WWW-Authenticate; a token's reason in
+    │   │                                                 "error_description", backend/auth.py)
+    │   ├── 404 not found / other owner's resource      (never reveals which of the two)
+    │   ├── 409 session has an active run               (+ "task_id")
+    │   ├── 413 message too long                        (before anything is enqueued)
+    │   ├── 429 rate limit / open-stream cap            (+ Retry-After, and "limit": user_rate | key_rate
+    │   │                                                 | user_streams | key_streams; backend/limits.py)
+    │   └── 503 queue full / relay / JWKS unavailable   (+ Retry-After)
+    ├── ConfigError                                     the settings cannot run a gateway (no API keys,
+    │                                                   unsafe token settings): create_app refuses,
+    │                                                   `python -m backend` exits 2
+    ├── TokenRejected (reason)                          a bearer token is refused: a 401 ApiError with
+    │                                                   the reason (backend/tokens.py → backend/auth.py)
+    ├── UnknownKeyId                                    the JWKS has no key with the token's kid, even
+    │                                                   after a re-fetch: a TokenRejected (backend/jwks.py)
+    └── JwksUnavailable                                 no signing keys could be fetched: a 503 ApiError,
+                                                        the token is not at fault (backend/jwks.py)
+    Not ours, also answered here:
     RedisError (ConnectionError, TimeoutError, ...)     → 503 {"detail", "request_id"}, never a 500
     RequestValidationError                              → 422; invalid JSON gets a plain-words detail
 Anything else reaches ErrorTrackingMiddleware (JSON 500 without internals).
+
+All of them live here, with no gateway imports, so any module can raise them without an import cycle.
 """
 
 from __future__ import annotations
@@ -27,7 +40,31 @@ from starlette.responses import JSONResponse
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
+class GatewayError(Exception):
+    """Base of every exception the gateway defines."""
+
+
+class ConfigError(GatewayError):
+    """The settings cannot run a gateway (e.g. no API keys)."""
+
+
+class TokenRejected(GatewayError):
+    """A bearer token is refused; `reason` is short and never quotes the token."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class JwksUnavailable(GatewayError):
+    """No signing keys could be fetched (provider down, slow, or serving garbage)."""
+
+
+class UnknownKeyId(GatewayError):
+    """The token names a key the provider does not publish, even after a re-fetch."""
+
+
+class ApiError(GatewayError):
     def __init__(
         self,
         status_code: int,

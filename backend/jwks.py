@@ -23,15 +23,9 @@ import httpx2
 from jwt import PyJWK, PyJWKSet
 from jwt.exceptions import PyJWKSetError
 
+from backend.errors import JwksUnavailable, UnknownKeyId
+
 log = logging.getLogger(__name__)
-
-
-class JwksUnavailable(Exception):
-    """No signing keys could be fetched (provider down, slow, or serving garbage)."""
-
-
-class UnknownKeyId(Exception):
-    """The token names a key the provider does not publish, even after a re-fetch."""
 
 
 class JwksCache:

@@ -17,7 +17,8 @@ import jwt
 from jwt import exceptions as jwt_errors
 
 from backend.config import Settings
-from backend.jwks import JwksCache, UnknownKeyId
+from backend.errors import ConfigError, TokenRejected, UnknownKeyId
+from backend.jwks import JwksCache
 
 _REASONS: list[tuple[type[Exception], str]] = [  # most specific first
     (jwt_errors.ExpiredSignatureError, "token expired"),
@@ -33,12 +34,6 @@ _REASONS: list[tuple[type[Exception], str]] = [  # most specific first
 MIN_SECRET_BYTES = 32
 
 
-class TokenRejected(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class VerifiedUser:
     issuer: str
@@ -48,15 +43,15 @@ class VerifiedUser:
 
 class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
-        """Raises ValueError for settings that cannot verify tokens safely."""
+        """Raises ConfigError for settings that cannot verify tokens safely."""
         if not (settings.jwt_issuer and settings.jwt_audience):
-            raise ValueError("JWT_ISSUER and JWT_AUDIENCE must be set when bearer tokens are on")
+            raise ConfigError("JWT_ISSUER and JWT_AUDIENCE must be set when bearer tokens are on")
         if settings.jwt_secret and len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
-            raise ValueError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+            raise ConfigError(f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
         default = ["HS256"] * bool(settings.jwt_secret) + ["RS256", "ES256"] * bool(settings.jwt_jwks_url)
         self.algorithms = [a.strip() for a in settings.jwt_algorithms.split(",") if a.strip()] or default
         if "none" in (a.lower() for a in self.algorithms):
-            raise ValueError("JWT_ALGORITHMS must not contain 'none'")
+            raise ConfigError("JWT_ALGORITHMS must not contain 'none'")
         self.issuer = settings.jwt_issuer
         self.audience = settings.jwt_audience
         self.leeway_s = settings.jwt_leeway_s
@@ -79,7 +74,7 @@ class TokenVerifier:
             await self.jwks.aclose()
 
     async def verify(self, token: str) -> VerifiedUser:
-        """Raises TokenRejected (a 401) or jwks.JwksUnavailable (a 503)."""
+        """Raises TokenRejected (a 401) or JwksUnavailable (a 503)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt_errors.PyJWTError:

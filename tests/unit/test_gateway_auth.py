@@ -10,9 +10,10 @@ import fakeredis
 import pytest
 from gateway_fixtures import KEY_A, gateway_settings, running_gateway
 
-from backend.app import ConfigError, create_app
+from backend.app import create_app
 from backend.auth import ApiKeys
 from backend.config import ROOT, key_id
+from backend.errors import ConfigError
 
 CHAT = "/ai/api/chat/stream"
 

@@ -24,8 +24,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from gateway_fixtures import HEADERS_A, KEY_A, gateway_settings, running_gateway, wait_until
 from identity_kit import AUDIENCE, ISSUER, SECRET, SigningKey, bearer, hs256, jwks_server, signed
 
-from backend.app import ConfigError, create_app
+from backend.app import create_app
 from backend.config import ROOT
+from backend.errors import ConfigError
 from backend.principal import user_owner
 
 ME = "/ai/api/me"

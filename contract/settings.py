@@ -1,0 +1,38 @@
+"""Settings both services read: one base class that the gateway's and the worker's `Settings` inherit.
+
+A field here is a fact the two sides must agree on (where Redis is, how long the keys they both write
+live, when a queued task is given up on) or one they configure alike (the Redis pool wait, logging),
+so each has one name, one default and one meaning. A setting only one service reads lives in that
+service's `Settings`; REDIS_MAX_CONNECTIONS is read by both but stays in each, as the defaults differ.
+Both read the environment and `.env` from the working directory; names are case-insensitive and
+unknown names are ignored (one `.env` serves both services).
+"""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SharedSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", use_attribute_docstrings=True)
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    """Redis for the queue, event logs, sessions and rate limits."""
+    session_ttl_s: int = 7 * 24 * 3600
+    """Conversation history, transcript and session metadata expire this long after the last message."""
+    event_retention_s: int = 600
+    """How long a finished task's events and status stay readable (resume window)."""
+    task_live_ttl_s: int = 3600
+    """Safety TTL on a task's keys while it is not finished (refreshed on each event)."""
+    queue_timeout_s: int = 60
+    """A task no worker picks up within this many seconds ends with error/no_worker (the gateway's
+    stream watchdog and the workers' reaper both enforce it)."""
+    redis_pool_timeout_s: float = 10
+    """How long a Redis command waits for a free pooled connection before it fails."""
+    log_level: str = "INFO"
+    """DEBUG, INFO, WARNING, ERROR."""
+    log_json: bool = True
+    """One JSON object per log line (with request_id, task_id, session_id); false = plain text."""
+
+
+__all__ = ["SharedSettings"]
