@@ -22,6 +22,3 @@ class WorkerError(Exception):
 
 class ToolServerNotStarted(WorkerError):
     """The MCP server did not connect within the start timeout; the worker cannot serve without it."""
-
-
-__all__ = ["ToolServerNotStarted", "WorkerError"]

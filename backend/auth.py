@@ -27,10 +27,9 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.config import key_id
-from backend.errors import ApiError, unavailable
-from backend.jwks import JwksUnavailable
+from backend.errors import ApiError, JwksUnavailable, TokenRejected, unavailable
 from backend.principal import Principal, key_owner, user_owner
-from backend.tokens import TokenRejected, TokenVerifier
+from backend.tokens import TokenVerifier
 
 API_KEY_HEADER = "X-API-Key"
 MAX_PROXY_USER_CHARS = 256

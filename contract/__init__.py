@@ -1,7 +1,7 @@
 """The wire contract shared by the gateway (backend) and the workers (agent_service).
 
-Only this package crosses the boundary: the worker imports `contract` and never
-`backend`; the gateway never imports `agent_service`. It depends on pydantic, redis and the
+Only this package crosses the boundary: the worker imports `contract` and never `backend`; the
+gateway never imports `agent_service`. It depends on pydantic, pydantic-settings, redis and the
 standard library only.
 """
 

@@ -50,6 +50,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED
 
 from agent_service.config import Settings
+from agent_service.errors import ToolServerNotStarted
 from agent_service.execution.queryattempts import QueryAttempts
 from agent_service.execution.runscope import current_scope
 from agent_service.metrics import WorkerMetrics
@@ -120,7 +121,7 @@ class ToolServer(MCPServer):
             await self._connection(None, timeout_s)
         except UserError:
             await self.stop()
-            raise RuntimeError(f"MCP server did not start within {timeout_s}s") from None
+            raise ToolServerNotStarted(f"MCP server did not start within {timeout_s}s") from None
 
     async def stop(self) -> None:
         if self._task is not None:
