@@ -30,6 +30,10 @@ class Settings(SharedSettings):
     """Agent runs one worker process executes at once (asyncio)."""
     worker_uvloop: bool = True
     """Run the worker's event loop on uvloop when it is installed (false: the standard asyncio loop)."""
+    worker_metrics_port: int = 0
+    """Serve Prometheus metrics on this port (agent_service/metrics.py); 0: no metrics server."""
+    worker_metrics_host: str = "127.0.0.1"
+    """The metrics server's address: 0.0.0.0 in a container, where the scraper is another host."""
     heartbeat_interval_s: float = 2
     worker_heartbeat_ttl_s: int = 10
     """A worker whose heartbeat is older than this is dead; its tasks are redelivered."""
