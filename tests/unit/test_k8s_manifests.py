@@ -98,8 +98,27 @@ def test_gateway_hpa_targets_the_gateway_deployment():
     assert hpa["spec"]["minReplicas"] >= 2
 
 
+def test_every_scraped_pod_points_prometheus_at_a_port_its_container_serves():
+    for name, deployment in _of_kind("Deployment").items():
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        assert annotations["prometheus.io/scrape"] == "true", name
+        assert annotations["prometheus.io/path"] == "/metrics", name
+        ports = {port["containerPort"] for port in _container(deployment)["ports"]}
+        assert int(annotations["prometheus.io/port"]) in ports, name
+
+
+def test_worker_serves_its_metrics_on_the_named_metrics_port():
+    worker = _container(_of_kind("Deployment")["agent-worker"])
+    env = {var["name"]: var["value"] for var in worker["env"]}
+    (port,) = [port["containerPort"] for port in worker["ports"] if port["name"] == "metrics"]
+    assert int(env["WORKER_METRICS_PORT"]) == port
+    assert env["WORKER_METRICS_HOST"] == "0.0.0.0"
+
+
 def test_every_configured_variable_is_a_setting_of_one_of_the_services():
     fields = set(GatewaySettings.model_fields) | set(WorkerSettings.model_fields)
     env = {**_of_kind("ConfigMap")["agent-stream-config"]["data"]}
     env.update(_of_kind("Secret")["agent-stream-secrets"]["stringData"])
+    containers = [_container(deployment) for deployment in _of_kind("Deployment").values()]
+    env.update({var["name"]: var["value"] for container in containers for var in container.get("env", [])})
     assert {name for name in env if name.lower() not in fields} == set()
