@@ -81,7 +81,7 @@ async def _from_token(request: Request, token: str, key: tuple[str, bool] | None
     except JwksUnavailable:
         settings = request.app.state.settings
         raise unavailable(
-            "the identity provider's keys are unavailable", settings.busy_retry_after_s
+            "the identity provider's keys are unavailable", settings.busy_retry_after_s, reason="jwks"
         ) from None
     owner = user_owner(user.issuer, user.subject)
     return Principal(owner=owner, via="token", name=user.name, key_id=key[0] if key else None)

@@ -72,12 +72,15 @@ class ApiError(GatewayError):
         *,
         headers: dict[str, str] | None = None,
         extra: dict | None = None,
+        reason: str = "",
     ) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.detail = detail
         self.headers = headers or {}
         self.extra = extra or {}
+        self.reason = reason or str(self.extra.get("limit", ""))
+        """Why a request was refused, for agent_stream_refusals_total (a 429's `limit`, a 503's cause)."""
 
     def __repr__(self) -> str:
         return f"ApiError({self.status_code}, {self.detail!r})"
@@ -87,16 +90,23 @@ def not_found(what: str) -> ApiError:
     return ApiError(404, f"{what} not found")
 
 
-def unavailable(detail: str, retry_after_s: int) -> ApiError:
-    return ApiError(503, detail, headers={"Retry-After": str(retry_after_s)})
+def unavailable(detail: str, retry_after_s: int, reason: str = "unavailable") -> ApiError:
+    return ApiError(503, detail, headers={"Retry-After": str(retry_after_s)}, reason=reason)
+
+
+def _count_refusal(request: Request, status: int, reason: str) -> None:
+    if status in (429, 503):
+        request.app.state.metrics.refused(status, reason)
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    _count_refusal(request, exc.status_code, exc.reason)
     return JSONResponse({"detail": exc.detail, **exc.extra}, exc.status_code, headers=exc.headers)
 
 
 async def _redis_error(request: Request, exc: RedisError) -> JSONResponse:
     log.warning("redis unavailable: %s: %s", type(exc).__name__, exc)
+    _count_refusal(request, 503, "redis")
     settings = request.app.state.settings
     return JSONResponse(
         {

@@ -83,3 +83,23 @@ async def test_the_ui_files_are_counted_under_their_mount(server):
         got = samples((await client.get("/metrics")).text)
     labels = {dict(k[1]).get("route") for k in got if k[0] == "agent_stream_http_requests_total"}
     assert "/ai/static/{path}" in labels
+
+
+async def test_refusals_are_counted_by_the_limit_or_cause(server, worker):
+    async with running_gateway(gateway_settings(key_rate_limit="1/minute"), server) as client:
+        body = {"message": "hi"}
+        first = await client.post("/ai/api/chat/stream", json=body, headers=HEADERS_A)
+        limited = await client.post("/ai/api/chat/stream", json=body, headers=HEADERS_A)
+        got = samples((await client.get("/metrics")).text)
+    assert (first.status_code, limited.status_code) == (200, 429)
+    assert got[("agent_stream_refusals_total", (("reason", "key_rate"),))] == 1
+
+
+async def test_redis_errors_are_counted_as_refusals_for_redis(server):
+    async with running_gateway(gateway_settings(health_timeout_s=0.5), server) as client:
+        server.connected = False
+        refused = await client.get("/ai/api/sessions", headers=HEADERS_A)
+        server.connected = True
+        got = samples((await client.get("/metrics")).text)
+    assert refused.status_code == 503
+    assert got[("agent_stream_refusals_total", (("reason", "redis"),))] == 1
