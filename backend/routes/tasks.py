@@ -17,12 +17,12 @@ from backend.auth import CurrentPrincipal, Owner
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
 from backend.routes.chat import events_url
-from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState, asked, timestamp
+from backend.schemas import TASK_ID_PATTERN, CancelResult, TaskState, asked, timestamp
 from backend.streamopening import StreamOpening
 from contract import TaskField, TaskStatus, logfields
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
-TaskId = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
+TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
 FINISHED = {status.value for status in TaskStatus if status.finished}
 
 
