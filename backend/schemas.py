@@ -12,6 +12,9 @@ from contract.transcript import TranscriptMessage
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
+TASK_ID_PATTERN = r"^[0-9a-f]{32}$"
+"""What ChatTask mints (uuid4 hex), so anything else is refused (422) before it reaches Redis."""
+TaskId = Annotated[str, Field(pattern=TASK_ID_PATTERN)]
 
 
 class ChatRequest(BaseModel):
@@ -29,10 +32,10 @@ class ChatRequest(BaseModel):
     multitask: Literal["reject", "enqueue"] = "reject"
     """A second message while the session's run is active: 409, or queue it behind the run."""
 
-    regenerate: SessionId | None = None
+    regenerate: TaskId | None = None
     """Task id of a turn of `session_id`: ask its question again; the new answer replaces it (and
     every later turn), the old answer stays as an earlier version."""
-    edit: SessionId | None = None
+    edit: TaskId | None = None
     """Task id of a turn of `session_id`: replace its question with `message` and answer that; the
     history is cut at that turn, the old question and answer stay as an earlier version."""
 

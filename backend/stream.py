@@ -23,47 +23,35 @@ So a client never hangs:
     reading is dropped after SSE_SEND_TIMEOUT_S (the ticker cancels its pending send).
 Redis errors while streaming are retried with backoff; pings keep the connection alive meanwhile.
 
-Why a raw ASGI response and not sse-starlette: one coroutine per stream writing frames straight to
-`send` (plus one small task waiting for `http.disconnect`), where sse-starlette runs an anyio task
-group of four tasks and a memory channel per stream; that machinery was most of the gateway's CPU
-per relayed event and of its memory per open stream (BENCHMARKS.md). uvicorn's `send` after a
-disconnect returns silently, so the disconnect is learnt from `receive()` only. And the stream's
-body is not run inside the route: once the head is sent, the stream is handed to the app's
-outermost layer (backend/app.py), so the dozen framework and middleware frames of the request
-(routing, dependencies, exit stacks, the request object) are freed while a stream sits idle for
-minutes; the middleware only ever edits the response head.
+The transport (the head, the detached body, timed writes, pings, a client that stops reading) is
+backend/sse.py's SseResponse; a route opens a stream through backend/streamopening.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.exceptions import RedisError
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Receive, Send
 
 from backend import sse
 from backend.config import Settings
 from backend.lifecycle import Lifecycle
 from backend.limits import Slot, StreamSlots
 from backend.relay import Listener, Relay
+from backend.sse import DETACH as DETACH  # backend/app.py takes it from here, with the stream
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
-from contract import TERMINAL_TYPES, EventLog, TaskField, logfields, peek
+from contract import TERMINAL_TYPES, ErrorEvent, EventLog, TaskField, logfields, peek
 from contract.tasks import TaskStatus
 
 log = logging.getLogger(__name__)
 
-event_frame = sse.event_frame
-reconnect_frame = sse.reconnect_frame
-DETACH = "gateway.detached_streams"
-"""Scope key: a list the app's outermost layer provides to take streams over after their head."""
+ClientClose = Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -79,10 +67,9 @@ class StreamDeps:
     ticker: Ticker
 
 
-class TaskStream(Response):
-    """The response itself (an ASGI app FastAPI returns as is)."""
+class TaskStream(sse.SseResponse):
+    """One task's events as an SSE response: the cursor, the log re-reads and the watchdog checks."""
 
-    media_type = sse.MEDIA_TYPE
     __slots__ = (
         "deps",
         "task_id",
@@ -92,19 +79,10 @@ class TaskStream(Response):
         "backlog",
         "progress_at",
         "finished",
-        "gone",
         "recheck",
         "quiet_until",
-        "next_ping",
-        "send_deadline",
-        "background",
-        "_headers",
         "_on_client_close",
-        "_send",
-        "_task",
-        "_stalled",
         "_closed",
-        "_ended",
     )
 
     def __init__(
@@ -117,9 +95,11 @@ class TaskStream(Response):
         after_seq: int = -1,
         backlog: bool = True,
         headers: dict[str, str] | None = None,
-        on_client_close: Callable[[], Awaitable[None]] | None = None,
+        on_client_close: ClientClose | None = None,
     ) -> None:
         """`listener` must already be subscribed; the stream releases it (and `slot`) when it ends."""
+        settings = deps.settings
+        super().__init__(headers, ping_s=settings.sse_ping_s, send_timeout_s=settings.sse_send_timeout_s)
         self.deps = deps
         self.task_id = task_id
         self.listener = listener
@@ -130,109 +110,43 @@ class TaskStream(Response):
         """When this stream last saw the task make progress (the abandoned-task watchdog's clock)."""
         self.finished = False
         """True once the terminal event was sent."""
-        self.gone = False
-        """The client disconnected."""
         self.recheck = False
         """Set by the ticker: re-read the log and run the watchdog checks."""
-        self.quiet_until = self.progress_at + deps.settings.stream_gap_s
-        self.next_ping = math.inf
-        self.send_deadline = 0.0
-        self.background = None
-        self._headers = headers
+        self.quiet_until = self.progress_at + settings.stream_gap_s
         self._on_client_close = on_client_close
-        self._send: Send | None = None
-        self._task: asyncio.Task | None = None
-        self._stalled = False
         self._closed = False
-        self._ended = False
-        """The body's last chunk was sent (with the final frames: one write, not two)."""
-
-    # ASGI ----------------------------------------------------------------------------------------
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Send the response head through the middleware (they add their headers), then either
-        hand the stream to the app's outermost layer (`DETACH` in the scope, see backend/app.py),
-        so the framework's per-request frames are freed while the stream stays open, or run it."""
-        await send(sse.start_message(self._headers))
-        self._headers = None
-        detached = scope.get(DETACH)
-        if detached is not None:
-            detached.append(self)
-            return
-        await self.stream(receive, send)
 
     async def stream(self, receive: Receive, send: Send) -> None:
-        """The body: frames until the terminal event, shutdown, a gone client or a stalled send."""
+        """The body (frames until the terminal event, shutdown, a gone client or a stalled send),
+        timed by the ticker; then, for a client that left early, `on_client_close`."""
         logfields.task_id.set(self.task_id)
-        self._send = send
-        self._task = asyncio.current_task()
-        watcher = asyncio.ensure_future(self._watch_disconnect(receive))
         self.deps.ticker.streams.add(self)
-        try:
-            await self._run()
-            if not self.gone and not self._ended:
-                await send(sse.END)
-        except asyncio.CancelledError:
-            if not self._stalled or self._task is None:
-                raise
-            self._task.uncancel()
-            log.warning("stream %s: client stopped reading; closing", self.task_id)
-        finally:
-            self.deps.ticker.streams.discard(self)
-            watcher.cancel()
-            await asyncio.shield(self.close())
+        await super().stream(receive, send)
         if self.gone and not self.finished and self._on_client_close is not None:
             await self._on_client_close()
 
-    async def _watch_disconnect(self, receive: Receive) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        self.gone = True
+    def disconnected(self) -> None:
         self.listener.wake()
 
-    def stall(self) -> None:
-        """The ticker found a send pending past SSE_SEND_TIMEOUT_S: give up on this client."""
-        if self._task is not None and not self._stalled:
-            self._stalled = True
-            self._task.cancel()
-
-    async def _write(self, data: bytes, last: bool = False) -> None:
-        """Send frames; `last` ends the response with them."""
-        assert self._send is not None
-        self.send_deadline = time.monotonic() + self.deps.settings.sse_send_timeout_s
-        try:
-            await self._send({"type": "http.response.body", "body": data, "more_body": not last})
-        finally:
-            self.send_deadline = 0.0
-        self._ended = last
-        ping = self.deps.settings.sse_ping_s
-        if ping > 0:
-            self.next_ping = time.monotonic() + ping
-
     async def close(self) -> None:
-        """Release the listener and the stream slot (idempotent)."""
+        """Leave the ticker, release the listener and the stream slot (idempotent)."""
         if self._closed:
             return
         self._closed = True
+        self.deps.ticker.streams.discard(self)
         await self.deps.relay.release(self.listener)
         if self.slot is not None:
             self.deps.ticker.release_slot(self.slot)
 
-    def _closing(self) -> bool:
-        return self.deps.lifecycle.closing
-
-    # the stream ----------------------------------------------------------------------------------
-
-    async def _run(self) -> None:
+    async def run(self) -> None:
         listener = self.listener
         gap = self.deps.settings.stream_gap_s
         need_read = self.backlog
         backoff = 0.2
-        if self.deps.settings.sse_ping_s > 0:
-            self.next_ping = time.monotonic() + self.deps.settings.sse_ping_s
+        self.start_pings()
         while not self.gone:
-            if self._closing():
-                await self._write(sse.RECONNECT, last=True)
+            if self.deps.lifecycle.closing:
+                await self.write(sse.RECONNECT, last=True)
                 return
             try:
                 if need_read or listener.lagging:
@@ -245,7 +159,7 @@ class TaskStream(Response):
                     if not self.finished:
                         ended = await self._check_task()
                         if ended is not None:
-                            await self._write(ended, last=self.finished)
+                            await self.write(ended, last=self.finished)
                 if self.finished:
                     return
                 frames = []
@@ -265,7 +179,7 @@ class TaskStream(Response):
                         break
                 if frames:
                     self.quiet_until = time.monotonic() + gap
-                    await self._write(frames[0] if len(frames) == 1 else b"".join(frames), last=self.finished)
+                    await self.write(frames[0] if len(frames) == 1 else b"".join(frames), last=self.finished)
                     if self.finished:
                         return
                     backoff = 0.2
@@ -273,7 +187,7 @@ class TaskStream(Response):
                 if need_read:
                     continue
                 if time.monotonic() >= self.next_ping:
-                    await self._write(sse.PING)
+                    await self.write(sse.PING)
                     continue
                 await listener.wait()
             except (RedisError, OSError) as exc:
@@ -301,7 +215,7 @@ class TaskStream(Response):
                     break
             if frames:
                 self.quiet_until = time.monotonic() + self.deps.settings.stream_gap_s
-                await self._write(b"".join(frames), last=self.finished)
+                await self.write(b"".join(frames), last=self.finished)
             if self.finished or len(batch) < 500:
                 return
 
@@ -327,13 +241,7 @@ class TaskStream(Response):
 
     def _lost_event(self) -> str:
         log.warning("task %s expired without a terminal event", self.task_id)
-        return json.dumps(
-            {
-                "task_id": self.task_id,
-                "seq": self.last + 1,
-                "type": "error",
-                "code": "internal",
-                "message": "The task expired before it finished.",
-            },
-            separators=(",", ":"),
-        )
+        message = "The task expired before it finished."
+        return ErrorEvent(
+            task_id=self.task_id, seq=self.last + 1, code="internal", message=message
+        ).model_dump_json()

@@ -16,7 +16,6 @@ anyway, the ticker finds the log ahead of the stream and it re-reads (backend/st
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 from typing import Annotated
@@ -30,6 +29,7 @@ from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
 from backend.schemas import ChatRequest
 from backend.stream import TaskStream
+from backend.streamopening import StreamOpening
 from contract import ChatTask, logfields
 
 log = logging.getLogger(__name__)
@@ -77,63 +77,45 @@ async def chat_stream(
     """Start a chat turn and stream its events (session first, one terminal event last)."""
     owner = principal.owner
     admitted = await streams.slots.admit(principal)
-    slot = admitted.slot
-    try:
+    async with StreamOpening(streams, admitted.slot) as opening:
         await admission.check()
         message, replaces = await question_for(tasks.redis, tasks, owner, body)
-    except BaseException:
-        with contextlib.suppress(RedisError, OSError):
-            await streams.slots.release(slot)
-        raise
-    task = ChatTask(
-        session_id=body.session_id or uuid.uuid4().hex,
-        owner=owner,
-        message=message,
-        request_id=getattr(request.state, "request_id", ""),
-        on_disconnect=body.on_disconnect,
-        multitask="reject" if replaces else body.multitask,
-        replaces=replaces,
-    )
-    logfields.task_id.set(task.task_id)
-    logfields.session_id.set(task.session_id)
-    try:
-        listener = await streams.relay.listen(task.task_id)
-        try:
-            enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
-        except BaseException:
-            await streams.relay.release(listener)
-            raise
-    except BaseException:
-        with contextlib.suppress(RedisError, OSError):
-            await streams.slots.release(slot)
-        raise
-    log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
+        task = ChatTask(
+            session_id=body.session_id or uuid.uuid4().hex,
+            owner=owner,
+            message=message,
+            request_id=getattr(request.state, "request_id", ""),
+            on_disconnect=body.on_disconnect,
+            multitask="reject" if replaces else body.multitask,
+            replaces=replaces,
+        )
+        logfields.task_id.set(task.task_id)
+        logfields.session_id.set(task.session_id)
+        await opening.listen(task.task_id)
+        enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
+        log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
 
-    task_id = task.task_id  # the closure lives as long as the stream: not the whole task
+        task_id = task.task_id  # the closure lives as long as the stream: not the whole task
 
-    async def cancel_on_disconnect() -> None:
-        try:
-            record = await tasks.get(task_id)
-            if record is not None:
-                status = await tasks.cancel(task_id, record)
-                log.info("client left: cancel requested (%s)", status)
-        except (RedisError, OSError) as exc:
-            log.warning("client left: cancel failed: %s", exc)
+        async def cancel_on_disconnect() -> None:
+            try:
+                record = await tasks.get(task_id)
+                if record is not None:
+                    status = await tasks.cancel(task_id, record)
+                    log.info("client left: cancel requested (%s)", status)
+            except (RedisError, OSError) as exc:
+                log.warning("client left: cancel failed: %s", exc)
 
-    headers = {
-        "X-Task-ID": task.task_id,
-        "X-Session-ID": task.session_id,
-        "Content-Location": events_url(task.task_id),
-        **admitted.headers,
-    }
-    if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
-        headers["X-Queued-Behind"] = enqueued.queued_behind
-    return TaskStream(
-        streams,
-        task_id=task.task_id,
-        listener=listener,
-        slot=slot,
-        backlog=False,
-        headers=headers,
-        on_client_close=cancel_on_disconnect if body.on_disconnect == "cancel" else None,
-    )
+        headers = {
+            "X-Task-ID": task.task_id,
+            "X-Session-ID": task.session_id,
+            "Content-Location": events_url(task.task_id),
+            **admitted.headers,
+        }
+        if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
+            headers["X-Queued-Behind"] = enqueued.queued_behind
+        return opening.stream(
+            backlog=False,
+            headers=headers,
+            on_client_close=cancel_on_disconnect if body.on_disconnect == "cancel" else None,
+        )

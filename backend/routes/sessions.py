@@ -14,6 +14,7 @@ from backend.deps import SessionsDep, SettingsDep
 from backend.feedback import Feedback
 from backend.schemas import (
     SESSION_ID_PATTERN,
+    TASK_ID_PATTERN,
     FeedbackRequest,
     RenameRequest,
     SessionDetail,
@@ -26,7 +27,7 @@ from backend.search import search_sessions
 
 router = APIRouter(prefix="/ai/api/sessions", tags=["sessions"])
 SessionIdPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
-TaskIdPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
+TaskIdPath = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
 EXPORTS = {
     "markdown": ("text/markdown; charset=utf-8", "md", export.as_markdown),
     "json": ("application/json", "json", export.as_json),

@@ -7,24 +7,22 @@ finished task needs; another key's task answers 404 like any missing resource.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
-from redis.exceptions import RedisError
 from starlette.responses import Response
 
 from backend.auth import CurrentPrincipal, Owner
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
 from backend.routes.chat import events_url
-from backend.schemas import SESSION_ID_PATTERN, CancelResult, TaskState, asked, timestamp
-from backend.stream import TaskStream
+from backend.schemas import TASK_ID_PATTERN, CancelResult, TaskState, asked, timestamp
+from backend.streamopening import StreamOpening
 from contract import TaskField, TaskStatus, logfields
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
-TaskId = Annotated[str, Path(pattern=SESSION_ID_PATTERN)]
+TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
 FINISHED = {status.value for status in TaskStatus if status.finished}
 
 
@@ -89,20 +87,11 @@ async def task_events(
         if last is None or after >= last.seq:
             return Response(status_code=204)
     slot = await streams.slots.acquire(principal)  # in the user's and the key's stream sets
-    try:
-        listener = await streams.relay.listen(task_id)
-    except BaseException:
-        with contextlib.suppress(RedisError, OSError):
-            await streams.slots.release(slot)
-        raise
-    return TaskStream(
-        streams,
-        task_id=task_id,
-        listener=listener,
-        slot=slot,
-        after_seq=after,
-        headers={"X-Task-ID": task_id, "Content-Location": events_url(task_id)},
-    )
+    async with StreamOpening(streams, slot) as opening:
+        await opening.listen(task_id)
+        return opening.stream(
+            after_seq=after, headers={"X-Task-ID": task_id, "Content-Location": events_url(task_id)}
+        )
 
 
 @router.post("/{task_id}/cancel", response_model=CancelResult, responses={202: {"model": CancelResult}})

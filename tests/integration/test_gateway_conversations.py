@@ -21,6 +21,8 @@ pytestmark = pytest.mark.integration
 
 CHAT = "/ai/api/chat/stream"
 SESSIONS = "/ai/api/sessions"
+TOOL_TURN = "7" * 32
+"""The task id of the turn _with_tool_step writes."""
 
 
 @pytest.fixture
@@ -132,7 +134,7 @@ async def _with_tool_step(real_redis, sid: str) -> None:
         message = TranscriptMessage(
             role=role,
             text=text,
-            task_id="t-tool",
+            task_id=TOOL_TURN,
             created_at=1.0,
             status="completed" if role == "assistant" else None,
             tools=[step] if role == "assistant" else [],
@@ -144,7 +146,9 @@ async def test_export_markdown_has_turns_sql_status_and_feedback(client, real_re
     sid = await chat(client, "How many?")
     await _with_tool_step(real_redis, sid)
     await client.put(
-        f"{SESSIONS}/{sid}/feedback/t-tool", json={"rating": "down", "comment": "wrong"}, headers=HEADERS_A
+        f"{SESSIONS}/{sid}/feedback/{TOOL_TURN}",
+        json={"rating": "down", "comment": "wrong"},
+        headers=HEADERS_A,
     )
     response = await client.get(f"{SESSIONS}/{sid}/export", params={"format": "markdown"}, headers=HEADERS_A)
     text = response.text
@@ -198,7 +202,7 @@ async def test_feedback_can_be_withdrawn(client):
 async def test_feedback_on_an_unknown_answer_is_404(client):
     sid = await chat(client, "q")
     response = await client.put(
-        f"{SESSIONS}/{sid}/feedback/no-such-task", json={"rating": "up"}, headers=HEADERS_A
+        f"{SESSIONS}/{sid}/feedback/{'f' * 32}", json={"rating": "up"}, headers=HEADERS_A
     )
     assert response.status_code == 404 and response.json()["detail"] == "Answer not found"
 

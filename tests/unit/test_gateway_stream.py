@@ -14,7 +14,7 @@ from gateway_fixtures import (
     wait_until,
 )
 
-from backend.stream import event_frame, reconnect_frame
+from backend.sse import RECONNECT, event_frame
 from contract import ChatTask, CompleteEvent, TaskField, keys
 
 CHAT = "/ai/api/chat/stream"
@@ -26,7 +26,7 @@ def test_event_frame_bytes_are_exact():
 
 
 def test_reconnect_frame_has_retry_and_no_id_or_data():
-    assert reconnect_frame() == b": reconnect\nevent: reconnect\nretry: 1000\n\n"
+    assert RECONNECT == b": reconnect\nevent: reconnect\nretry: 1000\n\n"
 
 
 async def test_task_nobody_takes_ends_with_no_worker_error_and_leaves_the_queue(server, redis, idle_worker):

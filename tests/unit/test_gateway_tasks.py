@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from gateway_fixtures import (
     HEADERS_A,
     HEADERS_B,
@@ -54,8 +55,24 @@ async def test_events_body_is_exact_sse_bytes(server, worker):
 
 async def test_events_of_an_unknown_task_are_204(server):
     async with running_gateway(gateway_settings(), server) as client:
-        response = await client.get("/ai/api/tasks/nosuchtask/events", headers=HEADERS_A)
+        response = await client.get(f"/ai/api/tasks/{'f' * 32}/events", headers=HEADERS_A)
     assert response.status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/ai/api/tasks/{t}"),
+        ("GET", "/ai/api/tasks/{t}/events"),
+        ("POST", "/ai/api/tasks/{t}/cancel"),
+        ("DELETE", "/ai/api/sessions/s1/feedback/{t}"),
+    ],
+)
+@pytest.mark.parametrize("task_id", ["nosuchtask", "F" * 32, "f" * 31, "f" * 33])
+async def test_a_task_id_unlike_the_ones_the_gateway_mints_is_422(server, method, path, task_id):
+    async with running_gateway(gateway_settings(), server) as client:
+        response = await client.request(method, path.format(t=task_id), headers=HEADERS_A)
+    assert response.status_code == 422
 
 
 async def test_events_of_a_fully_read_finished_task_are_204(server, worker):

@@ -41,6 +41,8 @@ async def test_invalid_json_is_422_with_a_plain_detail(server):
         {"message": "hi", "on_disconnect": "explode"},
         {"message": "hi", "multitask": True},
         {"message": "hi", "session_id": "../../etc"},
+        {"session_id": "s1", "regenerate": "not-a-task-id"},
+        {"message": "hi", "session_id": "s1", "edit": "F" * 32},
         {},
     ],
 )
