@@ -35,8 +35,9 @@ from backend.relay import Relay
 from backend.routes import chat, docs, health, me, metrics, sessions, shares, stats, tasks, ui_config
 from backend.sessions import SessionStore
 from backend.shares import ShareStore
+from backend.sse import DETACH
 from backend.static import UiFiles
-from backend.stream import DETACH, StreamDeps, TaskStream
+from backend.stream import StreamDeps, TaskStream
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
 from backend.tokens import TokenVerifier

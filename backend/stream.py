@@ -43,7 +43,6 @@ from backend.config import Settings
 from backend.lifecycle import Lifecycle
 from backend.limits import Slot, StreamSlots
 from backend.relay import Listener, Relay
-from backend.sse import DETACH as DETACH  # backend/app.py takes it from here, with the stream
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
 from contract import TERMINAL_TYPES, ErrorEvent, EventLog, TaskField, logfields, peek
