@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             slots=slots,
             lifecycle=lifecycle,
             ticker=ticker,
+            metrics=app.state.metrics,
         )
         lifecycle.on_close(relay.interrupt_all)
         await relay.start()

@@ -42,6 +42,7 @@ from backend import sse
 from backend.config import Settings
 from backend.lifecycle import Lifecycle
 from backend.limits import Slot, StreamSlots
+from backend.metrics import GatewayMetrics
 from backend.relay import Listener, Relay
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
@@ -64,6 +65,7 @@ class StreamDeps:
     slots: StreamSlots
     lifecycle: Lifecycle
     ticker: Ticker
+    metrics: GatewayMetrics
 
 
 class TaskStream(sse.SseResponse):
@@ -120,7 +122,11 @@ class TaskStream(sse.SseResponse):
         timed by the ticker; then, for a client that left early, `on_client_close`."""
         logfields.task_id.set(self.task_id)
         self.deps.ticker.streams.add(self)
-        await super().stream(receive, send)
+        self.deps.metrics.open_streams.inc()
+        try:
+            await super().stream(receive, send)
+        finally:
+            self.deps.metrics.open_streams.dec()
         if self.gone and not self.finished and self._on_client_close is not None:
             await self._on_client_close()
 
@@ -196,6 +202,7 @@ class TaskStream(sse.SseResponse):
                 backoff = min(backoff * 2, 2.0)
 
     def _emit(self, seq: int, data: bytes | str, terminal: bool) -> bytes:
+        self.deps.metrics.events_relayed.inc()
         self.progress_at = time.monotonic()
         self.last = seq
         self.finished = terminal

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fakeredis
-from gateway_fixtures import HEADERS_A, gateway_settings, running_gateway
+from gateway_fixtures import HEADERS_A, gateway_settings, running_gateway, task_events
 from prometheus_client.parser import text_string_to_metric_families
 
 from contract import keys
@@ -103,3 +103,13 @@ async def test_redis_errors_are_counted_as_refusals_for_redis(server):
         got = samples((await client.get("/metrics")).text)
     assert refused.status_code == 503
     assert got[("agent_stream_refusals_total", (("reason", "redis"),))] == 1
+
+
+async def test_each_relayed_event_is_counted_and_an_ended_stream_is_no_longer_open(server, worker):
+    async with running_gateway(gateway_settings(), server) as client:
+        response = await client.post("/ai/api/chat/stream", json={"message": "hi"}, headers=HEADERS_A)
+        got = samples((await client.get("/metrics")).text)
+    events = task_events(response.content)
+    assert events[-1]["type"] == "complete"
+    assert got[("agent_stream_events_relayed_total", ())] == len(events)
+    assert got[("agent_stream_open_streams", ())] == 0
