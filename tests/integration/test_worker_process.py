@@ -43,7 +43,7 @@ async def test_worker_picks_up_a_task_and_completes_it(real_redis, workers):
     assert evs[-1].type == "complete", workers.logs()
     assert {"tool", "tool_result", "token"} <= {e.type for e in evs}
     assert answer_after_last_retry(evs) == evs[-1].response
-    assert await real_redis.hget(keys.task(task.task_id), TaskField.STATUS) == b"completed"
+    assert await real_redis.hget(keys.task(task.task_id), TaskField.STATUS) == "completed"
     assert await real_redis.llen(keys.session_transcript("s1")) == 2
     beat = json.loads(await real_redis.get(keys.heartbeat(w.worker_id)))
     assert beat["pid"] == w.pid and beat["concurrency"] == 4 and beat["model_provider"] == "demo"
