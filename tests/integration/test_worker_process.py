@@ -164,7 +164,7 @@ async def test_worker_survives_a_redis_restart_and_completes_later_tasks(tmp_pat
 
     server = RedisServer().start()
     ws = Workers(server.url, tmp_path / "logs")
-    r = aioredis.Redis.from_url(server.url)
+    r = aioredis.Redis.from_url(server.url, decode_responses=True)
     try:
         w = ws.start(DEMO_TOKENS_PER_S="10")
         await wait_heartbeat(r, w.worker_id)
@@ -172,7 +172,7 @@ async def test_worker_survives_a_redis_restart_and_completes_later_tasks(tmp_pat
         await first_token(r, task.task_id)
         server.restart()  # mid-run; no persistence, so the in-flight task's keys are gone
         await r.aclose()
-        r = aioredis.Redis.from_url(server.url)
+        r = aioredis.Redis.from_url(server.url, decode_responses=True)
         await wait_heartbeat(r, w.worker_id, within=30)
         assert w.alive()
         later = await enqueue(r, message=QUESTION, session_id="after")
