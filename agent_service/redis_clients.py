@@ -19,8 +19,14 @@ Why three clients (redis-py 8 traps):
   once on ConnectionError and TimeoutError.
 - `pubsub`: the control-channel subscriber, on its own pool with protocol=2 (the hiredis RESP3 push-reply
   leak, redis-py#4339) and no socket timeout (get_message(timeout=...) bounds the wait instead).
-Tests pass one fakeredis client for the asyncio three via `RedisClients.single` (no `sync`: the
-heartbeat then beats from the loop).
+Why `command`, `blocking` and `sync` decode replies to `str` (decode_responses): the gateway's command
+client does too (backend/connections.py), so the code both services share (contract/eventlog.py, the
+TaskRecord of contract/tasks.py) reads one type. Nothing here needs bytes: a queue payload is ChatTask
+JSON, which pydantic parses from `str` and which LREM matches as the same bytes on the server, and
+the SDK's RedisSession (execution/history.py) reads either. `pubsub` delivers bytes, as the gateway's
+does: a control message is only parsed as JSON.
+Tests pass one fakeredis client (decoding, like `command`) for the asyncio three via
+`RedisClients.single` (no `sync`: the heartbeat then beats from the loop).
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ class RedisClients:
                 socket_connect_timeout=CONNECT_TIMEOUT_S,
                 retry=_reconnect_once(),
                 health_check_interval=10,
+                decode_responses=True,
             )
         )
         blocking = aioredis.Redis.from_url(
@@ -80,6 +87,7 @@ class RedisClients:
             socket_timeout=settings.poll_timeout_s + COMMAND_SOCKET_TIMEOUT_S,
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             retry=_no_retry(),
+            decode_responses=True,
         )
         pubsub = aioredis.Redis.from_url(
             url,
@@ -94,6 +102,7 @@ class RedisClients:
             socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
             socket_connect_timeout=CONNECT_TIMEOUT_S,
             retry=SyncRetry(NoBackoff(), 1, supported_errors=(ConnectionError, TimeoutError)),
+            decode_responses=True,
         )
         return cls(command=command, blocking=blocking, pubsub=pubsub, sync=sync)
 

@@ -6,8 +6,8 @@ the contract's `Capacity` (contract/workers.py); this module only gathers its in
   worker's drain_per_s, run_s and whether it still accepts tasks);
 - free slots, fresh: each live worker's WORKER_CONCURRENCY minus the length of its processing list
   (every task a worker holds sits there until its terminal event), and 0 for a worker that drains;
-- queue depth (LLEN agent:tasks) and the age of the task at its pop end (when it entered the queue:
-  the task hash's queued_at, else created_at).
+- queue depth (LLEN agent:tasks) and the age of the task at its pop end (since it entered the queue:
+  TaskRecord.queued_since, the queue-timeout rule's start, contract/tasks.py).
 Why a short-lived snapshot: reading all of that is four round trips; under a burst every request
 would pay them. A snapshot is reused for SNAPSHOT_S, with the chats this process admitted since
 counted into its queue depth, so a burst inside that window is still predicted and refused in time.
@@ -25,19 +25,16 @@ from redis.asyncio import Redis
 
 from backend.config import Settings
 from backend.errors import unavailable
-from contract import Capacity, ChatTask, TaskField, WorkerBeat, keys
+from contract import Capacity, ChatTask, TaskField, TaskRecord, WorkerBeat, keys
 
 SNAPSHOT_S = 0.25
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+_ENTERED = (TaskField.QUEUED_AT, TaskField.CREATED_AT)
 
 
 async def live_beats(redis: Redis) -> list[WorkerBeat]:
     """The heartbeats that exist, named by their member of agent:workers (an unreadable one counts as
     a live worker with no slots)."""
-    workers = sorted(_text(w) for w in await redis.smembers(keys.WORKERS))
+    workers = sorted(await redis.smembers(keys.WORKERS))
     if not workers:
         return []
     beats = []
@@ -67,24 +64,16 @@ async def read_capacity(redis: Redis, beats: list[WorkerBeat] | None = None) -> 
     return Capacity.of(beats, int(depth), await _head_age(redis, head))
 
 
-async def _head_age(redis: Redis, head: str | bytes | None) -> float:
+async def _head_age(redis: Redis, head: str | None) -> float:
     if head is None:
         return 0.0
     try:
         task = ChatTask.model_validate_json(head)
     except ValidationError:
         return 0.0
-    queued_at, created_at = await redis.hmget(
-        keys.task(task.task_id), TaskField.QUEUED_AT, TaskField.CREATED_AT
-    )
-    entered = task.created_at
-    for value in (queued_at, created_at):
-        try:
-            entered = float(value)
-            break
-        except (TypeError, ValueError):
-            continue
-    return time.time() - entered
+    values = await redis.hmget(keys.task(task.task_id), *_ENTERED)
+    record = TaskRecord.from_values(_ENTERED, values) or TaskRecord()
+    return time.time() - record.queued_since(task.created_at)
 
 
 class Admission:

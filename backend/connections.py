@@ -16,6 +16,12 @@ Why two: pub/sub holds one dedicated connection in subscribed mode for the life 
   into 503s. A command now waits (at most REDIS_POOL_TIMEOUT_S) for a connection to come back.
 - The pub/sub client uses RESP2: with hiredis installed, RESP3 push replies leak memory per message
   (redis-py#4339); `health_check_interval` is above the relay's 1 s get_message() timeout.
+Why the command client decodes replies to `str` and the pub/sub client does not: the command replies
+are field values, ids and JSON that the gateway compares and parses, and both services' command
+clients decode (agent_service/redis_clients.py), so the code they share (contract/eventlog.py, the
+TaskRecord of contract/tasks.py) reads one type. The relay forwards each published event to its
+clients as the bytes it arrived as (backend/relay.py, backend/sse.py): decoding it would cost a
+decode and an encode per message per stream for nothing.
 `RedisFactory` is the seam unit tests use to hand in fakeredis clients sharing one FakeServer.
 """
 

@@ -19,6 +19,8 @@ Why this shape:
 - Redis restarts: redis-py reconnects and re-subscribes on the next read; errors in between are
   logged and retried with backoff. Messages published during the gap are lost — the streams notice
   (seq gap or silence) and re-read the log.
+- The pub/sub client does not decode (backend/connections.py): a message's data goes to the
+  listeners, and on to the clients, as the bytes it arrived as; only the channel name is decoded.
 `listen()` returns only after Redis confirmed the SUBSCRIBE, so a caller that subscribes before it
 enqueues cannot miss the first live event (redis/redis#1089).
 """
@@ -232,8 +234,9 @@ class Relay:
 
     def _dispatch(self, message: dict) -> None:
         kind = message.get("type")
-        raw_name = message.get("channel")
-        name = raw_name.decode() if isinstance(raw_name, bytes) else str(raw_name)
+        if kind not in ("message", "subscribe"):
+            return
+        name = message["channel"].decode()
         if kind == "message":
             channel = self._channels.get(name)
             if channel is None:

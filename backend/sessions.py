@@ -12,29 +12,24 @@ session still exists, so it can never resurrect a deleted session as an ownerles
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from backend.errors import not_found
 from backend.feedback import FeedbackStore
-from backend.schemas import timestamp
+from backend.sessionrecord import SessionRecord
 from backend.shares import ShareStore
 from backend.taskstore import TaskStore
-from contract import ChatTask, SessionField, TaskField, TranscriptMessage, keys
+from contract import SessionField, TranscriptMessage, keys, task_id_of
 
 log = logging.getLogger(__name__)
 
 
-def summary(session_id: str, fields: dict[str, str]) -> dict:
-    return {
-        "session_id": session_id,
-        "title": fields.get(SessionField.TITLE, ""),
-        "created_at": timestamp(fields.get(SessionField.CREATED_AT)),
-        "updated_at": timestamp(fields.get(SessionField.UPDATED_AT)),
-        "message_count": int(fields.get(SessionField.MESSAGE_COUNT) or 0),
-        "active_task": fields.get(SessionField.ACTIVE_TASK) or None,
-    }
+def summary(session_id: str, fields: Mapping[str, str]) -> dict:
+    """The summary of a session hash read elsewhere (backend/search.py)."""
+    return (SessionRecord.parse(fields) or SessionRecord()).summary(session_id)
 
 
 _RENAME = """
@@ -63,29 +58,30 @@ class SessionStore:
             rows = await pipe.execute()
         out, gone = [], []
         for sid, fields in zip(ids, rows, strict=True):
-            if not fields or fields.get(SessionField.OWNER) != owner:
+            session = SessionRecord.parse(fields)
+            if session is None or session.owner != owner:
                 gone.append(sid)
                 continue
-            out.append(summary(sid, fields))
+            out.append(session.summary(sid))
         if gone:
             await self.redis.zrem(index, *gone)
         return out
 
-    async def _owned(self, owner: str, session_id: str) -> dict[str, str]:
-        fields = await self.redis.hgetall(keys.session(session_id))
-        if not fields or fields.get(SessionField.OWNER) != owner:
+    async def _owned(self, owner: str, session_id: str) -> SessionRecord:
+        session = SessionRecord.parse(await self.redis.hgetall(keys.session(session_id)))
+        if session is None or session.owner != owner:
             raise not_found("Session")
-        return fields
+        return session
 
     async def get(self, owner: str, session_id: str) -> dict:
         """The summary and its messages; each assistant message carries its `feedback` (or null)."""
-        fields = await self._owned(owner, session_id)
+        session = await self._owned(owner, session_id)
         messages = await self._messages(session_id)
         feedback = await self.feedback.of_session(session_id)
         for message in messages:
             if message["role"] == "assistant":
                 message["feedback"] = feedback.get(message["task_id"])
-        return {**summary(session_id, fields), "messages": messages}
+        return {**session.summary(session_id), "messages": messages}
 
     async def _messages(self, session_id: str) -> list[dict]:
         raw = await self.redis.lrange(keys.session_transcript(session_id), 0, -1)
@@ -104,7 +100,7 @@ class SessionStore:
         )
         if not int(done):
             raise not_found("Session")
-        return summary(session_id, await self._owned(owner, session_id))
+        return (await self._owned(owner, session_id)).summary(session_id)
 
     async def require_answer(self, owner: str, session_id: str, task_id: str) -> None:
         """404 unless the owner's session has an assistant message of that task."""
@@ -117,18 +113,13 @@ class SessionStore:
     async def delete(self, owner: str, session_id: str) -> None:
         """Cancel its active and waiting runs (their clients get a `cancelled` event), then delete
         every key of the session and drop it from the owner's index."""
-        fields = await self._owned(owner, session_id)
+        session = await self._owned(owner, session_id)
         waiting = await self.redis.lrange(keys.session_queue(session_id), 0, -1)
-        task_ids = []  # waiting runs first: cancelling the active one would promote the next
-        for payload in waiting:
-            try:
-                task_ids.append(_task_id(payload))
-            except ValueError:
-                continue
-        task_ids.append(fields.get(SessionField.ACTIVE_TASK))
+        # waiting runs first: cancelling the active one would promote the next
+        task_ids = [*map(task_id_of, waiting), session.active_task]
         for task_id in filter(None, task_ids):
             record = await self.tasks.get(task_id)
-            if record and record.get(TaskField.OWNER) == owner:
+            if record is not None and record.owner == owner:
                 await self.tasks.cancel(task_id, record)
         await self.redis.delete(
             keys.session(session_id),
@@ -142,10 +133,3 @@ class SessionStore:
         )
         await self.redis.zrem(keys.owner_sessions(owner), session_id)
         await self.shares.revoke_session(owner, session_id)
-
-
-def _task_id(payload: str) -> str:
-    try:
-        return ChatTask.model_validate_json(payload).task_id
-    except ValidationError as exc:
-        raise ValueError(str(exc)) from exc

@@ -26,6 +26,7 @@ from redis.exceptions import WatchError
 
 from backend.config import Settings
 from backend.errors import ApiError, not_found
+from backend.sessionrecord import SessionRecord
 from contract import (
     ERROR_CODES,
     CancelledEvent,
@@ -36,6 +37,7 @@ from contract import (
     SessionEvent,
     SessionField,
     TaskField,
+    TaskRecord,
     TaskStatus,
     keys,
 )
@@ -94,10 +96,10 @@ class TaskStore:
                 if await pipe.exists(tkey):
                     await pipe.reset()
                     return Enqueued(task, await self._behind(task))
-                session = await pipe.hgetall(skey)
-                if not session or session.get(SessionField.OWNER) != task.owner:
+                session = SessionRecord.parse(await pipe.hgetall(skey))
+                if session is None or session.owner != task.owner:
                     raise not_found("Session")
-                behind = await self._active_run(pipe, session.get(SessionField.ACTIVE_TASK))
+                behind = await self._active_run(pipe, session.active_task)
                 if behind and task.multitask == "reject":
                     raise ApiError(409, "session has an active run", extra={"task_id": behind})
             now = time.time()
@@ -145,7 +147,7 @@ class TaskStore:
             await pipe.execute()
         return Enqueued(task, behind)
 
-    async def _active_run(self, pipe, active: str | None) -> str | None:
+    async def _active_run(self, pipe, active: str) -> str | None:
         """The session's active task if it is still queued/running (a stale pointer is ignored)."""
         if not active:
             return None
@@ -154,21 +156,20 @@ class TaskStore:
 
     # read ----------------------------------------------------------------------------------------
 
-    async def get(self, task_id: str) -> dict[str, str] | None:
-        record = await self.redis.hgetall(keys.task(task_id))
-        return record or None
+    async def get(self, task_id: str) -> TaskRecord | None:
+        return TaskRecord.parse(await self.redis.hgetall(keys.task(task_id)))
 
-    async def owned(self, task_id: str, owner: str) -> dict[str, str]:
+    async def owned(self, task_id: str, owner: str) -> TaskRecord:
         record = await self.get(task_id)
-        if record is None or record.get(TaskField.OWNER) != owner:
+        if record is None or record.owner != owner:
             raise not_found("Task")
         return record
 
     # cancel --------------------------------------------------------------------------------------
 
-    async def cancel(self, task_id: str, record: dict[str, str]) -> str:
+    async def cancel(self, task_id: str, record: TaskRecord) -> str:
         """Cancel a task (idempotent). Returns the status after the request."""
-        status = record.get(TaskField.STATUS, "")
+        status = record.status
         if status not in ACTIVE:
             return status
         await self.redis.hset(keys.task(task_id), TaskField.CANCEL, "1")
@@ -176,7 +177,7 @@ class TaskStore:
         # the queue; the LREM decides the race with a worker taking it
         if await self._unqueue(record):
             appended = await self.log.append(
-                CancelledEvent(task_id=task_id), session_id=record.get(TaskField.SESSION_ID) or None
+                CancelledEvent(task_id=task_id), session_id=record.session_id or None
             )
             if appended.ok:
                 return TaskStatus.CANCELLED.value
@@ -186,60 +187,50 @@ class TaskStore:
         current = await self.redis.hget(keys.task(task_id), TaskField.STATUS)
         return current or status
 
-    async def _unqueue(self, record: dict[str, str]) -> bool:
+    async def _unqueue(self, record: TaskRecord) -> bool:
         """LREM the task's exact payload from the main queue or its session queue. True if removed:
         then no worker has it, and whoever removed it owns writing its terminal event."""
-        payload = record.get(TaskField.PAYLOAD, "")
+        payload, session_id = record.payload, record.session_id
         if not payload:
             return False
         if await self.redis.lrem(keys.TASK_QUEUE, 0, payload):
             return True
-        session_id = record.get(TaskField.SESSION_ID)
         return bool(session_id and await self.redis.lrem(keys.session_queue(session_id), 0, payload))
 
     # watchdog ------------------------------------------------------------------------------------
 
-    async def expire_if_unclaimed(self, task_id: str, record: dict[str, str]) -> bool:
+    async def expire_if_unclaimed(self, task_id: str, record: TaskRecord) -> bool:
         """No worker took a queued task within QUEUE_TIMEOUT_S of reaching the main queue (queued_at:
         enqueue, or promotion from the session queue) → terminal error no_worker.
 
         Only tasks on the main queue qualify (one waiting behind a session's active run is not
-        late); LREM decides the race with a worker's BLMOVE and with the workers' own reaper."""
-        if record.get(TaskField.STATUS) != TaskStatus.QUEUED.value:
+        late); LREM decides the race with a worker's BLMOVE and with the workers' own reaper. The rule
+        is the contract's (TaskRecord.queue_expired), the one the reaper applies."""
+        timeout = self.settings.queue_timeout_s
+        if record.status != TaskStatus.QUEUED.value or not record.queue_expired(time.time(), timeout):
             return False
-        queued = float(record.get(TaskField.QUEUED_AT) or record.get(TaskField.CREATED_AT) or 0)
-        if time.time() - queued < self.settings.queue_timeout_s:
-            return False
-        failed = await self.log.fail_unclaimed(
-            task_id,
-            record.get(TaskField.PAYLOAD, ""),
-            record.get(TaskField.SESSION_ID) or None,
-            self.settings.queue_timeout_s,
-        )
+        failed = await self.log.fail_unclaimed(task_id, record.payload, record.session_id or None, timeout)
         if failed:
             log.warning("task %s: no worker within %ss", task_id, self.settings.queue_timeout_s)
         return failed
 
-    async def fail_if_abandoned(self, task_id: str, record: dict[str, str], silent_for: float) -> bool:
+    async def fail_if_abandoned(self, task_id: str, record: TaskRecord, silent_for: float) -> bool:
         """A `running` task whose stream has been silent for QUEUE_TIMEOUT_S while no worker at all is
         alive → terminal error worker_lost. With any live worker the workers' reaper redelivers it
         instead (it also covers a task handed back by a drained worker, which stays `running` while it
         waits in the queue). LREM from the queue and the dead worker's processing list keeps a worker
         that comes back later from running it again; the event log refuses a second terminal event."""
-        if (
-            record.get(TaskField.STATUS) != TaskStatus.RUNNING.value
-            or silent_for < self.settings.queue_timeout_s
-        ):
+        if record.status != TaskStatus.RUNNING.value or silent_for < self.settings.queue_timeout_s:
             return False
         workers = list(await self.redis.smembers(keys.WORKERS))
         if workers and any(await self.redis.mget([keys.heartbeat(w) for w in workers])):
             return False
-        payload = record.get(TaskField.PAYLOAD, "")
+        payload = record.payload
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lrem(keys.TASK_QUEUE, 0, payload)
-            if record.get(TaskField.WORKER):
-                pipe.lrem(keys.processing(record[TaskField.WORKER]), 0, payload)
+            if record.worker:
+                pipe.lrem(keys.processing(record.worker), 0, payload)
             await pipe.execute()
         log.warning("task %s: its worker is gone and no worker is alive", task_id)
         event = ErrorEvent(task_id=task_id, code="worker_lost", message=ERROR_CODES["worker_lost"])
-        return (await self.log.append(event, session_id=record.get(TaskField.SESSION_ID) or None)).ok
+        return (await self.log.append(event, session_id=record.session_id or None)).ok

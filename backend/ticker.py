@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 from backend.capacity import live_beats
 from backend.config import Settings
 from backend.limits import Slot, StreamSlots
-from contract import TaskField, TaskStatus, keys
+from contract import TaskField, TaskStatus, keys, queue_timed_out
 
 if TYPE_CHECKING:
     from backend.stream import TaskStream
@@ -140,7 +140,7 @@ class Ticker:
         for i, stream in enumerate(quiet):
             status, seq = reply[2 * i], int(reply[2 * i + 1])
             stream.quiet_until = now + self.gap_s
-            silent = now - stream.progress_at >= self.queue_timeout_s
+            silent = queue_timed_out(stream.progress_at, now, self.queue_timeout_s)
             if seq > stream.last or status in ENDED:
                 self._recheck(stream)
             elif silent and status == RUNNING:

@@ -34,7 +34,10 @@ from contract.tasks import (
     ControlCommand,
     SessionField,
     TaskField,
+    TaskRecord,
     TaskStatus,
+    queue_timed_out,
+    task_id_of,
 )
 from contract.transcript import ToolStep, TranscriptMessage, Turn, TurnVersion
 from contract.workers import Capacity, WorkerBeat
@@ -72,7 +75,10 @@ __all__ = [
     "ControlCommand",
     "SessionField",
     "TaskField",
+    "TaskRecord",
     "TaskStatus",
+    "queue_timed_out",
+    "task_id_of",
     "ToolStep",
     "TranscriptMessage",
     "Turn",

@@ -26,7 +26,12 @@ ok=False. Only the last entry is compared: a writer retries an append before it 
 Why promotion sets `queued_at` (TaskField.QUEUED_AT) on the promoted task: its age in agent:tasks must
 be measured from when it entered the queue, not from ChatTask.created_at (it may have waited minutes
 behind the session's active run). The task hash key is built from `keys.task("")` passed as ARGV so the
-key layout stays defined once, in keys.py.
+key layout stays defined once, in keys.py; every task and session hash field the script touches is
+passed as ARGV too (TaskField, SessionField), so no field name is spelled inside the script.
+
+Replies are read as `str`: both services' command clients decode them (backend/connections.py,
+agent_service/redis_clients.py). `peek` takes bytes: it reads published events, which reach the
+gateway's relay undecoded and are forwarded to clients as they came.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ local token, task_prefix, queued_field = ARGV[8], ARGV[9], ARGV[10]
 local turn_user, turn_answer, turn_ttl, turn_at, session_id = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15]
 local transcribed_field, count_field, updated_field = ARGV[16], ARGV[17], ARGV[18]
 local turn_cut = tonumber(ARGV[19])
+local status_field, finished_field, active_field = ARGV[20], ARGV[21], ARGV[22]
 if redis.call('EXISTS', task) == 0 then return {-2, -1} end
 local last = redis.call('XREVRANGE', stream, '+', '-', 'COUNT', 1)
 local seq = 0
@@ -73,7 +79,7 @@ redis.call('XADD', stream, 'MAXLEN', '~', maxlen, seq .. '-1', 'e', body, 't', t
 redis.call('PUBLISH', channel, body)
 if terminal == '1' then
   local now = redis.call('TIME')
-  redis.call('HSET', task, 'status', status, 'finished_at', now[1] .. '.' .. string.format('%06d', now[2]))
+  redis.call('HSET', task, status_field, status, finished_field, now[1] .. '.' .. string.format('%06d', now[2]))
   redis.call('EXPIRE', stream, retention)
   redis.call('EXPIRE', task, retention)
   if turn_user ~= '' and sess ~= '' and redis.call('EXISTS', sess) == 1
@@ -93,18 +99,18 @@ if terminal == '1' then
     redis.call('HSET', sess, updated_field, turn_at)
     redis.call('ZADD', owner_index, 'XX', turn_at, session_id)
   end
-  if sess ~= '' and redis.call('HGET', sess, 'active_task') == task_id then
+  if sess ~= '' and redis.call('HGET', sess, active_field) == task_id then
     local nxt = redis.call('LPOP', squeue)
     if nxt then
       local nxt_id = cjson.decode(nxt)['task_id']
-      redis.call('HSET', sess, 'active_task', nxt_id)
+      redis.call('HSET', sess, active_field, nxt_id)
       local nxt_task = task_prefix .. nxt_id
       if redis.call('EXISTS', nxt_task) == 1 then
         redis.call('HSET', nxt_task, queued_field, now[1] .. '.' .. string.format('%06d', now[2]))
       end
       redis.call('LPUSH', queue, nxt)
     else
-      redis.call('HDEL', sess, 'active_task')
+      redis.call('HDEL', sess, active_field)
     end
   end
 else
@@ -132,9 +138,9 @@ class LoggedEvent:
     terminal: bool
 
 
-def peek(raw: str | bytes) -> tuple[int, str]:
-    """(seq, type) of a stored/published event without parsing the whole JSON."""
-    m = _PREFIX_RE.match(raw.encode() if isinstance(raw, str) else raw)
+def peek(raw: bytes) -> tuple[int, str]:
+    """(seq, type) of a published event, as the relay receives it, without parsing the whole JSON."""
+    m = _PREFIX_RE.match(raw)
     if not m:
         raise ValueError("not an event-log entry")
     return int(m.group(1)), m.group(2).decode()
@@ -204,6 +210,9 @@ class EventLog:
             SessionField.MESSAGE_COUNT,
             SessionField.UPDATED_AT,
             str(turn.cut) if recorded else "-1",
+            TaskField.STATUS,
+            TaskField.FINISHED_AT,
+            SessionField.ACTIVE_TASK,
         ]
         return keys_, args
 
@@ -242,7 +251,7 @@ class EventLog:
         return _entry(*rows[0]) if rows else None
 
     async def fail_unclaimed(
-        self, task_id: str, payload: str | bytes, session_id: str | None, timeout_s: float
+        self, task_id: str, payload: str, session_id: str | None, timeout_s: float
     ) -> bool:
         """Take a task no worker picked up off the main queue and end it with error/no_worker.
 
@@ -257,12 +266,5 @@ class EventLog:
         return True
 
 
-def _entry(entry_id: bytes | str, fields: dict) -> LoggedEvent:
-    eid = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-    data = fields.get(b"e", fields.get("e"))
-    term = fields.get(b"t", fields.get("t"))
-    return LoggedEvent(
-        seq=int(eid.split("-", 1)[0]),
-        data=data.decode() if isinstance(data, bytes) else data,
-        terminal=term in (b"1", "1"),
-    )
+def _entry(entry_id: str, fields: dict[str, str]) -> LoggedEvent:
+    return LoggedEvent(seq=int(entry_id.split("-", 1)[0]), data=fields["e"], terminal=fields.get("t") == "1")

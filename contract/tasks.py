@@ -2,7 +2,12 @@
 
 The queue carries the immutable `ChatTask` JSON (LREM needs the exact bytes back, so it is never
 rewritten); everything that changes (status, attempts, worker, cancel flag) lives in the task hash
-`keys.task(id)` under the field names below.
+`keys.task(id)` under the field names below, read back as a `TaskRecord`.
+
+The queue-timeout rule lives here too, because the gateway's watchdog (backend/taskstore.py), its
+admission (the queue head's age, backend/capacity.py) and the workers' reaper
+(agent_service/delivery/reaper.py) must agree on it: a task has been queued since its `queued_at`,
+else its `created_at`, and it is late once `now - since >= QUEUE_TIMEOUT_S` (`queue_timed_out`).
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import enum
 import time
 import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 
 class TaskStatus(enum.StrEnum):
@@ -26,6 +33,8 @@ class TaskStatus(enum.StrEnum):
     def finished(self) -> bool:
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED)
 
+
+_FINISHED = frozenset(status.value for status in TaskStatus if status.finished)
 
 # terminal event type -> final status
 STATUS_FOR_TERMINAL = {
@@ -53,6 +62,14 @@ class ChatTask(BaseModel):
     replaced answer stays on the new one as an earlier version (TranscriptMessage.versions)."""
 
 
+def task_id_of(payload: str) -> str | None:
+    """The task id of a queued payload (ChatTask JSON), or None for anything that is not one."""
+    try:
+        return ChatTask.model_validate_json(payload).task_id
+    except ValidationError:
+        return None
+
+
 class TaskField:
     """Field names of the task hash `keys.task(task_id)`."""
 
@@ -73,6 +90,92 @@ class TaskField:
     CANCEL = "cancel"  # "1" once a cancel was requested
     HISTORY_LEN = "history_len"  # model-history length before the first attempt (retries rewind to it)
     TRANSCRIBED = "transcribed"  # "1" once the worker wrote the turn's transcript (written once)
+
+
+def queue_timed_out(since: float, now: float, timeout_s: float) -> bool:
+    """The queue timeout: waited `timeout_s` or longer since `since` (same clock as `now`). The
+    gateway's watchdogs bound a silent stream's wait by the same rule (backend/ticker.py)."""
+    return now - since >= timeout_s
+
+
+def _seconds(value: str | None) -> float | None:
+    """A stored epoch-seconds field ("" or garbage → None)."""
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _count(value: str | None) -> int:
+    try:
+        return int(value) if value else 0
+    except ValueError:
+        return 0
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """The task hash as both services read it: parsed once from HGETALL, or from HMGET of the fields
+    a reader needs (`from_values`); a field the reply lacks keeps its default."""
+
+    status: str = ""
+    owner: str = ""
+    session_id: str = ""
+    request_id: str = ""
+    payload: str = ""
+    created_at: float | None = None
+    queued_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    attempts: int = 0
+    worker: str = ""
+    cancel: bool = False
+    raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The fields as stored."""
+
+    @classmethod
+    def parse(cls, fields: Mapping[str, str | None]) -> TaskRecord | None:
+        """The record of an HGETALL reply; None for a missing hash (no field has a value)."""
+        raw = {name: value for name, value in fields.items() if value is not None}
+        if not raw:
+            return None
+        return cls(
+            status=raw.get(TaskField.STATUS, ""),
+            owner=raw.get(TaskField.OWNER, ""),
+            session_id=raw.get(TaskField.SESSION_ID, ""),
+            request_id=raw.get(TaskField.REQUEST_ID, ""),
+            payload=raw.get(TaskField.PAYLOAD, ""),
+            created_at=_seconds(raw.get(TaskField.CREATED_AT)),
+            queued_at=_seconds(raw.get(TaskField.QUEUED_AT)),
+            started_at=_seconds(raw.get(TaskField.STARTED_AT)),
+            finished_at=_seconds(raw.get(TaskField.FINISHED_AT)),
+            attempts=_count(raw.get(TaskField.ATTEMPTS)),
+            worker=raw.get(TaskField.WORKER, ""),
+            cancel=raw.get(TaskField.CANCEL) == "1",
+            raw=raw,
+        )
+
+    @classmethod
+    def from_values(cls, names: Iterable[str], values: Iterable[str | None]) -> TaskRecord | None:
+        """The record of an HMGET reply for `names`."""
+        return cls.parse(dict(zip(names, values, strict=True)))
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """One field as stored, for readers still taking the hash field by field (backend/stream.py,
+        backend/branching.py)."""
+        return self.raw.get(name, default)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in _FINISHED
+
+    def queued_since(self, default: float = 0.0) -> float:
+        """When the task last entered agent:tasks: `queued_at`, else `created_at`, else `default`."""
+        return self.queued_at or self.created_at or default
+
+    def queue_expired(self, now: float, timeout_s: float, default: float = 0.0) -> bool:
+        """Waited in agent:tasks for QUEUE_TIMEOUT_S (`timeout_s`) or longer (epoch seconds)."""
+        return queue_timed_out(self.queued_since(default), now, timeout_s)
 
 
 class SessionField:

@@ -24,8 +24,9 @@ def redis_server():
 
 @pytest.fixture
 async def real_redis(redis_server):
-    """A clean real Redis (FLUSHALL before the test)."""
-    client = aioredis.Redis.from_url(redis_server.url)
+    """A clean real Redis (FLUSHALL before the test); it decodes replies, like both services' command
+    clients."""
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
     await client.flushall()
     yield client
     await client.aclose()
@@ -42,6 +43,6 @@ def fake_server():
 async def fake_redis(fake_server):
     import fakeredis
 
-    client = fakeredis.FakeAsyncRedis(server=fake_server)
+    client = fakeredis.FakeAsyncRedis(server=fake_server, decode_responses=True)
     yield client
     await client.aclose()

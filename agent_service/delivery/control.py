@@ -33,7 +33,7 @@ class ControlListener:
         self.subscribed = asyncio.Event()
         """Set while the subscription is live (tests wait on it before publishing)."""
 
-    def handle(self, data: bytes | str) -> None:
+    def handle(self, data: bytes) -> None:
         try:
             cmd = ControlCommand.model_validate_json(data)
         except ValidationError:
@@ -85,5 +85,5 @@ class ControlListener:
                 log.exception("cancel-flag poll failed")
                 continue
             for tid, flag in zip(task_ids, flags, strict=True):
-                if flag in (b"1", "1"):
+                if flag == "1":
                     self.runner.stop(tid, "cancel")

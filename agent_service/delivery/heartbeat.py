@@ -160,6 +160,8 @@ async def check(settings: Settings, redis: Redis) -> bool:
 
     Default worker ids start with the hostname, so in a container (one hostname per replica) the
     compose healthcheck `python -m agent_service --check` reports on its own worker, not any worker.
+    The one reader here that takes bytes as well as str: `--check` (agent_service/__main__.py) builds
+    its own client, which does not decode replies.
     """
     if "worker_id" in settings.model_fields_set:
         return bool(await redis.exists(keys.heartbeat(settings.worker_id)))

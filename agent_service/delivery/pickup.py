@@ -41,6 +41,7 @@ from contract import (
     EventLog,
     RetryEvent,
     TaskField,
+    TaskRecord,
     TaskStatus,
     keys,
     logfields,
@@ -48,7 +49,6 @@ from contract import (
 
 log = logging.getLogger(__name__)
 
-_FINISHED = {s.value.encode() for s in TaskStatus if s.finished}
 DUPLICATE_RETRY_S = 0.75
 """How long a copy of a task locked by another live worker waits before going back on the queue."""
 
@@ -101,14 +101,14 @@ class TaskRunner:
             log.warning("lost the task lock; abandoning the run", extra={"task_id": task_id})
             run.stop("lost")
 
-    async def run(self, payload: bytes) -> None:
+    async def run(self, payload: str) -> None:
         """Run one dequeued payload to its end. Never raises except CancelledError."""
         try:
             await self._run(payload)
         finally:
             self.throughput.ended()
 
-    async def _run(self, payload: bytes) -> None:
+    async def _run(self, payload: str) -> None:
         try:
             task = ChatTask.model_validate_json(payload)
         except ValidationError:
@@ -141,13 +141,13 @@ class TaskRunner:
             # worker's orphan sweep puts it back on the queue (deleting our lock if it is still there).
             log.exception("task pickup failed; it will be requeued")
 
-    async def _drop_copy(self, payload: bytes) -> None:
+    async def _drop_copy(self, payload: str) -> None:
         """This worker already runs the task (the reaper re-queued our entry and we took it back):
         remove just this copy (LREM count=1), so the running run's entry stays until it ends."""
         log.warning("this worker already runs the task; dropping the redelivered copy")
         await self.queue.done(payload)
 
-    async def _bounce(self, payload: bytes) -> None:
+    async def _bounce(self, payload: str) -> None:
         """Another live worker holds the lock. Never drop the payload: if that lock is stale (a failed
         release) nobody would ever finish the task. Put it back after a short delay instead; once the
         holder ends the task the next pickup drops it as finished, once a stale lock expires it runs."""
@@ -173,8 +173,8 @@ class TaskRunner:
 
     async def _attempt(self, run: ActiveRun) -> None:
         task, r = run.task, self.redis
-        fields = await r.hgetall(keys.task(task.task_id))
-        if not fields or fields.get(TaskField.STATUS.encode()) in _FINISHED:
+        record = TaskRecord.parse(await r.hgetall(keys.task(task.task_id)))
+        if record is None or record.finished:
             log.info("skipping a finished or unknown task")
             run.done = True
             return
@@ -196,7 +196,7 @@ class TaskRunner:
                 TaskField.STARTED_AT: repr(time.time()),
             },
         )
-        if fields.get(TaskField.CANCEL.encode()) == b"1" or run.stop_reason == "cancel":
+        if record.cancel or run.stop_reason == "cancel":
             await self.execution.end(run, sink, CancelledEvent(task_id=task.task_id))
             return
         if attempts > 1:

@@ -11,7 +11,8 @@ so only one worker does them at a time.
   so a worker that just took it wins). Redelivered tasks have status `running`, so they are not failed.
   "Entered" is the task hash's `queued_at` (set by the gateway's enqueue and by the event log when it
   promotes a session's follow-up), falling back to `created_at`: a follow-up queued behind a long run
-  with multitask=enqueue must not fail with no_worker the moment it is promoted.
+  with multitask=enqueue must not fail with no_worker the moment it is promoted. The rule is the
+  contract's (TaskRecord.queue_expired, contract/tasks.py), the one the gateway's watchdog applies.
 - Orphans (local, no lock needed): an item in *this* worker's processing list that no run owns on two
   sweeps in a row (pickup failed while Redis blipped, release failed) goes back on the queue; the
   requeue also deletes the task lock if this worker still holds it (taskqueue.py).
@@ -30,31 +31,23 @@ from agent_service.config import Settings
 from agent_service.delivery.tasklock import COMPARE_AND_DELETE
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.redis_clients import REDIS_ERRORS
-from contract import ChatTask, EventLog, TaskField, TaskStatus, keys
+from contract import ChatTask, EventLog, TaskField, TaskRecord, TaskStatus, keys, queue_timed_out
 
 log = logging.getLogger(__name__)
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-def _seconds(value: bytes | str | None) -> float | None:
-    try:
-        return float(_text(value)) if value is not None else None
-    except ValueError:
-        return None
+_QUEUE_FIELDS = (TaskField.STATUS, TaskField.QUEUED_AT, TaskField.CREATED_AT)
 
 
 class Reaper:
-    def __init__(self, redis: Redis, settings: Settings, queue: TaskQueue, owned: Collection[bytes]) -> None:
+    def __init__(self, redis: Redis, settings: Settings, queue: TaskQueue, owned: Collection[str]) -> None:
         self.redis = redis
         self.settings = settings
         self.queue = queue
         self.worker_id = queue.worker_id
         self.owned = owned
         """Payloads this worker is running or about to run (the worker maintains it)."""
-        self._suspects: set[bytes] = set()
+        self._suspects: set[str] = set()
         self._release_lock = redis.register_script(COMPARE_AND_DELETE)
         self.events = EventLog(
             redis, live_ttl_s=settings.task_live_ttl_s, retention_s=settings.event_retention_s
@@ -95,8 +88,7 @@ class Reaper:
 
     async def requeue_dead_workers(self) -> int:
         moved = 0
-        for member in await self.redis.smembers(keys.WORKERS):
-            worker = _text(member)
+        for worker in await self.redis.smembers(keys.WORKERS):
             if worker == self.worker_id or await self.redis.exists(keys.heartbeat(worker)):
                 continue
             n = 0
@@ -117,15 +109,13 @@ class Reaper:
                 task = ChatTask.model_validate_json(payload)
             except ValueError:
                 continue
-            if now - task.created_at < timeout:
+            if not queue_timed_out(task.created_at, now, timeout):
                 continue  # it entered the queue no earlier than it was created: cheap pre-filter
-            status, queued_at, created_at = await self.redis.hmget(
-                keys.task(task.task_id), TaskField.STATUS, TaskField.QUEUED_AT, TaskField.CREATED_AT
-            )
-            if status is not None and _text(status) != TaskStatus.QUEUED.value:
+            values = await self.redis.hmget(keys.task(task.task_id), *_QUEUE_FIELDS)
+            record = TaskRecord.from_values(_QUEUE_FIELDS, values) or TaskRecord()
+            if record.status and record.status != TaskStatus.QUEUED.value:
                 continue
-            entered = _seconds(queued_at) or _seconds(created_at) or task.created_at
-            if now - entered < timeout:
+            if not record.queue_expired(now, timeout, default=task.created_at):
                 continue
             # (a task whose record expired is just dropped: the log refuses to append to it)
             if not await self.events.fail_unclaimed(task.task_id, payload, task.session_id, timeout):

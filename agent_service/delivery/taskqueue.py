@@ -20,10 +20,9 @@ into its processing list), stopping at an empty queue.
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from contract import ChatTask, keys
+from contract import keys, task_id_of
 
 _REQUEUE = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
@@ -48,14 +47,6 @@ TAKE_BATCH = 64
 """Most tasks one take_more call moves."""
 
 
-def task_id_of(payload: bytes) -> str | None:
-    """The payload's task id, or None for a payload that is not a ChatTask."""
-    try:
-        return ChatTask.model_validate_json(payload).task_id
-    except ValidationError:
-        return None
-
-
 class TaskQueue:
     def __init__(self, redis: Redis, blocking: Redis, worker_id: str) -> None:
         self.redis = redis
@@ -65,21 +56,21 @@ class TaskQueue:
         self._requeue = redis.register_script(_REQUEUE)
         self._take_more = redis.register_script(_TAKE_MORE)
 
-    async def take(self, timeout_s: float) -> bytes | None:
+    async def take(self, timeout_s: float) -> str | None:
         """Wait up to timeout_s for a task; it lands in this worker's processing list."""
         return await self.blocking.blmove(keys.TASK_QUEUE, self.processing, timeout_s, "RIGHT", "LEFT")
 
-    async def take_more(self, n: int) -> list[bytes]:
+    async def take_more(self, n: int) -> list[str]:
         """Up to n more tasks at once, without waiting (fewer when the queue runs out)."""
         if n <= 0:
             return []
         return list(await self._take_more(keys=[keys.TASK_QUEUE, self.processing], args=[n]))
 
-    async def done(self, payload: bytes) -> None:
+    async def done(self, payload: str) -> None:
         """Remove one copy of the payload from this worker's processing list."""
         await self.redis.lrem(self.processing, 1, payload)
 
-    async def requeue(self, payload: bytes, worker_id: str | None = None) -> bool:
+    async def requeue(self, payload: str, worker_id: str | None = None) -> bool:
         """Move one task from a processing list back to the head (pop end) of agent:tasks, deleting
         its lock first if that list's worker still holds it."""
         owner = worker_id or self.worker_id
@@ -89,5 +80,5 @@ class TaskQueue:
             keys_.append(keys.task_lock(task_id))
         return bool(await self._requeue(keys=keys_, args=[payload, owner]))
 
-    async def in_processing(self, worker_id: str | None = None) -> list[bytes]:
+    async def in_processing(self, worker_id: str | None = None) -> list[str]:
         return await self.redis.lrange(keys.processing(worker_id or self.worker_id), 0, -1)

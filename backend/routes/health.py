@@ -51,14 +51,10 @@ def _role_warnings(beats: list[WorkerBeat]) -> list[str]:
 
 
 async def _schema_cache(redis: Redis) -> dict:
-    stats = {_text(k): int(v) for k, v in (await redis.hgetall(keys.SCHEMA_CACHE_STATS)).items()}
+    stats = {k: int(v) for k, v in (await redis.hgetall(keys.SCHEMA_CACHE_STATS)).items()}
     hits, misses = stats.get("hits", 0), stats.get("misses", 0)
     rate = round(hits / (hits + misses), 3) if hits + misses else None
     return {"hits": hits, "misses": misses, "hit_rate": rate}
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 async def _fleet(redis: Redis, max_wait_s: float) -> dict:

@@ -17,13 +17,12 @@ from backend.auth import CurrentPrincipal, Owner
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
 from backend.routes.chat import events_url
-from backend.schemas import TASK_ID_PATTERN, CancelResult, TaskState, asked, timestamp
+from backend.schemas import TASK_ID_PATTERN, CancelResult, TaskState, asked
 from backend.streamopening import StreamOpening
-from contract import TaskField, TaskStatus, logfields
+from contract import logfields
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
 TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
-FINISHED = {status.value for status in TaskStatus if status.finished}
 
 
 def parse_last_event_id(header: str | None, query: str | None) -> int:
@@ -44,15 +43,15 @@ async def get_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> TaskState:
     record = await tasks.owned(task_id, owner)
     return TaskState(
         task_id=task_id,
-        status=record.get(TaskField.STATUS, "unknown"),
-        attempts=int(record.get(TaskField.ATTEMPTS) or 0),
-        session_id=record.get(TaskField.SESSION_ID) or None,
-        created_at=timestamp(record.get(TaskField.CREATED_AT)),
-        started_at=timestamp(record.get(TaskField.STARTED_AT)),
-        finished_at=timestamp(record.get(TaskField.FINISHED_AT)),
-        worker=record.get(TaskField.WORKER) or None,
-        cancel_requested=record.get(TaskField.CANCEL) == "1",
-        **asked(record.get(TaskField.PAYLOAD)),
+        status=record.status or "unknown",
+        attempts=record.attempts,
+        session_id=record.session_id or None,
+        created_at=record.created_at,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        worker=record.worker or None,
+        cancel_requested=record.cancel,
+        **asked(record.payload),
         events_url=events_url(task_id),
     )
 
@@ -80,9 +79,9 @@ async def task_events(
     record = await tasks.get(task_id)
     if record is None:
         return Response(status_code=204)
-    if record.get(TaskField.OWNER) != principal.owner:
+    if record.owner != principal.owner:
         raise not_found("Task")
-    if record.get(TaskField.STATUS) in FINISHED:
+    if record.finished:
         last = await streams.eventlog.last(task_id)
         if last is None or after >= last.seq:
             return Response(status_code=204)
@@ -99,7 +98,7 @@ async def cancel_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> JSONRes
     """Cancel (idempotent): a queued task ends at once with `cancelled`; a running one is signalled
     to its worker. 202 while the cancel is in effect, 200 if the task had already finished."""
     record = await tasks.owned(task_id, owner)
-    if record.get(TaskField.STATUS) in FINISHED:
-        return JSONResponse({"task_id": task_id, "status": record[TaskField.STATUS]}, status_code=200)
+    if record.finished:
+        return JSONResponse({"task_id": task_id, "status": record.status}, status_code=200)
     status = await tasks.cancel(task_id, record)
     return JSONResponse({"task_id": task_id, "status": status}, status_code=202)

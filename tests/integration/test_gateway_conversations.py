@@ -27,7 +27,7 @@ TOOL_TURN = "7" * 32
 
 @pytest.fixture
 async def worker(redis_server, real_redis):
-    w = FakeWorker(aioredis.Redis.from_url(redis_server.url)).start()
+    w = FakeWorker(aioredis.Redis.from_url(redis_server.url, decode_responses=True)).start()
     await w.beat()
     yield w
     await w.stop()

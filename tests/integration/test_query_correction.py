@@ -141,4 +141,4 @@ async def test_schema_lookups_hit_the_cache_from_the_second_run(real_redis, tool
         )
         assert [e.stage for e in evs if e.type == "progress"][:2] == ["understanding", "exploring_schema"]
     stats = await real_redis.hgetall(keys.SCHEMA_CACHE_STATS)
-    assert stats == {b"hits": b"2", b"misses": b"1"}
+    assert stats == {"hits": "2", "misses": "1"}

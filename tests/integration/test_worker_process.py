@@ -43,7 +43,7 @@ async def test_worker_picks_up_a_task_and_completes_it(real_redis, workers):
     assert evs[-1].type == "complete", workers.logs()
     assert {"tool", "tool_result", "token"} <= {e.type for e in evs}
     assert answer_after_last_retry(evs) == evs[-1].response
-    assert await real_redis.hget(keys.task(task.task_id), TaskField.STATUS) == b"completed"
+    assert await real_redis.hget(keys.task(task.task_id), TaskField.STATUS) == "completed"
     assert await real_redis.llen(keys.session_transcript("s1")) == 2
     beat = json.loads(await real_redis.get(keys.heartbeat(w.worker_id)))
     assert beat["pid"] == w.pid and beat["concurrency"] == 4 and beat["model_provider"] == "demo"
@@ -164,7 +164,7 @@ async def test_worker_survives_a_redis_restart_and_completes_later_tasks(tmp_pat
 
     server = RedisServer().start()
     ws = Workers(server.url, tmp_path / "logs")
-    r = aioredis.Redis.from_url(server.url)
+    r = aioredis.Redis.from_url(server.url, decode_responses=True)
     try:
         w = ws.start(DEMO_TOKENS_PER_S="10")
         await wait_heartbeat(r, w.worker_id)
@@ -172,7 +172,7 @@ async def test_worker_survives_a_redis_restart_and_completes_later_tasks(tmp_pat
         await first_token(r, task.task_id)
         server.restart()  # mid-run; no persistence, so the in-flight task's keys are gone
         await r.aclose()
-        r = aioredis.Redis.from_url(server.url)
+        r = aioredis.Redis.from_url(server.url, decode_responses=True)
         await wait_heartbeat(r, w.worker_id, within=30)
         assert w.alive()
         later = await enqueue(r, message=QUESTION, session_id="after")

@@ -164,7 +164,7 @@ class FakeWorker:
 
     async def run(self, log: EventLog, task: ChatTask) -> None:
         tkey = keys.task(task.task_id)
-        if await self.redis.hget(tkey, TaskField.STATUS) != b"queued":
+        if await self.redis.hget(tkey, TaskField.STATUS) != "queued":
             return
         await self.redis.hset(tkey, mapping={TaskField.STATUS: "running", TaskField.STARTED_AT: time.time()})
         await self.redis.hincrby(tkey, TaskField.ATTEMPTS, 1)

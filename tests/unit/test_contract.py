@@ -63,7 +63,7 @@ def test_key_strings_are_pinned():
 def test_every_event_serializes_task_id_seq_type_first():
     raw = TokenEvent(task_id="t", seq=3, content="hi").model_dump_json()
     assert raw == '{"task_id":"t","seq":3,"type":"token","content":"hi"}'
-    assert peek(raw) == (3, "token")
+    assert peek(raw.encode()) == (3, "token")
 
 
 def test_parse_event_dispatches_on_type():
@@ -85,7 +85,7 @@ def test_progress_and_data_events_parse_in_the_shapes_the_ui_renders():
     assert isinstance(data, DataEvent) and data.chart is not None and data.chart.y == ["n"]
     assert json.loads(data.model_dump_json())["chart"] == {"kind": "line", "x": "m", "y": ["n"]}
     assert data.model_dump_json().startswith('{"task_id":"t","seq":2,"type":"data",')
-    assert peek(data.model_dump_json()) == (2, "data") and not data.terminal
+    assert peek(data.model_dump_json().encode()) == (2, "data") and not data.terminal
 
 
 def test_a_transcript_tool_step_keeps_its_query_data():
@@ -133,7 +133,7 @@ async def test_terminal_event_sets_status_and_retention(fake_redis):
     log = EventLog(fake_redis, retention_s=77)
     await _new_task(fake_redis)
     await log.append(CompleteEvent(task_id="t1", response="x", session_id="s"))
-    assert await fake_redis.hget(keys.task("t1"), TaskField.STATUS) == b"completed"
+    assert await fake_redis.hget(keys.task("t1"), TaskField.STATUS) == "completed"
     assert 0 < await fake_redis.ttl(keys.task_events("t1")) <= 77
 
 
@@ -149,7 +149,7 @@ async def test_terminal_event_promotes_sessions_next_task(fake_redis):
     nxt = ChatTask(task_id="t2", session_id="s", owner="o", message="next")
     await fake_redis.rpush(keys.session_queue("s"), nxt.model_dump_json())
     await log.append(CompleteEvent(task_id="t1", response="x", session_id="s"), session_id="s")
-    assert await fake_redis.hget(keys.session("s"), "active_task") == b"t2"
+    assert await fake_redis.hget(keys.session("s"), "active_task") == "t2"
     assert json.loads((await fake_redis.lrange(keys.TASK_QUEUE, 0, -1))[0])["task_id"] == "t2"
 
 
@@ -255,7 +255,7 @@ async def test_terminal_append_records_the_turn_in_the_same_step(real_redis):
     assert (await log.append(complete, session_id="s", turn=_turn())).ok
     transcript = await real_redis.lrange(keys.session_transcript("s"), 0, -1)
     assert [json.loads(m)["text"] for m in transcript] == ["q", "a"]
-    assert await real_redis.hget(keys.session("s"), SessionField.MESSAGE_COUNT) == b"2"
+    assert await real_redis.hget(keys.session("s"), SessionField.MESSAGE_COUNT) == "2"
     assert await real_redis.zscore(keys.owner_sessions("o"), "s") == 2.0
 
 

@@ -134,7 +134,7 @@ def test_every_owner_route_is_in_the_table():
 @contextlib.asynccontextmanager
 async def real_gateway(redis_url: str):
     app = create_app(settings(redis_url), redis_factory=connect)
-    worker = FakeWorker(aioredis.Redis.from_url(redis_url)).start()
+    worker = FakeWorker(aioredis.Redis.from_url(redis_url, decode_responses=True)).start()
     await worker.beat()
     try:
         async with app.router.lifespan_context(app):

@@ -48,7 +48,7 @@ async def test_requeue_deletes_this_workers_lock_but_not_another_workers(fake_re
     await fake_redis.lmove(keys.TASK_QUEUE, keys.processing("w-test"), "RIGHT", "LEFT")
     await fake_redis.set(keys.task_lock(task.task_id), "other")
     assert await queue.requeue(payload)
-    assert await fake_redis.get(keys.task_lock(task.task_id)) == b"other"
+    assert await fake_redis.get(keys.task_lock(task.task_id)) == "other"
 
 
 async def test_orphan_sweep_requeues_the_task_and_deletes_the_lock_left_behind(fake_redis):
@@ -114,17 +114,17 @@ async def test_one_copy_ending_does_not_un_own_the_other(fake_redis):
         return None
 
     w.runner.run = instant
-    w.owned[b"p"] += 2
-    await w._run_one(b"p", asyncio.Semaphore(1))
-    assert w.owned[b"p"] == 1 and b"p" in w.owned
-    await w._run_one(b"p", asyncio.Semaphore(1))
-    assert b"p" not in w.owned
+    w.owned["p"] += 2
+    await w._run_one("p", asyncio.Semaphore(1))
+    assert w.owned["p"] == 1 and "p" in w.owned
+    await w._run_one("p", asyncio.Semaphore(1))
+    assert "p" not in w.owned
 
 
 async def test_worker_stays_registered_while_its_processing_list_holds_tasks(fake_redis):
     hb = Heartbeat(fake_redis, settings(), make_runner(fake_redis, ScriptedModel([])))
     await hb.beat()
-    await fake_redis.lpush(keys.processing("w-test"), b"left-behind")
+    await fake_redis.lpush(keys.processing("w-test"), "left-behind")
     await hb.remove()
     assert not await fake_redis.exists(keys.heartbeat("w-test"))
     assert await fake_redis.sismember(keys.WORKERS, "w-test")
@@ -142,7 +142,7 @@ async def test_reaper_lock_taken_over_by_another_worker_is_not_deleted(fake_redi
 
     reaper.requeue_dead_workers = lock_expired_and_retaken
     await reaper.sweep()
-    assert await fake_redis.get(keys.REAPER_LOCK) == b"w-other"
+    assert await fake_redis.get(keys.REAPER_LOCK) == "w-other"
 
 
 async def test_worker_is_registered_before_its_first_blmove(fake_redis):

@@ -25,11 +25,11 @@ def reaper(redis, worker_id="w-me", **over) -> Reaper:
 async def test_dead_workers_tasks_go_back_to_the_head_of_the_queue(fake_redis):
     task, payload = await enqueue(fake_redis)  # sits in agent:processing:w-test; w-test has no heartbeat
     await fake_redis.sadd(keys.WORKERS, "w-test", "w-me")
-    await fake_redis.lpush(keys.TASK_QUEUE, b"older-task")
+    await fake_redis.lpush(keys.TASK_QUEUE, "older-task")
     await reaper(fake_redis).sweep()
     assert await fake_redis.lrange(keys.TASK_QUEUE, -1, -1) == [payload]
     assert await fake_redis.llen(keys.processing("w-test")) == 0
-    assert await fake_redis.smembers(keys.WORKERS) == {b"w-me"}
+    assert await fake_redis.smembers(keys.WORKERS) == {"w-me"}
 
 
 async def test_live_workers_tasks_are_left_alone(fake_redis):

@@ -37,7 +37,7 @@ async def test_finished_task_leaves_processing_list_and_lock(fake_redis):
     await make_runner(fake_redis, model).run(payload)
     assert await fake_redis.llen(keys.processing("w-test")) == 0
     assert not await fake_redis.exists(keys.task_lock(task.task_id))
-    assert await fake_redis.hget(keys.task(task.task_id), TaskField.STATUS) == b"completed"
+    assert await fake_redis.hget(keys.task(task.task_id), TaskField.STATUS) == "completed"
 
 
 async def test_token_deltas_are_coalesced_into_batches(fake_redis):
@@ -160,7 +160,7 @@ async def test_transcript_has_user_and_assistant_messages_after_the_turn(fake_re
     assert (user.role, user.text) == ("user", "who spent most?")
     assert (assistant.role, assistant.text, assistant.status) == ("assistant", "Ann spent 15.", "completed")
     assert assistant.tools[0].name == "run_sql" and assistant.tools[0].arguments == {"query": "select 1"}
-    assert await fake_redis.hget(keys.session("s1"), "message_count") == b"2"
+    assert await fake_redis.hget(keys.session("s1"), "message_count") == "2"
     assert await fake_redis.ttl(keys.session_transcript("s1")) > 0
 
 

@@ -63,11 +63,11 @@ def make_runner(redis, model: ScriptedModel, cfg: Settings | None = None) -> Tas
 
 async def enqueue(
     redis, message: str = "totals?", session_id: str = "s1", replaces: str = "", **hash_fields
-) -> tuple[ChatTask, bytes]:
+) -> tuple[ChatTask, str]:
     """What the gateway does at enqueue (session hash, task hash, SessionEvent seq 0), then the
     payload is placed in the worker's processing list as BLMOVE would."""
     task = ChatTask(session_id=session_id, owner="o1", message=message, request_id="r1", replaces=replaces)
-    payload = task.model_dump_json().encode()
+    payload = task.model_dump_json()
     await redis.hset(
         keys.session(session_id),
         mapping={"owner": "o1", "created_at": time.time(), "active_task": task.task_id},
