@@ -16,7 +16,9 @@ async def _check(settings: Settings) -> int:
 
     from agent_service.delivery.heartbeat import check
 
-    client = aioredis.Redis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3)
+    client = aioredis.Redis.from_url(
+        settings.redis_url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3
+    )
     try:
         return 0 if await check(settings, client) else 1
     except Exception as exc:  # Redis down → unhealthy, never a traceback

@@ -17,8 +17,9 @@ from redis.asyncio import Redis
 
 from backend.errors import ApiError, not_found
 from backend.schemas import ChatRequest
+from backend.sessionrecord import SessionRecord
 from backend.taskstore import ACTIVE, TaskStore
-from contract import SessionField, TaskField, TranscriptMessage, keys
+from contract import TranscriptMessage, keys
 
 
 async def question_for(redis: Redis, tasks: TaskStore, owner: str, body: ChatRequest) -> tuple[str, str]:
@@ -27,16 +28,16 @@ async def question_for(redis: Redis, tasks: TaskStore, owner: str, body: ChatReq
     if not target:
         return body.message or "", ""
     sid = body.session_id or ""
-    session = await redis.hgetall(keys.session(sid))
-    if not session or session.get(SessionField.OWNER) != owner:
+    session = SessionRecord.parse(await redis.hgetall(keys.session(sid)))
+    if session is None or session.owner != owner:
         raise not_found("Session")
-    active = session.get(SessionField.ACTIVE_TASK)
-    if active and ((await tasks.get(active)) or {}).get(TaskField.STATUS) in ACTIVE:
+    active = session.active_task
+    if active and (running := await tasks.get(active)) is not None and running.status in ACTIVE:
         raise ApiError(409, "session has an active run", extra={"task_id": active})
     asked = await _question(redis, sid, target)
     if asked is None:
         record = await tasks.get(target)
-        if record and record.get(TaskField.OWNER) == owner and record.get(TaskField.SESSION_ID) != sid:
+        if record and record.owner == owner and record.session_id != sid:
             raise ApiError(422, f"task {target} is a turn of another session")
         raise not_found("Turn")
     if not await redis.hexists(keys.session_marks(sid), target):

@@ -18,8 +18,8 @@ import json
 
 from redis.asyncio import Redis
 
-from backend.sessions import summary
-from contract import SessionField, keys
+from backend.sessionrecord import SessionRecord
+from contract import keys
 
 BATCH = 50
 SNIPPET_CHARS = 120
@@ -75,12 +75,12 @@ async def search_sessions(
                 pipe.lrange(keys.session_transcript(sid), -max_messages, -1)
             rows = await pipe.execute()
         for i, sid in enumerate(batch):
-            fields, raw = rows[2 * i], rows[2 * i + 1]
-            if not fields or fields.get(SessionField.OWNER) != owner:
+            session, raw = SessionRecord.parse(rows[2 * i]), rows[2 * i + 1]
+            if session is None or session.owner != owner:
                 continue
-            hit, snippet = _match(terms, fields.get(SessionField.TITLE, ""), _texts(raw))
+            hit, snippet = _match(terms, session.title, _texts(raw))
             if hit:
-                found.append({**summary(sid, fields), "match": snippet})
+                found.append({**session.summary(sid), "match": snippet})
                 if len(found) >= limit:
                     return {"sessions": found, "searched": start + i + 1, "truncated": True}
     return {"sessions": found, "searched": len(ids), "truncated": total > len(ids)}

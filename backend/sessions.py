@@ -12,7 +12,6 @@ session still exists, so it can never resurrect a deleted session as an ownerles
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
@@ -25,11 +24,6 @@ from backend.taskstore import TaskStore
 from contract import SessionField, TranscriptMessage, keys, task_id_of
 
 log = logging.getLogger(__name__)
-
-
-def summary(session_id: str, fields: Mapping[str, str]) -> dict:
-    """The summary of a session hash read elsewhere (backend/search.py)."""
-    return (SessionRecord.parse(fields) or SessionRecord()).summary(session_id)
 
 
 _RENAME = """

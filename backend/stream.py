@@ -46,7 +46,7 @@ from backend.metrics import GatewayMetrics
 from backend.relay import Listener, Relay
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
-from contract import TERMINAL_TYPES, ErrorEvent, EventLog, TaskField, logfields, peek
+from contract import TERMINAL_TYPES, ErrorEvent, EventLog, logfields, peek
 from contract.tasks import TaskStatus
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ class TaskStream(sse.SseResponse):
         record = await self.deps.tasks.get(self.task_id)
         if record is None:
             return self._emit(self.last + 1, self._lost_event(), True)
-        if TaskStatus(record.get(TaskField.STATUS, "queued")).finished:
+        if record.finished:
             # The terminal event and the finished status are written in one step, but the log was
             # read before the status: read it once more, so a terminal event that landed in between
             # is sent. Whatever is left then has nothing after our cursor (a client that resumed
@@ -239,7 +239,7 @@ class TaskStream(sse.SseResponse):
             await self._read_log()
             self.finished = True
             return None
-        if record.get(TaskField.STATUS) == TaskStatus.QUEUED.value:
+        if record.status == TaskStatus.QUEUED.value:
             await self.deps.tasks.expire_if_unclaimed(self.task_id, record)
         else:
             await self.deps.tasks.fail_if_abandoned(self.task_id, record, time.monotonic() - self.progress_at)

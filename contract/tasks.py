@@ -16,7 +16,7 @@ import enum
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
@@ -130,8 +130,6 @@ class TaskRecord:
     attempts: int = 0
     worker: str = ""
     cancel: bool = False
-    raw: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
-    """The fields as stored."""
 
     @classmethod
     def parse(cls, fields: Mapping[str, str | None]) -> TaskRecord | None:
@@ -152,18 +150,12 @@ class TaskRecord:
             attempts=_count(raw.get(TaskField.ATTEMPTS)),
             worker=raw.get(TaskField.WORKER, ""),
             cancel=raw.get(TaskField.CANCEL) == "1",
-            raw=raw,
         )
 
     @classmethod
     def from_values(cls, names: Iterable[str], values: Iterable[str | None]) -> TaskRecord | None:
         """The record of an HMGET reply for `names`."""
         return cls.parse(dict(zip(names, values, strict=True)))
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        """One field as stored, for readers still taking the hash field by field (backend/stream.py,
-        backend/branching.py)."""
-        return self.raw.get(name, default)
 
     @property
     def finished(self) -> bool:

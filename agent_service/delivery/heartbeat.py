@@ -160,14 +160,11 @@ async def check(settings: Settings, redis: Redis) -> bool:
 
     Default worker ids start with the hostname, so in a container (one hostname per replica) the
     compose healthcheck `python -m agent_service --check` reports on its own worker, not any worker.
-    The one reader here that takes bytes as well as str: `--check` (agent_service/__main__.py) builds
-    its own client, which does not decode replies.
     """
     if "worker_id" in settings.model_fields_set:
         return bool(await redis.exists(keys.heartbeat(settings.worker_id)))
     host = socket.gethostname() + "-"
-    for member in await redis.smembers(keys.WORKERS):
-        worker = member.decode() if isinstance(member, bytes) else member
+    for worker in await redis.smembers(keys.WORKERS):
         if worker.startswith(host) and await redis.exists(keys.heartbeat(worker)):
             return True
     return False
