@@ -242,7 +242,7 @@ class Worker:
                     slots.release()  # (left in the processing list: requeued on the way out)
                     continue
                 self.owned[taken] += 1
-                task = asyncio.create_task(self._run_one(taken, slots))
+                task = asyncio.create_task(self._deliver(taken, slots))
                 self.runs.add(task)
                 task.add_done_callback(self.runs.discard)
 
@@ -262,9 +262,9 @@ class Worker:
             slots.release()
         return more
 
-    async def _run_one(self, payload: bytes, slots: asyncio.Semaphore) -> None:
+    async def _deliver(self, payload: bytes, slots: asyncio.Semaphore) -> None:
         try:
-            await self.runner.run(payload)
+            await self.runner.deliver(payload)
         finally:
             self.owned[payload] -= 1
             if self.owned[payload] <= 0:
