@@ -85,7 +85,7 @@ class Worker:
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.runner, settings.cancel_poll_s
         )
-        self.owned: Counter[bytes] = Counter()
+        self.owned: Counter[str] = Counter()
         """Payloads this worker runs, counted: the same payload can be taken twice (the reaper re-queued
         our entry), and one copy finishing must not un-own the other (the orphan sweep would requeue it)."""
         self.reaper = Reaper(self.clients.command, settings, self.queue, self.owned)
@@ -242,11 +242,11 @@ class Worker:
                     slots.release()  # (left in the processing list: requeued on the way out)
                     continue
                 self.owned[taken] += 1
-                task = asyncio.create_task(self._run_one(taken, slots))
+                task = asyncio.create_task(self._deliver(taken, slots))
                 self.runs.add(task)
                 task.add_done_callback(self.runs.discard)
 
-    async def _take_more(self, slots: asyncio.Semaphore) -> list[bytes]:
+    async def _take_more(self, slots: asyncio.Semaphore) -> list[str]:
         """After one BLMOVE: as many more queued tasks as there are free slots (up to TAKE_BATCH), each
         with its slot taken; slots of tasks that were not there are given back."""
         n = 0
@@ -262,9 +262,9 @@ class Worker:
             slots.release()
         return more
 
-    async def _run_one(self, payload: bytes, slots: asyncio.Semaphore) -> None:
+    async def _deliver(self, payload: str, slots: asyncio.Semaphore) -> None:
         try:
-            await self.runner.run(payload)
+            await self.runner.deliver(payload)
         finally:
             self.owned[payload] -= 1
             if self.owned[payload] <= 0:

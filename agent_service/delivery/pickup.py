@@ -31,6 +31,7 @@ from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.delivery.throughput import Throughput
 from agent_service.execution.eventsink import EventSink
 from agent_service.execution.history import Conversation
+from agent_service.execution.record import RunRecord
 from agent_service.execution.run import Execution
 from agent_service.execution.runstate import RETRY_MESSAGE, ActiveRun, AgentSetup
 from agent_service.redis_clients import REDIS_ERRORS
@@ -101,14 +102,14 @@ class TaskRunner:
             log.warning("lost the task lock; abandoning the run", extra={"task_id": task_id})
             run.stop("lost")
 
-    async def run(self, payload: str) -> None:
-        """Run one dequeued payload to its end. Never raises except CancelledError."""
+    async def deliver(self, payload: str) -> None:
+        """Take one dequeued payload to its end: run, drop or hand back. Never raises except CancelledError."""
         try:
-            await self._run(payload)
+            await self._deliver(payload)
         finally:
             self.throughput.ended()
 
-    async def _run(self, payload: str) -> None:
+    async def _deliver(self, payload: str) -> None:
         try:
             task = ChatTask.model_validate_json(payload)
         except ValidationError:
@@ -180,7 +181,7 @@ class TaskRunner:
             return
         attempts = await r.hincrby(keys.task(task.task_id), TaskField.ATTEMPTS, 1)
         flush_ms, on_end = self.settings.token_flush_ms, lambda: run.stop("ended")
-        sink = EventSink(self.events, task.task_id, task.session_id, flush_ms, on_end=on_end)
+        sink = EventSink(self.events, RunRecord(task), flush_ms, on_end=on_end)
         if attempts > self.settings.max_attempts:
             log.warning("giving up after %s attempts", attempts - 1)
             msg = f"The task failed on every attempt ({self.settings.max_attempts})."
@@ -203,4 +204,4 @@ class TaskRunner:
             await sink.emit(RetryEvent(task_id=task.task_id, attempt=attempts, message=RETRY_MESSAGE))
         await self.conversation.rewind(task)
         log.info("run started (attempt %s)", attempts)
-        await self.execution.execute(run, sink)
+        await self.execution.run_agent(run, sink)

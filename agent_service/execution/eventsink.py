@@ -10,8 +10,9 @@ once per event, and a retry re-sends the same token, so an append whose reply wa
 redis-py re-sending EVALSHA after a ConnectionError) is never written twice. A token batch whose append
 failed is kept (`_pending`, same event, same token) and sent again before anything else, so a failed
 timed flush can neither drop a chunk nor duplicate it: either it lands, or the next flush raises and the
-run is handed back (the retry restarts the answer). complete.response therefore always equals the
-concatenated token contents.
+run is handed back (the retry restarts the answer). A batch is added to the run's RunRecord only once its
+append succeeded, so complete.response and the transcript's answer always equal the concatenated token
+contents.
 
 The terminal event is special: it is what guarantees a client never hangs. It is written under
 asyncio.shield (a cancelled run task still finishes the write) and retried while Redis blips. A complete
@@ -29,6 +30,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from agent_service.execution.record import RunRecord
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import Appended, EventLog, TokenEvent, Turn
 
@@ -45,14 +47,14 @@ class EventSink:
     def __init__(
         self,
         events: EventLog,
-        task_id: str,
-        session_id: str,
+        record: RunRecord,
         flush_ms: int,
         on_end: Callable[[], None] | None = None,
     ) -> None:
         self.events = events
-        self.task_id = task_id
-        self.session_id = session_id
+        self.record = record
+        self.task_id = record.task.task_id
+        self.session_id = record.task.session_id
         self.flush_s = max(flush_ms, 0) / 1000
         self.on_end = on_end
         self._buf: list[str] = []
@@ -62,8 +64,6 @@ class EventSink:
         self._timer: asyncio.Task | None = None
         self.ended = False
         """True once the log refused an append (someone else ended the task, e.g. a cancel race)."""
-        self.token_text: list[str] = []
-        """Every token content appended, in order (what the client has seen)."""
 
     def token(self, delta: str) -> None:
         """Buffer a delta; a timer appends the batch TOKEN_FLUSH_MS after the first buffered delta."""
@@ -96,21 +96,21 @@ class EventSink:
             await self._append(event, EVENT_RETRY_S, token)
             self._pending = None
             if not self.ended:
-                self.token_text.append(event.content)
+                self.record.text.append(event.content)
 
     async def emit(self, event) -> Appended | None:
         async with self._lock:
             await self._flush_locked()
             return await self._append(event, EVENT_RETRY_S)
 
-    async def terminal(self, event, turn: Callable[[str], Turn] | None = None) -> Appended | None:
+    async def terminal(self, event, turn: Callable[[], Turn] | None = None) -> Appended | None:
         """Flush pending tokens, then write the terminal event; survives cancellation of the caller.
-        `turn(text)` builds the transcript turn from the text the client was sent; the same append
-        records it. (A pending flush timer is left alone: it may be mid-append; after this it finds
+        `turn()` builds the transcript turn once the flush has put every token in the record; the same
+        append records it. (A pending flush timer is left alone: it may be mid-append; after this it finds
         nothing to do.)"""
         return await asyncio.shield(self._terminal(event, turn))
 
-    async def _terminal(self, event, turn: Callable[[str], Turn] | None) -> Appended | None:
+    async def _terminal(self, event, turn: Callable[[], Turn] | None) -> Appended | None:
         async with self._lock:
             try:
                 await self._flush_locked()
@@ -118,8 +118,7 @@ class EventSink:
                 if event.type == "complete":
                     raise  # a complete event must carry every token the client was sent
                 log.warning("could not flush tokens before the %s event", event.type)
-            record = turn("".join(self.token_text)) if turn is not None else None
-            return await self._append(event, TERMINAL_RETRY_S, turn=record)
+            return await self._append(event, TERMINAL_RETRY_S, turn=turn() if turn is not None else None)
 
     async def discard(self) -> None:
         """Drop buffered tokens without writing (the task is handed back)."""

@@ -12,7 +12,10 @@ with the session's TTL, since the task hash expires long before the session): a 
 task (`ChatTask.replaces`) first cuts the history back to the replaced turn's mark, so the model
 sees the conversation as it was before that question.
 
-Why `HistorySession` and not RedisSession as it is: the SDK appends a turn's items in a WATCHed
+The SDK calls its history store a "session"; here it is the model history (`model_history`,
+`ModelHistory`), apart from the chat session (keys.session) it belongs to.
+
+Why `ModelHistory` and not RedisSession as it is: the SDK appends a turn's items in a WATCHed
 transaction (WATCH, three TYPE checks, TIME, MULTI…EXEC: five round trips holding one pooled
 connection, behind a task and an event per attempt), three to four times per chat. With hundreds of
 runs in one worker that was 5 % of its CPU and the main holder of its Redis connections. The keys are
@@ -20,20 +23,19 @@ only written by this worker code, so the append is one Lua call instead, with th
 (session hash with session_id/created_at/updated_at, RPUSH of the items, the TTL on both keys).
 Reads, pops and clears are the SDK's.
 
-Transcript — the user and assistant TranscriptMessage of a turn (`Conversation.turn`) ride on the
-terminal event's append, which records them in keys.session_transcript with the session's
-message_count and updated_at in the same step (contract/eventlog.py): the answer is in the
-transcript exactly when the terminal event is in the log, once, and never for a deleted session.
-A regenerate / edit turn carries the transcript index of the replaced question (`Turn.cut`) and the
-replaced answers as its `versions`, read from the transcript when the turn ends.
+Transcript — the user and assistant TranscriptMessage of a turn (built by the run's RunRecord,
+execution/record.py) ride on the terminal event's append, which records them in
+keys.session_transcript with the session's message_count and updated_at in the same step
+(contract/eventlog.py): the answer is in the transcript exactly when the terminal event is in the
+log, once, and never for a deleted session. A regenerate / edit turn carries the transcript index of
+the replaced question (`Turn.cut`) and the replaced answers as its `versions`, read from the
+transcript when the turn ends (`Conversation.branch`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable
 
 from agents.extensions.memory import RedisSession
 from agents.memory import SessionSettings
@@ -41,7 +43,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from agent_service.config import Settings
-from contract import ChatTask, TaskField, ToolStep, TranscriptMessage, Turn, TurnVersion, keys
+from contract import ChatTask, TaskField, TranscriptMessage, TurnVersion, keys
 
 log = logging.getLogger(__name__)
 HISTORY_LEN_FIELD = TaskField.HISTORY_LEN
@@ -87,7 +89,7 @@ return 1
 """
 
 
-class HistorySession(RedisSession):
+class ModelHistory(RedisSession):
     """RedisSession whose append is one round trip (see the module docstring)."""
 
     async def add_items(self, items) -> None:
@@ -102,9 +104,10 @@ class HistorySession(RedisSession):
             await append(keys=[self._session_key, self._messages_key], args=[self.session_id, ttl_ms, *data])
 
 
-def open_session(settings: Settings, redis: Redis, session_id: str) -> RedisSession:
-    """The SDK session the run reads and extends; SESSION_HISTORY_ITEMS caps what the model sees."""
-    return HistorySession(
+def model_history(settings: Settings, redis: Redis, session_id: str) -> RedisSession:
+    """The chat session's model history, which the run reads and extends (the SDK's `session`);
+    SESSION_HISTORY_ITEMS caps what the model sees."""
+    return ModelHistory(
         session_id,
         redis_client=redis,
         key_prefix=keys.HISTORY_PREFIX,
@@ -152,25 +155,3 @@ class Conversation:
             return index, [*answer.versions, replaced]
         log.warning("the replaced turn is no longer in the transcript; appending")
         return -1, []
-
-    async def turn(self, task: ChatTask, status: str, tools: list[ToolStep]) -> Callable[[str], Turn]:
-        """The transcript turn for `task`, given the answer text the client was sent."""
-        cut, versions = await self.branch(task)
-
-        def build(answer: str) -> Turn:
-            user = TranscriptMessage(
-                role="user", text=task.message, task_id=task.task_id, created_at=task.created_at
-            )
-            assistant = TranscriptMessage(
-                role="assistant",
-                text=answer,
-                task_id=task.task_id,
-                created_at=time.time(),
-                status=status,
-                tools=tools,
-                versions=versions,
-            )
-            ttl_s = self.settings.session_ttl_s
-            return Turn(user=user, assistant=assistant, owner=task.owner, ttl_s=ttl_s, cut=cut)
-
-        return build

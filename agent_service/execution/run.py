@@ -2,8 +2,8 @@
 
 Why it looks like this:
 - Every accepted task ends in exactly one terminal event (complete | error | cancelled), written through
-  EventSink.terminal (shielded + retried) with the transcript turn in the same append; the processing
-  entry is removed (`run.done`) only once the event is in.
+  EventSink.terminal (shielded + retried) with the transcript turn in the same append; both are built by
+  the run's RunRecord (record.py). The processing entry is removed (`run.done`) only once the event is in.
 - Stopping a run always goes through RunResultStreaming.cancel(): breaking out of stream_events() does
   not stop the SDK's run loop. `ActiveRun.stop(reason)` records why, and the reason picks the terminal
   event once the stream ends (cancel → cancelled, timeout → error timeout, handback/lost → none,
@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 
 from agent_service.config import Settings
 from agent_service.execution.eventsink import EventSink
-from agent_service.execution.history import Conversation, open_session
+from agent_service.execution.history import Conversation, model_history
 from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code
 from agent_service.execution.translation import Translator
 from agent_service.redis_clients import REDIS_ERRORS
@@ -45,11 +45,11 @@ class Execution:
     prepare: Callable[[], Awaitable[None]] | None = None
     """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
 
-    async def execute(self, run: ActiveRun, sink: EventSink) -> None:
+    async def run_agent(self, run: ActiveRun, sink: EventSink) -> None:
         """Run the agent on the task and end the run: its terminal event, or a hand-back."""
         task = run.task
         setup = self.setup()
-        translator = Translator(sink, task.task_id)
+        translator = Translator(sink)
         timer = asyncio.get_running_loop().call_later(self.settings.task_timeout_s, run.stop, "timeout")
         code: str | None = None
         result = None
@@ -59,7 +59,7 @@ class Execution:
             result = Runner.run_streamed(
                 setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
                 task.message,
-                session=open_session(self.settings, self.redis, task.session_id),
+                session=model_history(self.settings, self.redis, task.session_id),
                 max_turns=self.settings.max_turns,
                 run_config=setup.run_config,
             )
@@ -91,9 +91,9 @@ class Execution:
             timer.cancel()
             if result is not None and not result.is_complete:
                 result.cancel()  # we stopped reading (our own error): the SDK run must stop too
-        await self._conclude(run, sink, translator, result, code)
+        await self._conclude(run, sink, result, code)
 
-    async def _conclude(self, run: ActiveRun, sink: EventSink, translator: Translator, result, code) -> None:
+    async def _conclude(self, run: ActiveRun, sink: EventSink, result, code) -> None:
         tid = run.task.task_id
         if run.stop_reason == "ended":
             run.done = True  # someone else wrote the terminal event; nothing is left to write
@@ -108,12 +108,9 @@ class Execution:
                 run.stop_reason, run.requeue = "handback", True
                 await sink.discard()
                 return
-            response = "".join(sink.token_text)
-            if not response:
-                response = str(final)
-                sink.token(response)
-            event = translator.complete(response, run.task.session_id, result.context_wrapper.usage)
-            await self.end(run, sink, event, translator)
+            unstreamed = "" if sink.record.text else str(final)  # an answer the model never streamed
+            sink.token(unstreamed)  # sent as one token by the terminal append, right before `complete`
+            await self.end(run, sink, sink.record.complete(result.context_wrapper.usage, unstreamed))
             return
         if run.stop_reason in ("handback", "lost"):
             await sink.discard()
@@ -128,16 +125,16 @@ class Execution:
         else:
             code = code or "internal"
             event = ErrorEvent(task_id=tid, code=code, message=ERROR_CODES[code])
-        await self.end(run, sink, event, translator)
+        await self.end(run, sink, event)
 
-    async def end(self, run: ActiveRun, sink: EventSink, event, translator: Translator | None = None) -> None:
+    async def end(self, run: ActiveRun, sink: EventSink, event) -> None:
         """Terminal event, with the transcript turn in the same append; the processing entry is
         removed only once the event is in."""
         status = STATUS_FOR_TERMINAL[event.type].value
-        steps = translator.steps if translator else []
+        ttl_s = self.settings.session_ttl_s
         try:
-            turn = await self.conversation.turn(run.task, status, steps)
-            await sink.terminal(event, turn)
+            cut, versions = await self.conversation.branch(run.task)
+            await sink.terminal(event, lambda: sink.record.turn(status, cut, versions, ttl_s))
         except REDIS_ERRORS:
             log.error("could not write the terminal event; leaving the task for redelivery")
             return

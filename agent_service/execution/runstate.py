@@ -37,7 +37,7 @@ class AgentSetup:
 @dataclass
 class ActiveRun:
     task: ChatTask
-    payload: bytes
+    payload: str
     result: object | None = None
     stop_reason: str | None = None
     """None, or why the run is being stopped: cancel | timeout | handback | lost | ended (the event log

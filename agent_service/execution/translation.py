@@ -1,4 +1,4 @@
-"""SDK stream events → contract events, and the per-run record (steps, timings) the terminal event needs.
+"""SDK stream events → contract events, and the tool steps and timings they add to the run's RunRecord.
 
 Why a separate translator: the SDK's event vocabulary (raw Responses deltas, run items) is not the wire
 protocol; this is the one place that knows both. It also normalises the three shapes a tool output takes
@@ -24,16 +24,7 @@ from openai.types.responses import ResponseCompletedEvent, ResponseTextDeltaEven
 
 from agent_service.execution.eventsink import EventSink
 from agent_service.execution.runscope import RunScope
-from contract import (
-    CompleteEvent,
-    DataEvent,
-    QueryData,
-    ToolEvent,
-    ToolResultEvent,
-    ToolStep,
-    Usage,
-    WorkflowStep,
-)
+from contract import DataEvent, QueryData, ToolEvent, ToolResultEvent, ToolStep
 
 _STEP_MESSAGES = {
     "run_sql": "Running SQL query",
@@ -96,41 +87,21 @@ def _is_error(item: Any, output: Any) -> bool:
 
 
 class Translator:
-    """Feed every SDK stream event to `handle`; read `steps`, `workflow`, `tools` when the run ends."""
+    """Feed every SDK stream event to `handle`; the steps and timings go to the sink's RunRecord."""
 
-    def __init__(self, sink: EventSink, task_id: str) -> None:
-        """Also enters the run's RunScope (created in the run's task, before the SDK run starts)."""
+    def __init__(self, sink: EventSink) -> None:
+        """Starts the run's record clock and enters the run's RunScope (created in the run's task,
+        before the SDK run starts)."""
         self.sink = sink
-        self.task_id = task_id
-        self.scope = RunScope(sink, task_id).enter()
-        self.steps: list[ToolStep] = []
-        self.workflow: list[WorkflowStep] = []
-        self.tools: list[str] = []
-        self.started = time.monotonic()
-        self._turn_start = self.started
+        self.record = sink.record
+        self.task_id = sink.task_id
+        self.scope = RunScope(sink, self.task_id).enter()
+        self.record.begin()
+        self._turn_start = self.record.started
         self._calls: dict[str, tuple[ToolStep, float]] = {}
 
     def _ms(self, since: float) -> int:
         return int((time.monotonic() - since) * 1000)
-
-    def _step(self, name: str, duration_ms: int) -> None:
-        self.workflow.append(WorkflowStep(step=len(self.workflow) + 1, name=name, duration_ms=duration_ms))
-
-    def complete(self, response: str, session_id: str, usage: Any) -> CompleteEvent:
-        """The terminal complete event for this run (`usage`: the SDK's context_wrapper.usage)."""
-        return CompleteEvent(
-            task_id=self.task_id,
-            response=response,
-            session_id=session_id,
-            workflow=self.workflow,
-            usage=Usage(
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                total_tokens=usage.total_tokens,
-            ),
-            tools=self.tools,
-            duration_ms=self._ms(self.started),
-        )
 
     async def handle(self, ev: Any) -> None:
         if self.scope.stage is None:
@@ -141,7 +112,7 @@ class Translator:
                     await self.scope.progress("answering", "Writing the answer")
                 self.sink.token(ev.data.delta)
             elif isinstance(ev.data, ResponseCompletedEvent):
-                self._step("model", self._ms(self._turn_start))
+                self.record.add_workflow("model", self._ms(self._turn_start))
                 self._turn_start = time.monotonic()
         elif ev.type == "run_item_stream_event":
             if ev.name == "tool_called":
@@ -158,9 +129,7 @@ class Translator:
             call_id=call_id, name=name, message=step_message(name, arguments), arguments=arguments
         )
         self._calls[call_id] = (step, time.monotonic())
-        self.steps.append(step)
-        if name not in self.tools:
-            self.tools.append(name)
+        self.record.add_step(step)
         await self.sink.emit(
             ToolEvent(
                 task_id=self.task_id,
@@ -186,7 +155,7 @@ class Translator:
         step.output = output
         step.is_error = _is_error(item, output)
         step.duration_ms = self._ms(began)
-        self._step(step.name, step.duration_ms)
+        self.record.add_workflow(step.name, step.duration_ms)
         self._turn_start = time.monotonic()
         await self.sink.emit(
             ToolResultEvent(

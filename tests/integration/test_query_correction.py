@@ -40,7 +40,7 @@ async def _run(redis, tools, steps, message="How many orders?"):
         cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: AgentSetup(agent, RunConfig())
     )
     task, payload = await enqueue(redis, message)
-    await runner.run(payload)
+    await runner.deliver(payload)
     return task, await events_of(redis, task.task_id), model
 
 

@@ -19,7 +19,7 @@ async def transcript(redis, session_id: str = "s1") -> list[TranscriptMessage]:
 
 async def run_turn(redis, model, message: str, replaces: str = ""):
     task, payload = await enqueue(redis, message=message, replaces=replaces)
-    await make_runner(redis, model).run(payload)
+    await make_runner(redis, model).deliver(payload)
     return task
 
 

@@ -31,7 +31,7 @@ async def test_lock_is_released_even_when_the_hand_back_fails(fake_redis):
         raise RedisConnectionError("gone")
 
     runner.queue.requeue = broken_requeue
-    run = asyncio.create_task(runner.run(payload))
+    run = asyncio.create_task(runner.deliver(payload))
     await asyncio.sleep(0.3)
     runner.stop_all("handback")
     await asyncio.wait_for(run, 5)
@@ -67,7 +67,7 @@ async def test_copy_locked_by_another_live_worker_goes_back_on_the_queue(fake_re
     task, payload = await enqueue(fake_redis)
     await fake_redis.set(keys.heartbeat("other"), "{}")
     await fake_redis.set(keys.task_lock(task.task_id), "other", px=10_000)
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     assert await fake_redis.lrange(keys.TASK_QUEUE, 0, -1) == [payload]
     assert await fake_redis.llen(keys.processing("w-test")) == 0
     assert types(await events_of(fake_redis, task.task_id)) == ["session"] and model.calls == ()
@@ -80,7 +80,7 @@ async def test_task_behind_a_stale_lock_of_a_live_worker_runs_once_the_lock_expi
     await fake_redis.set(keys.task_lock(task.task_id), "other", px=500)  # released by nobody
     runner = make_runner(fake_redis, ScriptedModel([text_step(["done"])]))
     for _ in range(100):
-        await runner.run(payload)
+        await runner.deliver(payload)
         evs = await events_of(fake_redis, task.task_id)
         if evs[-1].terminal:
             break
@@ -92,10 +92,10 @@ async def test_second_copy_of_a_task_this_worker_runs_is_removed_without_running
     model = ScriptedModel([text_step([f"t{i} " for i in range(20)], delay=0.02)])
     task, payload = await enqueue(fake_redis)
     runner = make_runner(fake_redis, model)
-    first = asyncio.create_task(runner.run(payload))
+    first = asyncio.create_task(runner.deliver(payload))
     await asyncio.sleep(0.1)
     await fake_redis.lpush(keys.processing("w-test"), payload)  # the reaper re-queued it; we took it back
-    await asyncio.wait_for(runner.run(payload), 2)
+    await asyncio.wait_for(runner.deliver(payload), 2)
     assert await fake_redis.llen(keys.processing("w-test")) == 1 and task.task_id in runner.active
     await asyncio.wait_for(first, 10)
     assert len(model.calls) == 1 and (await events_of(fake_redis, task.task_id))[-1].type == "complete"
@@ -113,11 +113,11 @@ async def test_one_copy_ending_does_not_un_own_the_other(fake_redis):
     async def instant(_payload):
         return None
 
-    w.runner.run = instant
+    w.runner.deliver = instant
     w.owned["p"] += 2
-    await w._run_one("p", asyncio.Semaphore(1))
+    await w._deliver("p", asyncio.Semaphore(1))
     assert w.owned["p"] == 1 and "p" in w.owned
-    await w._run_one("p", asyncio.Semaphore(1))
+    await w._deliver("p", asyncio.Semaphore(1))
     assert "p" not in w.owned
 
 

@@ -20,6 +20,7 @@ from agent_service.delivery.reaper import Reaper
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.execution import eventsink as eventsink_module
 from agent_service.execution.eventsink import EventSink
+from agent_service.execution.record import RunRecord
 from agent_service.execution.runstate import AgentSetup, error_code
 from agent_service.execution.translation import Translator
 from agent_service.redis_clients import RedisClients
@@ -73,7 +74,7 @@ async def test_consume_loop_survives_error_replies_from_blmove_and_runs_the_next
         ran.append(p)
         w.stopping.set()
 
-    w.runner.run = record
+    w.runner.deliver = record
     await asyncio.wait_for(w._consume(), 10)
     await asyncio.gather(*w.runs)
     assert ran == [payload]
@@ -107,7 +108,7 @@ async def test_cancel_poll_survives_a_redis_error_reply(fake_redis):
             raise ResponseError("MISCONF Redis is configured to save RDB snapshots")
         return real_pipeline(*a, **k)
 
-    run = asyncio.create_task(runner.run(payload))
+    run = asyncio.create_task(runner.deliver(payload))
     await asyncio.sleep(0.1)
     fake_redis.pipeline = misconf_once
     poller = asyncio.create_task(control.poll_flags())
@@ -127,7 +128,7 @@ async def test_an_exception_in_the_translator_stops_the_sdk_run(fake_redis, monk
             raise ValueError("translator bug")
 
     monkeypatch.setattr(Translator, "handle", broken)
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     await asyncio.sleep(0.5)
     assert len(model.calls) == 1
     assert (await events_of(fake_redis, task.task_id))[-1].type == "error"
@@ -136,7 +137,7 @@ async def test_an_exception_in_the_translator_stops_the_sdk_run(fake_redis, monk
 async def test_run_stops_as_soon_as_someone_else_ends_the_task(fake_redis):
     model = ScriptedModel([text_step([f"t{i} " for i in range(300)], delay=0.02), text_step(["never"])])
     task, payload = await enqueue(fake_redis)
-    run = asyncio.create_task(make_runner(fake_redis, model).run(payload))
+    run = asyncio.create_task(make_runner(fake_redis, model).deliver(payload))
     while not [e for e in await events_of(fake_redis, task.task_id) if e.type == "token"]:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     await EventLog(fake_redis).append(CancelledEvent(task_id=task.task_id), session_id="s1")
@@ -168,19 +169,19 @@ async def test_failed_timed_flush_keeps_the_batch_for_the_next_flush(fake_redis,
     monkeypatch.setattr(eventsink_module, "EVENT_RETRY_S", 0.05)
     task, _ = await enqueue(fake_redis)
     log = FlakyLog(fake_redis, fail=5, ran=False)
-    sink = EventSink(log, task.task_id, "s1", flush_ms=1)
+    sink = EventSink(log, RunRecord(task), flush_ms=1)
     sink.token("a")
     await asyncio.sleep(0.3)  # the timed flush gave up
     log.fail = 0
     sink.token("b")
     await sink.flush()
     tokens = [e.content for e in await events_of(fake_redis, task.task_id) if e.type == "token"]
-    assert "".join(tokens) == "ab" == "".join(sink.token_text)
+    assert "".join(tokens) == "ab" == sink.record.answer
 
 
 async def test_retried_append_whose_first_try_ran_writes_the_tokens_once(fake_redis):
     task, _ = await enqueue(fake_redis)
-    sink = EventSink(FlakyLog(fake_redis, fail=1, ran=True), task.task_id, "s1", flush_ms=1000)
+    sink = EventSink(FlakyLog(fake_redis, fail=1, ran=True), RunRecord(task), flush_ms=1000)
     sink.token("once")
     await sink.flush()
     assert [e.content for e in await events_of(fake_redis, task.task_id) if e.type == "token"] == ["once"]
@@ -191,7 +192,7 @@ async def test_complete_is_not_written_when_the_last_tokens_cannot_be(fake_redis
     task, payload = await enqueue(fake_redis)
     runner = make_runner(fake_redis, ScriptedModel([text_step(["a", "b"])]), settings(token_flush_ms=60_000))
     runner.events = FlakyLog(fake_redis, fail=1000, ran=False)
-    await runner.run(payload)
+    await runner.deliver(payload)
     assert not any(e.terminal for e in await events_of(fake_redis, task.task_id))
     assert await fake_redis.lrange(keys.TASK_QUEUE, 0, -1) == [payload]
 

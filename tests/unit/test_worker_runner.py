@@ -17,7 +17,7 @@ from contract import ControlCommand, TaskField, TranscriptMessage, keys
 async def test_task_streams_tool_result_tokens_then_complete_with_contiguous_seq(fake_redis):
     model = ScriptedModel([sql_call(), text_step(["Ann ", "spent ", "15."])])
     task, _ = await enqueue(fake_redis)
-    await make_runner(fake_redis, model).run(task.model_dump_json().encode())
+    await make_runner(fake_redis, model).deliver(task.model_dump_json().encode())
     all_evs = await events_of(fake_redis, task.task_id)
     evs = [e for e in all_evs if e.type != "progress"]  # progress: test_worker_progress.py
     assert types(evs)[:3] == ["session", "tool", "tool_result"]
@@ -34,7 +34,7 @@ async def test_task_streams_tool_result_tokens_then_complete_with_contiguous_seq
 async def test_finished_task_leaves_processing_list_and_lock(fake_redis):
     model = ScriptedModel([text_step(["hi"])])
     task, payload = await enqueue(fake_redis)
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     assert await fake_redis.llen(keys.processing("w-test")) == 0
     assert not await fake_redis.exists(keys.task_lock(task.task_id))
     assert await fake_redis.hget(keys.task(task.task_id), TaskField.STATUS) == "completed"
@@ -44,7 +44,7 @@ async def test_token_deltas_are_coalesced_into_batches(fake_redis):
     chunks = [f"w{i} " for i in range(40)]
     model = ScriptedModel([text_step(chunks)])
     task, payload = await enqueue(fake_redis)
-    await make_runner(fake_redis, model, settings(token_flush_ms=200)).run(payload)
+    await make_runner(fake_redis, model, settings(token_flush_ms=200)).deliver(payload)
     tokens = [e for e in await events_of(fake_redis, task.task_id) if e.type == "token"]
     assert 1 <= len(tokens) <= 2
     assert "".join(t.content for t in tokens) == "".join(chunks)
@@ -53,7 +53,7 @@ async def test_token_deltas_are_coalesced_into_batches(fake_redis):
 async def test_slow_deltas_are_flushed_every_token_flush_ms(fake_redis):
     model = ScriptedModel([text_step(["a", "b", "c", "d"], delay=0.15)])
     task, payload = await enqueue(fake_redis)
-    await make_runner(fake_redis, model, settings(token_flush_ms=20)).run(payload)
+    await make_runner(fake_redis, model, settings(token_flush_ms=20)).deliver(payload)
     tokens = [e.content for e in await events_of(fake_redis, task.task_id) if e.type == "token"]
     assert tokens == ["a", "b", "c", "d"]
 
@@ -63,7 +63,7 @@ async def test_complete_carries_usage_and_workflow(fake_redis):
     u2 = SdkUsage(requests=1, input_tokens=20, output_tokens=7, total_tokens=27)
     model = ScriptedModel([sql_call(usage=u1), text_step(["done"], usage=u2)])
     task, payload = await enqueue(fake_redis)
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     complete = (await events_of(fake_redis, task.task_id))[-1]
     assert complete.usage.model_dump() == {"input_tokens": 30, "output_tokens": 12, "total_tokens": 42}
     assert [(w.step, w.name) for w in complete.workflow] == [(1, "model"), (2, "run_sql"), (3, "model")]
@@ -73,7 +73,7 @@ async def test_complete_carries_usage_and_workflow(fake_redis):
 async def test_model_exception_ends_in_safe_error_event(fake_redis):
     model = ScriptedModel([ModelStep.raise_error(RuntimeError("secret stack detail"))])
     task, payload = await enqueue(fake_redis)
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     last = (await events_of(fake_redis, task.task_id))[-1]
     assert last.type == "error" and last.code == "model_error"
     assert "secret" not in last.message and "Traceback" not in last.message
@@ -83,7 +83,7 @@ async def test_model_exception_ends_in_safe_error_event(fake_redis):
 async def test_max_turns_exceeded_ends_in_max_turns_error(fake_redis):
     model = ScriptedModel([sql_call("c1"), sql_call("c2"), sql_call("c3")])
     task, payload = await enqueue(fake_redis)
-    await make_runner(fake_redis, model, settings(max_turns=2)).run(payload)
+    await make_runner(fake_redis, model, settings(max_turns=2)).deliver(payload)
     last = (await events_of(fake_redis, task.task_id))[-1]
     assert last.type == "error" and last.code == "max_turns"
 
@@ -91,7 +91,7 @@ async def test_max_turns_exceeded_ends_in_max_turns_error(fake_redis):
 async def test_attempts_beyond_max_attempts_end_in_max_attempts_error(fake_redis):
     model = ScriptedModel([])
     task, payload = await enqueue(fake_redis, **{TaskField.ATTEMPTS: 3})
-    await make_runner(fake_redis, model, settings(max_attempts=3)).run(payload)
+    await make_runner(fake_redis, model, settings(max_attempts=3)).deliver(payload)
     evs = await events_of(fake_redis, task.task_id)
     assert types(evs) == ["session", "error"] and evs[-1].code == "max_attempts"
     assert model.calls == ()
@@ -100,7 +100,7 @@ async def test_attempts_beyond_max_attempts_end_in_max_attempts_error(fake_redis
 async def test_cancel_flag_at_pickup_ends_cancelled_without_calling_the_model(fake_redis):
     model = ScriptedModel([])
     task, payload = await enqueue(fake_redis, **{TaskField.CANCEL: "1"})
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     assert types(await events_of(fake_redis, task.task_id)) == ["session", "cancelled"]
     assert model.calls == ()
 
@@ -112,7 +112,7 @@ async def test_control_message_cancels_the_run_within_one_second_and_stops_the_m
     control = ControlListener(fake_redis, fake_redis, runner, poll_s=30)
     listener = asyncio.create_task(control.listen())
     await asyncio.wait_for(control.subscribed.wait(), 5)
-    run = asyncio.create_task(runner.run(payload))
+    run = asyncio.create_task(runner.deliver(payload))
     while not [e for e in await events_of(fake_redis, task.task_id) if e.type == "token"]:  # noqa: ASYNC110
         await asyncio.sleep(0.02)
     sent = time.monotonic()
@@ -133,7 +133,7 @@ async def test_cancel_flag_set_mid_run_is_polled_as_a_fallback(fake_redis):
     task, payload = await enqueue(fake_redis)
     runner = make_runner(fake_redis, model)
     poller = asyncio.create_task(ControlListener(fake_redis, fake_redis, runner, poll_s=0.2).poll_flags())
-    run = asyncio.create_task(runner.run(payload))
+    run = asyncio.create_task(runner.deliver(payload))
     await asyncio.sleep(0.3)
     await fake_redis.hset(keys.task(task.task_id), TaskField.CANCEL, "1")
     await asyncio.wait_for(run, 5)
@@ -145,7 +145,7 @@ async def test_task_timeout_cancels_the_run_and_ends_in_timeout_error(fake_redis
     model = ScriptedModel([text_step([f"t{i} " for i in range(200)], delay=0.05)])
     task, payload = await enqueue(fake_redis)
     started = time.monotonic()
-    await make_runner(fake_redis, model, settings(task_timeout_s=1)).run(payload)
+    await make_runner(fake_redis, model, settings(task_timeout_s=1)).deliver(payload)
     assert time.monotonic() - started < 3
     last = (await events_of(fake_redis, task.task_id))[-1]
     assert last.type == "error" and last.code == "timeout"
@@ -154,7 +154,7 @@ async def test_task_timeout_cancels_the_run_and_ends_in_timeout_error(fake_redis
 async def test_transcript_has_user_and_assistant_messages_after_the_turn(fake_redis):
     model = ScriptedModel([sql_call(), text_step(["Ann ", "spent 15."])])
     task, payload = await enqueue(fake_redis, message="who spent most?")
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     raw = await fake_redis.lrange(keys.session_transcript("s1"), 0, -1)
     user, assistant = (TranscriptMessage.model_validate_json(r) for r in raw)
     assert (user.role, user.text) == ("user", "who spent most?")
@@ -167,9 +167,9 @@ async def test_transcript_has_user_and_assistant_messages_after_the_turn(fake_re
 async def test_follow_up_turn_sees_the_earlier_turn_in_history(fake_redis):
     model = ScriptedModel([text_step(["Hi Ann."]), text_step(["Your name is Ann."])])
     first, p1 = await enqueue(fake_redis, message="I am Ann")
-    await make_runner(fake_redis, model).run(p1)
+    await make_runner(fake_redis, model).deliver(p1)
     second, p2 = await enqueue(fake_redis, message="what is my name?")
-    await make_runner(fake_redis, model).run(p2)
+    await make_runner(fake_redis, model).deliver(p2)
     seen = json.dumps(model.last_call.input)
     assert "I am Ann" in seen and "Hi Ann." in seen
 
@@ -184,12 +184,12 @@ async def test_retry_attempt_emits_retry_event_and_does_not_double_history(fake_
     from agents import Agent, Runner
     from worker_kit import run_sql
 
-    from agent_service.execution.history import open_session
+    from agent_service.execution.history import model_history
 
     r = Runner.run_streamed(
         Agent(name="a", model=crash, tools=[run_sql]),
         "only once",
-        session=open_session(settings(), fake_redis, "s1"),
+        session=model_history(settings(), fake_redis, "s1"),
     )
     try:
         async for _ in r.stream_events():
@@ -199,7 +199,7 @@ async def test_retry_attempt_emits_retry_event_and_does_not_double_history(fake_
     await fake_redis.hset(keys.task(task.task_id), TaskField.ATTEMPTS, 1)
     await runner.locks.release(task.task_id)
     retry_model = ScriptedModel([text_step(["fine"])])
-    await make_runner(fake_redis, retry_model).run(payload)
+    await make_runner(fake_redis, retry_model).deliver(payload)
     evs = await events_of(fake_redis, task.task_id)
     assert types(evs)[:2] == ["session", "retry"] and evs[1].attempt == 2 and evs[-1].type == "complete"
     user_msgs = [i for i in retry_model.last_call.input if isinstance(i, dict) and i.get("role") == "user"]
@@ -210,7 +210,7 @@ async def test_handed_back_run_is_requeued_without_a_terminal_event(fake_redis):
     model = ScriptedModel([text_step([f"t{i} " for i in range(200)], delay=0.05)])
     task, payload = await enqueue(fake_redis)
     runner = make_runner(fake_redis, model)
-    run = asyncio.create_task(runner.run(payload))
+    run = asyncio.create_task(runner.deliver(payload))
     await asyncio.sleep(0.4)
     runner.stop_all("handback")
     await asyncio.wait_for(run, 5)
@@ -226,6 +226,6 @@ async def test_task_locked_by_a_live_worker_is_not_run_twice(fake_redis):
     task, payload = await enqueue(fake_redis)
     await fake_redis.set(keys.heartbeat("other"), "{}")
     await fake_redis.set(keys.task_lock(task.task_id), "other", px=10_000)
-    await make_runner(fake_redis, model).run(payload)
+    await make_runner(fake_redis, model).deliver(payload)
     assert types(await events_of(fake_redis, task.task_id)) == ["session"]
     assert await fake_redis.llen(keys.processing("w-test")) == 0

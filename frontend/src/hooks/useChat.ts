@@ -1,23 +1,21 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
-import { ApiError } from '../api/apiError'
 import { GatewayClient } from '../api/gatewayClient'
-import { TaskStream, type ChatRequest, type ConnectionState, type StreamOutcome } from '../api/taskStream'
-import type { AgentEvent } from '../api/types'
-import {
-  applyEvent, branchAt, isActive, newId, pendingAnswer,
-  type AssistantMessage, type ChatMessage, type UiError, type UserMessage,
-} from '../state/chatModel'
-import { runEnd, toUiError } from '../state/runErrors'
-import { clearRun, loadCurrentSession, loadRun, saveCurrentSession, saveRun, savedSeq } from '../state/runStore'
-import { replayView, restorePlan } from '../state/sessionRestore'
+import type { ChatRequest, ConnectionState } from '../api/taskStream'
+import { isActive, newId, pendingAnswer, type AssistantMessage, type ChatMessage, type UserMessage } from '../state/chatModel'
+import { LiveRun } from '../state/liveRun'
+import { openFailure, toUiError } from '../state/runErrors'
+import { clearRun, loadCurrentSession, saveCurrentSession, savedSeq } from '../state/runStore'
+import { restoreSession } from '../state/sessionRestore'
+import { branchTurn, refusedBranch, retryPlan, withoutAttempt } from '../state/turnEdits'
 
 /**
  * Orchestration of the conversation on screen and its one live run. Sending POSTs once; drops are
- * rejoined by TaskStream; every event is applied to the answer and saved with its seq (runStore) so a
- * reload or a session switch can rejoin where it left off. Switching sessions only stops *reading* a
- * run — the run continues on the server (on_disconnect=continue) and is rejoined when that session is
- * reopened. What a reopened session shows and rejoins is decided in state/sessionRestore.ts, what an
- * error or a run's end means in state/runErrors.ts; this hook wires them to React state.
+ * rejoined by TaskStream. Switching sessions only stops *reading* a run — the run continues on the
+ * server (on_disconnect=continue) and is rejoined when that session is reopened. Reading a run and
+ * saving its events is state/liveRun.ts's, what a reopened session shows and rejoins
+ * state/sessionRestore.ts's, what a regenerate, an edit or a retry does to the conversation
+ * state/turnEdits.ts's, what an error or a run's end means state/runErrors.ts's; this hook wires them
+ * to React state.
  */
 
 export interface ChatApi {
@@ -53,7 +51,6 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
   const [connection, setConnection] = useState<ConnectionState>('closed')
   const [reconnectAttempt, setReconnectAttempt] = useState(0)
   const [loadingSession, setLoadingSession] = useState(false)
-  const streamRef = useRef<TaskStream | null>(null)
   const sessionRef = useRef<string | null>(null)
   const viewToken = useRef(0)
   const client = useMemo(() => new GatewayClient(apiKey, '', token), [apiKey, token])
@@ -72,67 +69,30 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
     setMessages((ms) => ms.map((m) => (m.id === answer.id ? answer : m)))
   }, [])
 
-  const detach = useCallback(() => {
-    streamRef.current?.abort()
-    streamRef.current = null
-    setConnection('closed')
-  }, [])
-
-  /** Reads a run to its end, keeping the answer and its stored cursor in step. */
-  const run = useCallback(
-    async (asked: UserMessage, initial: AssistantMessage, begin: (s: TaskStream) => Promise<StreamOutcome>, resume?: { taskId: string; lastSeq: number }) => {
-      let answer = initial
-      let user = asked
-      const stream = new TaskStream(
-        {
-          apiKey: latest.current.apiKey,
-          token: latest.current.token,
-          onEvent: (event: AgentEvent) => {
-            if (event.type === 'session' && sessionRef.current !== event.session_id) {
-              setSession(event.session_id)
-              latest.current.onSessionsChanged()
-            }
-            answer = applyEvent(answer, event)
-            const sid = sessionRef.current
-            if (sid && stream.taskId) saveRun({ sessionId: sid, taskId: stream.taskId, lastSeq: event.seq, user, answer })
-            if (streamRef.current === stream) replaceAnswer(answer)
-          },
-          onTaskId: (taskId) => {
-            answer = { ...answer, taskId }
-            user = { ...user, taskId }
-            if (streamRef.current === stream) {
-              replaceAnswer(answer)
-              setMessages((ms) => ms.map((m) => (m.id === user.id ? user : m)))
-            }
-          },
-          onConnection: (state, attempt) => {
-            if (streamRef.current !== stream) return
-            setConnection(state)
-            setReconnectAttempt(attempt)
-          },
+  const liveRef = useRef<LiveRun | null>(null)
+  /** The tab's one live run, made on first use (outside render: its host reads refs when called). */
+  const live = useCallback(
+    () =>
+      (liveRef.current ??= new LiveRun({
+        credentials: () => ({ apiKey: latest.current.apiKey, token: latest.current.token }),
+        session: () => sessionRef.current,
+        followSession: setSession,
+        showAnswer: replaceAnswer,
+        showUser: (user) => setMessages((ms) => ms.map((m) => (m.id === user.id ? user : m))),
+        showConnection: (state, attempt) => {
+          setConnection(state)
+          setReconnectAttempt(attempt)
         },
-        resume,
-      )
-      streamRef.current?.abort()
-      streamRef.current = stream
-      const fail = (error: UiError) => {
-        answer = { ...answer, status: 'failed', stopping: false, error }
-        if (streamRef.current === stream) replaceAnswer(answer)
-      }
-      try {
-        const end = runEnd(await begin(stream).catch((error: unknown) => ({ kind: 'threw' as const, error })))
-        const sid = sessionRef.current
-        if (end.forget && sid) clearRun(sid)
-        if (end.error) fail(end.error)
-        if (end.needKey) latest.current.onNeedKey('rejected')
-        if (end.sessionsChanged) latest.current.onSessionsChanged()
-      } finally {
-        if (streamRef.current === stream) streamRef.current = null
-      }
-      return answer
-    },
+        needKey: () => latest.current.onNeedKey('rejected'),
+        sessionsChanged: () => latest.current.onSessionsChanged(),
+      })),
     [replaceAnswer, setSession],
   )
+
+  const detach = useCallback(() => {
+    liveRef.current?.detach()
+    setConnection('closed')
+  }, [])
 
   const send = useCallback(
     (text: string) => {
@@ -145,31 +105,25 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       const user: UserMessage = { kind: 'user', id: newId('u'), text: message }
       const answer = pendingAnswer(message)
       setMessages((ms) => [...ms, user, answer])
-      void run(user, answer, (s) => s.start({ message, session_id: sessionRef.current }))
+      void live().read(user, answer, (s) => s.start({ message, session_id: sessionRef.current }))
     },
-    [run],
+    [live],
   )
 
   /** Regenerate / edit: cut the conversation at the user message `userIndex` and run `request`. */
   const branch = useCallback(
     (userIndex: number, text: string, what: 'regenerate' | 'edit', request: (taskId: string) => ChatRequest) => {
-      const target = messages[userIndex]
-      if (target?.kind !== 'user' || !target.taskId || messages.some(isActive)) return
-      const { before, versions } = branchAt(messages, userIndex)
-      const user: UserMessage = { kind: 'user', id: newId('u'), text }
-      const answer = { ...pendingAnswer(text), versions }
+      const turn = branchTurn(messages, userIndex, text)
+      if (!turn) return
       const previous = messages
-      setMessages([...before, user, answer])
-      void run(user, answer, (s) => s.start(request(target.taskId!))).then((final) => {
+      setMessages(turn.messages)
+      void live().read(turn.user, turn.answer, (s) => s.start(request(turn.taskId))).then((final) => {
         if (final.taskId || !final.error) return
-        // Refused before anything started (409, 404...): the server kept the conversation as it was.
-        const notice = `Could not ${what}: ${final.error.message}`
-        const replaced = previous[userIndex + 1]
-        const restored = previous.map((m) => (m === replaced && m.kind === 'assistant' ? { ...m, notice } : m))
-        setMessages((ms) => (ms.at(-1)?.id === answer.id ? restored : ms))
+        const restored = refusedBranch(previous, userIndex, `Could not ${what}: ${final.error.message}`)
+        setMessages((ms) => (ms.at(-1)?.id === turn.answer.id ? restored : ms))
       })
     },
-    [messages, run],
+    [messages, live],
   )
 
   const regenerate = useCallback(
@@ -201,38 +155,26 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       setMessages([])
       setLoadingSession(true)
       try {
-        const detail = await client.getSession(id)
-        if (token !== viewToken.current) return
-        const plan = restorePlan(detail, loadRun(id))
-        if (plan.kind === 'rejoin') {
-          const { user, answer, taskId, lastSeq } = plan.run
-          setMessages(plan.messages)
-          void run(user, answer, (s) => s.rejoin(), { taskId, lastSeq })
-        } else if (plan.kind === 'replay') {
-          if (plan.forget) clearRun(id)
-          const state = await client.getTask(plan.taskId).catch(() => null)
-          if (token !== viewToken.current) return
-          const view = replayView(plan.history, plan.taskId, state)
-          setMessages(view.messages)
-          void run(view.user, view.answer, (s) => s.rejoin(), { taskId: plan.taskId, lastSeq: -1 })
-        } else {
-          if (plan.forget) clearRun(id)
-          setMessages(plan.messages)
-        }
+        await restoreSession(client, id, {
+          current: () => token === viewToken.current,
+          show: setMessages,
+          rejoin: (user, answer, resume) => void live().read(user, answer, (s) => s.rejoin(), resume),
+        })
       } catch (error) {
         if (token !== viewToken.current) return
-        if (error instanceof ApiError && error.status === 404) {
+        const failure = openFailure(error)
+        if (failure === 'gone') {
           clearRun(id)
           setSession(null)
           latest.current.onSessionsChanged()
-        } else if (error instanceof ApiError && error.status === 401) {
+        } else if (failure === 'rejected') {
           latest.current.onNeedKey('rejected')
         }
       } finally {
         if (token === viewToken.current) setLoadingSession(false)
       }
     },
-    [client, detach, run, setSession],
+    [client, detach, live, setSession],
   )
 
   const newChat = useCallback(() => {
@@ -254,26 +196,16 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
 
   const retry = useCallback(
     (answerId: string) => {
-      const answer = messages.find((m): m is AssistantMessage => m.id === answerId && m.kind === 'assistant')
-      if (!answer) return
-      if (answer.error?.kind === 'connection' && answer.taskId) {
-        const before = messages[messages.indexOf(answer) - 1]
-        const user: UserMessage = before?.kind === 'user' ? before : { kind: 'user', id: newId('u'), text: answer.question }
-        const resumed = { ...answer, status: 'streaming' as const, error: undefined }
-        replaceAnswer(resumed)
-        void run(user, resumed, (s) => s.rejoin(), { taskId: answer.taskId, lastSeq: savedSeq(sessionRef.current) })
-        return
+      const plan = retryPlan(messages, answerId)
+      if (plan?.kind === 'rejoin') {
+        replaceAnswer(plan.answer)
+        void live().read(plan.user, plan.answer, (s) => s.rejoin(), { taskId: plan.taskId, lastSeq: savedSeq(sessionRef.current) })
+      } else if (plan) {
+        if (plan.drop) setMessages((ms) => withoutAttempt(ms, answerId))
+        send(plan.question)
       }
-      if (!answer.taskId) {
-        // Nothing was started: take the failed attempt off the screen and send again.
-        setMessages((ms) => {
-          const i = ms.findIndex((m) => m.id === answerId)
-          return i > 0 ? [...ms.slice(0, i - 1), ...ms.slice(i + 1)] : ms
-        })
-      }
-      send(answer.question)
     },
-    [messages, replaceAnswer, run, send],
+    [messages, replaceAnswer, live, send],
   )
 
   const forgetSession = useCallback(
@@ -294,7 +226,7 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
     if (current) void openSession(current)
   }, [apiKey, token, openSession])
 
-  useEffect(() => () => streamRef.current?.abort(), [])
+  useEffect(() => () => liveRef.current?.detach(), [])
 
   return {
     messages,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../api/apiError'
-import { runEnd, toUiError } from './runErrors'
+import { openFailure, runEnd, toUiError } from './runErrors'
 
 describe('toUiError', () => {
   it('maps rejected credentials to an auth error', () => {
@@ -51,5 +51,14 @@ describe('runEnd', () => {
   it('maps a refused start like any HTTP error, asking for credentials when they were rejected', () => {
     expect(runEnd({ kind: 'threw', error: new ApiError(409, 'busy') })).toMatchObject({ forget: false, needKey: false, error: { kind: 'request' } })
     expect(runEnd({ kind: 'threw', error: new ApiError(401, 'no') })).toMatchObject({ needKey: true, error: { kind: 'auth' } })
+  })
+})
+
+describe('openFailure', () => {
+  it('forgets a session that is gone, asks for credentials when rejected, and else does nothing', () => {
+    expect(openFailure(new ApiError(404, 'x'))).toBe('gone')
+    expect(openFailure(new ApiError(401, 'x'))).toBe('rejected')
+    expect(openFailure(new ApiError(500, 'x'))).toBeNull()
+    expect(openFailure(new TypeError('network'))).toBeNull()
   })
 })

@@ -55,3 +55,11 @@ export function runEnd(outcome: StreamOutcome | { kind: 'threw'; error: unknown 
     }
   }
 }
+
+/** What a failed reopening of a session means: `gone` (404: forget it and its saved run), `rejected`
+ *  (401: ask for credentials), or nothing to do (the view stays empty). */
+export function openFailure(error: unknown): 'gone' | 'rejected' | null {
+  if (error instanceof ApiError && error.status === 404) return 'gone'
+  if (error instanceof ApiError && error.status === 401) return 'rejected'
+  return null
+}

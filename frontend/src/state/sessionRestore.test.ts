@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { SessionDetail, TaskState } from '../api/types'
 import { assistantMessage, sessionSummary, userMessage } from '../test/wire'
 import { pendingAnswer } from './chatModel'
-import type { StoredRun } from './runStore'
-import { replayView, restorePlan } from './sessionRestore'
+import { loadRun, saveRun, type StoredRun } from './runStore'
+import { replayView, restorePlan, restoreSession } from './sessionRestore'
 
 const detail = (over: Partial<SessionDetail> = {}): SessionDetail => ({
   ...sessionSummary({ session_id: 's1' }),
@@ -60,5 +60,57 @@ describe('replayView', () => {
 
   it('shows a placeholder question when the task could not be read', () => {
     expect(replayView(messages, 't2', null).user.text).toBe('…')
+  })
+})
+
+describe('restoreSession', () => {
+  afterEach(() => window.sessionStorage.clear())
+  const client = (d: SessionDetail, state: TaskState | null = null) => ({
+    getSession: vi.fn(async () => d),
+    getTask: vi.fn(async () => (state ? state : Promise.reject(new Error('no task')))),
+  })
+  const view = (current = () => true) => ({ current, show: vi.fn(), rejoin: vi.fn() })
+
+  it('shows the saved partial answer and rejoins this tab run after its last seq', async () => {
+    const run = stored('t2')
+    saveRun(run)
+    const v = view()
+    await restoreSession(client(detail({ active_task: 't2' })), 's1', v)
+    expect(v.show.mock.calls[0][0]).toHaveLength(4)
+    expect(v.rejoin).toHaveBeenCalledWith(run.user, run.answer, { taskId: 't2', lastSeq: 4 })
+  })
+
+  it('replays a run started elsewhere from its start, forgetting the finished saved run', async () => {
+    saveRun(stored('t1'))
+    const v = view()
+    const c = client(detail({ active_task: 't2' }), task({}))
+    await restoreSession(c, 's1', v)
+    expect(loadRun('s1')).toBeNull()
+    expect(c.getTask).toHaveBeenCalledWith('t2')
+    expect(v.rejoin.mock.calls[0][1]).toMatchObject({ taskId: 't2', notice: 'Answer in progress (started elsewhere)' })
+    expect(v.rejoin.mock.calls[0][2]).toEqual({ taskId: 't2', lastSeq: -1 })
+  })
+
+  it('replays with a placeholder question when the task cannot be read', async () => {
+    const v = view()
+    await restoreSession(client(detail({ active_task: 't2' })), 's1', v)
+    expect(v.rejoin.mock.calls[0][0]).toMatchObject({ text: '…', taskId: 't2' })
+  })
+
+  it('shows the transcript alone and forgets a saved run it already holds', async () => {
+    saveRun(stored('t1'))
+    const v = view()
+    await restoreSession(client(detail()), 's1', v)
+    expect(v.show.mock.calls[0][0]).toHaveLength(2)
+    expect(v.rejoin).not.toHaveBeenCalled()
+    expect(loadRun('s1')).toBeNull()
+  })
+
+  it('shows nothing once the tab has moved on', async () => {
+    saveRun(stored('t2'))
+    const v = view(() => false)
+    await restoreSession(client(detail({ active_task: 't2' })), 's1', v)
+    expect(v.show).not.toHaveBeenCalled()
+    expect(v.rejoin).not.toHaveBeenCalled()
   })
 })

@@ -1,10 +1,13 @@
+import type { GatewayClient } from '../api/gatewayClient'
 import type { SessionDetail, TaskState } from '../api/types'
 import { branchAt, fromTranscript, newId, pendingAnswer, type AssistantMessage, type ChatMessage, type UserMessage } from './chatModel'
-import type { StoredRun } from './runStore'
+import type { Resume } from './liveRun'
+import { clearRun, loadRun, type StoredRun } from './runStore'
 
 /**
  * Persistence on reopening a session: what to show and which run to rejoin, from the session's stored
  * transcript (`GET /ai/api/sessions/{id}`) and the run this tab saved for it (runStore), if any.
+ * `restorePlan` and `replayView` decide; `restoreSession` fetches, decides and hands the result to the view.
  */
 
 export type Restore =
@@ -39,4 +42,34 @@ export function replayView(history: ChatMessage[], taskId: string, state: TaskSt
   const answer = { ...pendingAnswer(question), taskId, versions, notice: 'Answer in progress (started elsewhere)' }
   const user: UserMessage = { kind: 'user', id: newId('u'), text: question, taskId }
   return { messages: [...before, user, answer], user, answer }
+}
+
+export interface RestoreView {
+  /** False once the tab has moved on (another session, a new chat): nothing more is shown. */
+  current: () => boolean
+  show: (messages: ChatMessage[]) => void
+  rejoin: (user: UserMessage, answer: AssistantMessage, resume: Resume) => void
+}
+
+/** Reopens session `id`: its transcript, plus its unfinished run rejoined (this tab's saved one after its
+ *  last seq, or one started elsewhere from its start). Errors of the requests are the caller's. */
+export async function restoreSession(client: Pick<GatewayClient, 'getSession' | 'getTask'>, id: string, view: RestoreView): Promise<void> {
+  const detail = await client.getSession(id)
+  if (!view.current()) return
+  const plan = restorePlan(detail, loadRun(id))
+  if (plan.kind === 'rejoin') {
+    const { user, answer, taskId, lastSeq } = plan.run
+    view.show(plan.messages)
+    view.rejoin(user, answer, { taskId, lastSeq })
+  } else if (plan.kind === 'replay') {
+    if (plan.forget) clearRun(id)
+    const state = await client.getTask(plan.taskId).catch(() => null)
+    if (!view.current()) return
+    const replay = replayView(plan.history, plan.taskId, state)
+    view.show(replay.messages)
+    view.rejoin(replay.user, replay.answer, { taskId: plan.taskId, lastSeq: -1 })
+  } else {
+    if (plan.forget) clearRun(id)
+    view.show(plan.messages)
+  }
 }
