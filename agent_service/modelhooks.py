@@ -7,7 +7,8 @@ numbers are per operation as the OpenTelemetry GenAI conventions define them, fo
 provider, without wrapping the model. One hooks object serves every run of the worker: the start
 times are keyed by the run's context object, which the SDK passes to every hook of that run.
 A model call that raises never reaches `on_llm_end`; the run then ends in an error and its start
-time is dropped with the run (`forget`).
+time is dropped with the run (`forget`). The first chunk of a call is its first text delta in the
+run's stream (`streamed`, called by the run for each raw model event).
 Tool calls are timed by the tool-server supervisor instead (agent_service/tools/supervisor.py):
 only it sees a call fail, and `on_tool_end` is not called for a tool that raised.
 """
@@ -22,6 +23,9 @@ from agents.items import ModelResponse
 
 from agent_service.metrics import WorkerMetrics
 
+TEXT_DELTA = "response.output_text.delta"
+"""The Responses-API stream event of a piece of answer text (every model the SDK drives emits it)."""
+
 
 def model_name(agent: Agent) -> str:
     """The gen_ai.request.model label: the agent's model name, or its Model object's `model`."""
@@ -33,23 +37,40 @@ def model_name(agent: Agent) -> str:
     return getattr(model, "model", None) or type(model).__name__
 
 
+class _Call:
+    __slots__ = ("began", "model", "chunked")
+
+    def __init__(self, model: str) -> None:
+        self.began = time.perf_counter()
+        self.model = model
+        self.chunked = False
+
+
 class ModelCallHooks(RunHooks[Any]):
     def __init__(self, metrics: WorkerMetrics) -> None:
         self.metrics = metrics
-        self._started: dict[int, float] = {}
+        self._calls: dict[int, _Call] = {}
 
     async def on_llm_start(
         self, context: RunContextWrapper, agent: Agent, system_prompt, input_items
     ) -> None:
-        self._started[id(context)] = time.perf_counter()
+        self._calls[id(context)] = _Call(model_name(agent))
+
+    def streamed(self, context: RunContextWrapper, data: object) -> None:
+        """A raw streamed model event of the run: its call's first text delta is the first chunk."""
+        call = self._calls.get(id(context))
+        if call is not None and not call.chunked and getattr(data, "type", "") == TEXT_DELTA:
+            call.chunked = True
+            self.metrics.first_token(call.model, time.perf_counter() - call.began)
 
     async def on_llm_end(self, context: RunContextWrapper, agent: Agent, response: ModelResponse) -> None:
-        began = self._started.pop(id(context), None)
-        name = model_name(agent)
-        if began is not None:
-            self.metrics.model_call(name, time.perf_counter() - began)
+        call = self._calls.pop(id(context), None)
+        name = call.model if call is not None else model_name(agent)
+        if call is not None:
+            self.metrics.model_call(name, time.perf_counter() - call.began)
         usage = response.usage
         self.metrics.tokens(name, usage.input_tokens, usage.output_tokens)
 
     def forget(self, context: RunContextWrapper) -> None:
-        self._started.pop(id(context), None)
+        """The run ended: drop a call that never reached on_llm_end (it raised, or was cancelled)."""
+        self._calls.pop(id(context), None)

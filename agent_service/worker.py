@@ -28,9 +28,7 @@ import asyncio
 import logging
 import signal
 from collections import Counter
-
-from agents import RunConfig, RunContextWrapper
-from agents.mcp import MCPUtil
+from wsgiref.simple_server import WSGIServer
 
 from agent_service.config import Settings
 from agent_service.delivery.control import ControlListener
@@ -39,6 +37,8 @@ from agent_service.delivery.liveness import LivenessThread
 from agent_service.delivery.pickup import AgentSetup, TaskRunner
 from agent_service.delivery.reaper import Reaper
 from agent_service.delivery.taskqueue import TAKE_BATCH, TaskQueue
+from agent_service.metrics import WorkerMetrics
+from agent_service.modelhooks import ModelCallHooks
 from agent_service.redis_clients import REDIS_ERRORS, RedisClients
 from agent_service.tools.supervisor import ToolServer
 
@@ -58,6 +58,7 @@ class Worker:
         self.queue = TaskQueue(self.clients.command, self.clients.blocking, self.worker_id)
         self._setup = setup
         self.tool_server: ToolServer | None = None
+        self.metrics = WorkerMetrics()
         self.runner = TaskRunner(
             settings,
             self.clients.command,
@@ -65,6 +66,7 @@ class Worker:
             self._agent_setup,
             on_tool_error=self._tool_error,
             prepare=self._tools_ready,
+            metrics=self.metrics,
         )
         self.runs: set[asyncio.Task] = set()
         self.stopping = asyncio.Event()
@@ -113,24 +115,22 @@ class Worker:
 
     async def _build_setup(self) -> None:
         """The real agent: one MCP server for the process, the configured model (imports kept lazy)."""
-        from agent_service.execution.agent import build_agent
-        from agent_service.models import build_model
+        from agent_service.execution.agent import agent_setup
         from agent_service.tools.analytics import mcp_params
 
-        self.tool_server = ToolServer(self.settings, mcp_params(self.settings, self.settings.redis_url))
+        params = mcp_params(self.settings, self.settings.redis_url)
+        self.tool_server = ToolServer(self.settings, params, metrics=self.metrics)
         await self.tool_server.start()
-        model, model_settings = build_model(self.settings)
-        agent = build_agent(self.settings, [self.tool_server], model, model_settings)
-        tools = await MCPUtil.get_function_tools(
-            self.tool_server,
-            bool(agent.mcp_config.get("convert_schemas_to_strict")),
-            RunContextWrapper(context=None),
-            agent,
-            **{k: v for k, v in agent.mcp_config.items() if k == "failure_error_function"},
+        self._setup = await agent_setup(self.settings, self.tool_server, ModelCallHooks(self.metrics))
+
+    def _serve_metrics(self) -> WSGIServer | None:
+        self.metrics.watch(
+            runs=lambda: len(self.runs),
+            loop_lag_s=lambda: self.heartbeat.lag_ms / 1000,
+            reconnects=lambda: max(self.tool_server.connects - 1, 0) if self.tool_server else 0,
+            sync=self.clients.sync,
         )
-        agent = agent.clone(mcp_servers=[], tools=[*agent.tools, *tools])
-        config = RunConfig(tracing_disabled=not self.settings.openai_api_key)
-        self._setup = AgentSetup(agent, config)
+        return self.metrics.serve(self.settings.worker_metrics_port, self.settings.worker_metrics_host)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -150,6 +150,7 @@ class Worker:
                 await self.clients.aclose()
                 return 1
         await self._requeue_leftovers()
+        metrics_server = self._serve_metrics()
         if self.liveness is not None:
             self.liveness.start()
         background = [
@@ -176,6 +177,8 @@ class Worker:
                 log.warning("could not delete the heartbeat (it expires by itself)")
             if self.tool_server is not None:
                 await self.tool_server.stop()
+            if metrics_server is not None:
+                await asyncio.to_thread(metrics_server.shutdown)
             await self.clients.aclose()
         log.info("worker %s stopped", self.worker_id)
         return 0

@@ -51,7 +51,7 @@ class Listener:
     resolves the waiter, the stream takes the whole inbox at once; everything else that needs the
     stream's attention (the process-wide ticker, a client disconnect, shutdown) calls `wake()`."""
 
-    __slots__ = ("task_id", "channel", "queue", "size", "lagging", "_waiter")
+    __slots__ = ("task_id", "channel", "queue", "size", "lagging", "since", "_waiter")
 
     def __init__(self, task_id: str, size: int) -> None:
         self.task_id = task_id
@@ -60,6 +60,8 @@ class Listener:
         self.size = size
         self.lagging = False
         """Set by the reader when the inbox overflowed; the stream must re-read the log."""
+        self.since = 0.0
+        """When the oldest message in the inbox arrived (monotonic): the relay lag's start."""
         self._waiter: asyncio.Future[None] | None = None
 
     def push(self, data: bytes) -> bool:
@@ -68,6 +70,8 @@ class Listener:
             self.lagging = True
             self.wake()
             return False
+        if not self.queue:
+            self.since = time.monotonic()
         self.queue.append(data)
         self.wake()
         return True

@@ -168,6 +168,7 @@ class TaskStream(sse.SseResponse):
                 if self.finished:
                     return
                 frames = []
+                since = listener.since
                 for raw in listener.take_all():
                     try:
                         seq, kind = peek(raw)
@@ -185,6 +186,7 @@ class TaskStream(sse.SseResponse):
                 if frames:
                     self.quiet_until = time.monotonic() + gap
                     await self.write(frames[0] if len(frames) == 1 else b"".join(frames), last=self.finished)
+                    self.deps.metrics.relay_lag.observe(time.monotonic() - since)
                     if self.finished:
                         return
                     backoff = 0.2

@@ -34,6 +34,7 @@ from agent_service.execution.history import Conversation
 from agent_service.execution.record import RunRecord
 from agent_service.execution.run import Execution
 from agent_service.execution.runstate import RETRY_MESSAGE, ActiveRun, AgentSetup
+from agent_service.metrics import WorkerMetrics
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import (
     CancelledEvent,
@@ -63,8 +64,10 @@ class TaskRunner:
         setup: Callable[[], AgentSetup],
         on_tool_error: Callable[[], None] | None = None,
         prepare: Callable[[], Awaitable[None]] | None = None,
+        metrics: WorkerMetrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics or WorkerMetrics()
         self.redis = redis
         self.queue = queue
         self.worker_id = queue.worker_id
@@ -130,7 +133,10 @@ class TaskRunner:
             self.active[task.task_id] = run
             try:
                 await self._attempt(run)
-                self._timed(time.monotonic() - run.started)
+                took = time.monotonic() - run.started
+                self._timed(took)
+                if run.outcome:
+                    self.metrics.run_duration.labels(run.outcome).observe(took)
             finally:
                 if self.active.get(task.task_id) is run:
                     del self.active[task.task_id]
@@ -194,13 +200,16 @@ class TaskRunner:
             mapping={
                 TaskField.STATUS: TaskStatus.RUNNING.value,
                 TaskField.WORKER: self.worker_id,
-                TaskField.STARTED_AT: repr(time.time()),
+                TaskField.STARTED_AT: repr(now := time.time()),
             },
         )
+        if attempts == 1:  # a redelivery's queued_at is its first enqueue: not a wait for a worker
+            self.metrics.queue_wait.observe(max(now - record.queued_since(now), 0.0))
         if record.cancel or run.stop_reason == "cancel":
             await self.execution.end(run, sink, CancelledEvent(task_id=task.task_id))
             return
         if attempts > 1:
+            self.metrics.redeliveries.inc()
             await sink.emit(RetryEvent(task_id=task.task_id, attempt=attempts, message=RETRY_MESSAGE))
         await self.conversation.rewind(task)
         log.info("run started (attempt %s)", attempts)

@@ -62,11 +62,14 @@ class Execution:
                 session=model_history(self.settings, self.redis, task.session_id),
                 max_turns=self.settings.max_turns,
                 run_config=setup.run_config,
+                hooks=setup.hooks,
             )
             run.result = result
             if run.stop_reason:
                 result.cancel()
             async for ev in result.stream_events():
+                if setup.hooks is not None and ev.type == "raw_response_event":
+                    setup.hooks.streamed(result.context_wrapper, ev.data)
                 await translator.handle(ev)
         except asyncio.CancelledError:
             # The worker is being torn down: stop the SDK run and hand the task back.
@@ -91,6 +94,8 @@ class Execution:
             timer.cancel()
             if result is not None and not result.is_complete:
                 result.cancel()  # we stopped reading (our own error): the SDK run must stop too
+            if result is not None and setup.hooks is not None:
+                setup.hooks.forget(result.context_wrapper)
         await self._conclude(run, sink, result, code)
 
     async def _conclude(self, run: ActiveRun, sink: EventSink, result, code) -> None:
@@ -138,5 +143,5 @@ class Execution:
         except REDIS_ERRORS:
             log.error("could not write the terminal event; leaving the task for redelivery")
             return
-        run.done = True
+        run.done, run.outcome = True, event.type
         log.info("run ended: %s", event.type, extra={"fields": {"code": getattr(event, "code", None)}})

@@ -20,6 +20,7 @@ import openai
 from agents import Agent, MaxTurnsExceeded, RunConfig
 from agents.exceptions import AgentsException, MCPToolCancellationError, ToolTimeoutError
 
+from agent_service.modelhooks import ModelCallHooks
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import ChatTask
 
@@ -32,6 +33,8 @@ class AgentSetup:
 
     agent: Agent
     run_config: RunConfig | None = None
+    hooks: ModelCallHooks | None = None
+    """Feeds the GenAI metrics from every model call (agent_service/modelhooks.py)."""
 
 
 @dataclass
@@ -44,6 +47,8 @@ class ActiveRun:
     refused an append: someone else already wrote the task's terminal event)."""
     requeue: bool = False
     done: bool = False
+    outcome: str = ""
+    """The terminal event's type once this run wrote it (complete | error | cancelled)."""
     started: float = field(default_factory=time.monotonic)
 
     def stop(self, reason: str) -> None:

@@ -113,3 +113,4 @@ async def test_each_relayed_event_is_counted_and_an_ended_stream_is_no_longer_op
     assert events[-1]["type"] == "complete"
     assert got[("agent_stream_events_relayed_total", ())] == len(events)
     assert got[("agent_stream_open_streams", ())] == 0
+    assert got[("agent_stream_relay_lag_seconds_count", ())] >= 1
