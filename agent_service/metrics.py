@@ -31,7 +31,14 @@ from collections.abc import Callable
 from wsgiref.simple_server import WSGIServer
 
 import redis
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    start_http_server,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from contract import keys
@@ -76,6 +83,7 @@ class _Reconnects:
 
 class WorkerMetrics:
     def __init__(self) -> None:
+        disable_created_metrics()  # no *_created series: Prometheus never reads them
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.runs_in_flight = Gauge("agent_stream_runs_in_flight", "Runs being executed", registry=r)
@@ -155,9 +163,13 @@ class WorkerMetrics:
         self.tool_duration.labels(tool, error_type).observe(duration_s)
 
     def serve(self, port: int, host: str) -> WSGIServer | None:
-        """Start the scrape endpoint in a daemon thread; None when port is 0 (off)."""
+        """Start the scrape endpoint in a daemon thread; None when port is 0 (off) or taken."""
         if not port:
             return None
-        server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        try:
+            server, _thread = start_http_server(port, addr=host, registry=self.registry)
+        except OSError as exc:  # the port is taken: the worker still serves runs, without metrics
+            log.error("metrics server not started on %s:%d: %s", host, port, exc)
+            return None
         log.info("metrics on http://%s:%d/metrics", host, server.server_port)
         return server

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -42,6 +42,7 @@ def multiprocess_dir() -> str | None:
 
 class GatewayMetrics:
     def __init__(self) -> None:
+        disable_created_metrics()  # no *_created series: Prometheus never reads them
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter(

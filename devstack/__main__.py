@@ -36,6 +36,8 @@ DEMO_TOKENS = {  # public, like demo-key: never a real deployment's secret
     "JWT_AUDIENCE": "agent-stream",
 }
 DEMO_USER = "demo"
+WORKER_METRICS_BASE_PORT = 9464
+"""Worker i serves its Prometheus metrics on this port + i (each needs its own port on one host)."""
 
 
 def _dotenv(path: Path) -> dict[str, str]:
@@ -102,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             redis.start()
             stack.redis_url = redis_url = redis.url
         url = stack.start_gateway(port=args.port, HOST=args.host)
-        for _ in range(args.workers):
-            stack.start_worker()
+        for i in range(args.workers):
+            stack.start_worker(WORKER_METRICS_PORT=str(WORKER_METRICS_BASE_PORT + i))
         stack.wait_workers(args.workers, url)
         ui = f"http://127.0.0.1:{args.port}/ai/static/"
         built = (ROOT / "frontend" / "dist" / "index.html").exists()
@@ -118,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
                 else ""
             )
             + f"  Redis:     {redis_url}{' (embedded)' if redis else ''}\n"
-            f"  Workers:   {args.workers}   logs: {stack.log_dir}\n\n"
+            f"  Workers:   {args.workers}   logs: {stack.log_dir}\n"
+            f"  Metrics:   http://127.0.0.1:{args.port}/metrics, workers on :{WORKER_METRICS_BASE_PORT}"
+            f"..{WORKER_METRICS_BASE_PORT + args.workers - 1}/metrics\n\n"
             f"  curl -N -H 'X-API-Key: {key}' -H 'Content-Type: application/json' \\\n"
             f'       -d \'{{"message": "How many customers are there?"}}\' '
             f"http://127.0.0.1:{args.port}/ai/api/chat/stream\n\n"

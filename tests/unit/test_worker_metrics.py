@@ -103,3 +103,10 @@ def test_tool_calls_are_counted_by_tool_and_error_type():
     failed = (("error_type", "McpError"), ("gen_ai_tool_name", "run_query"))
     assert got[("gen_ai_execute_tool_duration_seconds_count", ok)] == 1
     assert got[("gen_ai_execute_tool_duration_seconds_count", failed)] == 1
+
+
+def test_a_taken_port_leaves_the_worker_without_metrics_instead_of_failing_it():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert WorkerMetrics().serve(taken.getsockname()[1], "127.0.0.1") is None

@@ -174,7 +174,8 @@ def checked_role(db: ReadOnlyDatabase, allow_unsafe: bool) -> list[str]:
 
 
 def main() -> None:
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)  # the mcp library's INFO is per request
+    log.setLevel(logging.INFO)
     try:
         db = ReadOnlyDatabase(
             database_url_from_env(),
@@ -190,7 +191,7 @@ def main() -> None:
     try:
         build_server(db, warnings, cache).run("stdio")
     finally:
-        log.warning(
+        log.info(
             "analytics: schema cache %s hits, %s misses (hit rate %.0f%%)",
             cache.hits,
             cache.misses,
