@@ -31,7 +31,7 @@ async def _check(settings: Settings) -> int:
 async def _serve(settings: Settings) -> int:
     from agent_service.worker import Worker
 
-    return await Worker(settings).run()
+    return await Worker(settings).serve()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,7 @@ from agent_service.config import Settings
 from agent_service.delivery.control import ControlListener
 from agent_service.delivery.heartbeat import Heartbeat
 from agent_service.delivery.liveness import LivenessThread
-from agent_service.delivery.pickup import AgentSetup, TaskRunner
+from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.reaper import Reaper
 from agent_service.delivery.taskqueue import TAKE_BATCH, TaskQueue
 from agent_service.metrics import WorkerMetrics
@@ -59,7 +59,7 @@ class Worker:
         self._setup = setup
         self.tool_server: ToolServer | None = None
         self.metrics = WorkerMetrics()
-        self.runner = TaskRunner(
+        self.delivery = TaskDelivery(
             settings,
             self.clients.command,
             self.queue,
@@ -71,21 +71,21 @@ class Worker:
         self.runs: set[asyncio.Task] = set()
         self.stopping = asyncio.Event()
         self.liveness = (
-            LivenessThread(self.clients.sync, settings, self.runner.lock_lost)
+            LivenessThread(self.clients.sync, settings, self.delivery.lock_lost)
             if self.clients.sync is not None
             else None
         )
         self.heartbeat = Heartbeat(
             self.clients.command,
             settings,
-            self.runner,
+            self.delivery,
             busy=lambda: len(self.runs),
             accepting=lambda: not self.stopping.is_set(),
             keeper=self.liveness,
             role_warnings=lambda: self.tool_server.role_warnings if self.tool_server else [],
         )
         self.control = ControlListener(
-            self.clients.pubsub, self.clients.command, self.runner, settings.cancel_poll_s
+            self.clients.pubsub, self.clients.command, self.delivery, settings.cancel_poll_s
         )
         self.owned: Counter[str] = Counter()
         """Payloads this worker runs, counted: the same payload can be taken twice (the reaper re-queued
@@ -132,7 +132,7 @@ class Worker:
         )
         return self.metrics.serve(self.settings.worker_metrics_port, self.settings.worker_metrics_host)
 
-    async def run(self) -> int:
+    async def serve(self) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.request_stop)
@@ -154,10 +154,10 @@ class Worker:
         if self.liveness is not None:
             self.liveness.start()
         background = [
-            asyncio.create_task(self.heartbeat.run(), name="heartbeat"),
+            asyncio.create_task(self.heartbeat.beat_forever(), name="heartbeat"),
             asyncio.create_task(self.control.listen(), name="control"),
             asyncio.create_task(self.control.poll_flags(), name="cancel-poll"),
-            asyncio.create_task(self.reaper.run(), name="reaper"),
+            asyncio.create_task(self.reaper.sweep_forever(), name="reaper"),
         ]
         try:
             try:
@@ -267,7 +267,7 @@ class Worker:
 
     async def _deliver(self, payload: str, slots: asyncio.Semaphore) -> None:
         try:
-            await self.runner.deliver(payload)
+            await self.delivery.deliver(payload)
         finally:
             self.owned[payload] -= 1
             if self.owned[payload] <= 0:
@@ -286,7 +286,7 @@ class Worker:
             hard.cancel()
         if self.runs:
             log.warning("handing %s unfinished run(s) back to the queue", len(self.runs))
-            self.runner.stop_all("handback")
+            self.delivery.stop_all("handback")
             _, pending = await asyncio.wait(set(self.runs), timeout=HANDBACK_WAIT_S)
             for task in pending:
                 task.cancel()

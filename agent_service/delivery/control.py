@@ -17,7 +17,7 @@ import logging
 from pydantic import ValidationError
 from redis.asyncio import Redis
 
-from agent_service.delivery.pickup import TaskRunner
+from agent_service.delivery.pickup import TaskDelivery
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import ControlCommand, TaskField, keys
 
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class ControlListener:
-    def __init__(self, pubsub_client: Redis, command: Redis, runner: TaskRunner, poll_s: float) -> None:
+    def __init__(self, pubsub_client: Redis, command: Redis, delivery: TaskDelivery, poll_s: float) -> None:
         self.pubsub_client = pubsub_client
         self.command = command
-        self.runner = runner
+        self.delivery = delivery
         self.poll_s = poll_s
         self.subscribed = asyncio.Event()
         """Set while the subscription is live (tests wait on it before publishing)."""
@@ -39,7 +39,7 @@ class ControlListener:
         except ValidationError:
             log.warning("ignoring a malformed control message")
             return
-        if cmd.action == "cancel" and self.runner.stop(cmd.task_id, "cancel"):
+        if cmd.action == "cancel" and self.delivery.stop(cmd.task_id, "cancel"):
             log.info("cancel requested via agent:control", extra={"task_id": cmd.task_id})
 
     async def listen(self) -> None:
@@ -70,7 +70,7 @@ class ControlListener:
         """Fallback: stop runs whose task hash says cancel=1 (pub/sub message lost). Never dies."""
         while True:
             await asyncio.sleep(self.poll_s)
-            task_ids = list(self.runner.active)
+            task_ids = list(self.delivery.active)
             if not task_ids:
                 continue
             try:
@@ -86,4 +86,4 @@ class ControlListener:
                 continue
             for tid, flag in zip(task_ids, flags, strict=True):
                 if flag == "1":
-                    self.runner.stop(tid, "cancel")
+                    self.delivery.stop(tid, "cancel")

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from redis.asyncio import Redis
 
 from agent_service.config import Settings
-from agent_service.delivery.pickup import TaskRunner
+from agent_service.delivery.pickup import TaskDelivery
 from agent_service.delivery.tasklock import RENEW
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import WorkerBeat, keys
@@ -54,7 +54,7 @@ class Heartbeat:
         self,
         redis: Redis,
         settings: Settings,
-        runner: TaskRunner,
+        delivery: TaskDelivery,
         busy: Callable[[], int] | None = None,
         accepting: Callable[[], bool] | None = None,
         keeper=None,
@@ -62,11 +62,11 @@ class Heartbeat:
     ) -> None:
         self.redis = redis
         self.settings = settings
-        self.runner = runner
-        self.worker_id = runner.worker_id
+        self.delivery = delivery
+        self.worker_id = delivery.worker_id
         self.started_at = time.time()
         self.healthy = False
-        self.busy = busy or (lambda: len(runner.active))
+        self.busy = busy or (lambda: len(delivery.active))
         """Slots in use (the worker counts runs it has taken, not only the ones already started)."""
         self.accepting = accepting or (lambda: True)
         self.keeper = keeper
@@ -81,7 +81,7 @@ class Heartbeat:
         concurrency = self.settings.worker_concurrency
         busy = self.busy()
         accepting = self.accepting()
-        meter = self.runner.throughput
+        meter = self.delivery.throughput
         meter.sample(busy, concurrency)
         return WorkerBeat(
             worker_id=self.worker_id,
@@ -90,10 +90,10 @@ class Heartbeat:
             started_at=self.started_at,
             ts=time.time(),
             concurrency=concurrency,
-            running=len(self.runner.active),
+            running=len(self.delivery.active),
             free_slots=max(concurrency - busy, 0) if accepting else 0,
             accepting=accepting,
-            run_s=round(self.runner.mean_run_s, 3),
+            run_s=round(self.delivery.mean_run_s, 3),
             drain_per_s=round(meter.drain_per_s, 3),
             loop_lag_ms=round(self.lag_ms, 1),
             loop_lag_max_ms=round(self.lag_max_ms, 1),
@@ -104,15 +104,15 @@ class Heartbeat:
         return self.snapshot().model_dump_json()
 
     async def beat(self) -> None:
-        task_ids = list(self.runner.active)
+        task_ids = list(self.delivery.active)
         async with self.redis.pipeline(transaction=False) as pipe:
             queue_beat(pipe, self.snapshot(), self.settings.worker_heartbeat_ttl_s, task_ids)
             replies = await pipe.execute()
         for task_id, renewed in zip(task_ids, replies[2:], strict=True):
             if not renewed:
-                self.runner.lock_lost(task_id)
+                self.delivery.lock_lost(task_id)
 
-    async def run(self) -> None:
+    async def beat_forever(self) -> None:
         """Beat (or hand the thread its snapshot) every interval, forever, measuring the loop's lag
         in between. Never dies on an error: a silent heartbeat makes this worker look dead and its
         live tasks get run a second time elsewhere."""
@@ -130,7 +130,7 @@ class Heartbeat:
 
     async def _once(self) -> None:
         if self.keeper is not None:
-            self.keeper.tick(self.snapshot(), list(self.runner.active))
+            self.keeper.tick(self.snapshot(), list(self.delivery.active))
             return
         try:
             await self.beat()

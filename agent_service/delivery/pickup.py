@@ -55,7 +55,7 @@ DUPLICATE_RETRY_S = 0.75
 """How long a copy of a task locked by another live worker waits before going back on the queue."""
 
 
-class TaskRunner:
+class TaskDelivery:
     def __init__(
         self,
         settings: Settings,

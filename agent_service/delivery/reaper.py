@@ -53,7 +53,7 @@ class Reaper:
             redis, live_ttl_s=settings.task_live_ttl_s, retention_s=settings.event_retention_s
         )
 
-    async def run(self) -> None:
+    async def sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.settings.reaper_interval_s)
             try:

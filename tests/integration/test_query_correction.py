@@ -1,4 +1,4 @@
-"""Validate, run, correct — and dual output — through the worker's real path: TaskRunner + the SDK's
+"""Validate, run, correct — and dual output — through the worker's real path: TaskDelivery + the SDK's
 Runner + the supervised ToolServer over the real analytics subprocess, real Redis; only the model is
 scripted (agents.testing.ScriptedModel)."""
 
@@ -10,7 +10,7 @@ import pytest
 from agents import Agent, RunConfig
 from agents.testing import ScriptedModel, function_call
 
-from agent_service.delivery.pickup import AgentSetup, TaskRunner
+from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.tools.analytics import mcp_params
 from agent_service.tools.supervisor import ToolServer
@@ -36,7 +36,7 @@ async def _run(redis, tools, steps, message="How many orders?"):
     model = ScriptedModel(steps)
     agent = Agent(name="analytics", model=model, mcp_servers=[tools])
     cfg = settings()
-    runner = TaskRunner(
+    runner = TaskDelivery(
         cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: AgentSetup(agent, RunConfig())
     )
     task, payload = await enqueue(redis, message)

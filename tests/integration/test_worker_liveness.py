@@ -82,7 +82,7 @@ async def test_a_stalled_event_loop_keeps_its_task_locks_and_heartbeat(redis_ser
     )
     agent = Agent(name="stall", model=ScriptedModel([stalling_step(stall_now)]))
     worker = Worker(settings, setup=AgentSetup(agent, RunConfig(tracing_disabled=True)))
-    running = asyncio.create_task(worker.run())
+    running = asyncio.create_task(worker.serve())
     others = Workers(redis_server.url, tmp_path / "logs")
     try:
         await wait_heartbeat(real_redis, "w-stalling")

@@ -113,7 +113,7 @@ async def test_one_copy_ending_does_not_un_own_the_other(fake_redis):
     async def instant(_payload):
         return None
 
-    w.runner.deliver = instant
+    w.delivery.deliver = instant
     w.owned["p"] += 2
     await w._deliver("p", asyncio.Semaphore(1))
     assert w.owned["p"] == 1 and "p" in w.owned

@@ -45,7 +45,7 @@ async def test_heartbeat_loop_survives_a_redis_error_reply(fake_redis):
         await real()
 
     hb.beat = oom_once
-    loop = asyncio.create_task(hb.run())
+    loop = asyncio.create_task(hb.beat_forever())
     for _ in range(100):
         if await fake_redis.exists(keys.heartbeat("w-test")):
             break
@@ -74,7 +74,7 @@ async def test_consume_loop_survives_error_replies_from_blmove_and_runs_the_next
         ran.append(p)
         w.stopping.set()
 
-    w.runner.deliver = record
+    w.delivery.deliver = record
     await asyncio.wait_for(w._consume(), 10)
     await asyncio.gather(*w.runs)
     assert ran == [payload]
@@ -92,7 +92,7 @@ async def test_worker_drains_its_runs_even_when_the_consume_loop_fails(fake_redi
 
     w._consume, w._drain = broken_consume, drain
     with pytest.raises(RuntimeError):
-        await w.run()
+        await w.serve()
     assert drained == [1]
 
 

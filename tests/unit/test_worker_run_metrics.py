@@ -10,7 +10,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from worker_kit import enqueue, run_sql, settings, sql_call, text_step
 
-from agent_service.delivery.pickup import TaskRunner
+from agent_service.delivery.pickup import TaskDelivery
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.execution.runstate import AgentSetup
 from agent_service.metrics import WorkerMetrics
@@ -26,11 +26,11 @@ def counts(metrics: WorkerMetrics) -> dict[tuple[str, tuple], float]:
     return out
 
 
-def runner(redis, model: ScriptedModel, metrics: WorkerMetrics) -> TaskRunner:
+def runner(redis, model: ScriptedModel, metrics: WorkerMetrics) -> TaskDelivery:
     cfg = settings()
     agent = Agent(name="analyst", model=model, tools=[run_sql])
     setup = AgentSetup(agent, RunConfig(tracing_disabled=True), ModelCallHooks(metrics))
-    return TaskRunner(cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: setup, metrics=metrics)
+    return TaskDelivery(cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: setup, metrics=metrics)
 
 
 def labelled(got: dict, name: str) -> dict[tuple, float]:

@@ -13,7 +13,7 @@ from agents.usage import Usage as SdkUsage
 from openai.types.responses import ResponseTextDeltaEvent
 
 from agent_service.config import Settings
-from agent_service.delivery.pickup import AgentSetup, TaskRunner
+from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.taskqueue import TaskQueue
 from contract import ChatTask, EventLog, SessionEvent, TaskField, keys, parse_event
 
@@ -54,11 +54,11 @@ def sql_call(call_id: str = "c1", usage: SdkUsage | None = None) -> ModelStep:
     )
 
 
-def make_runner(redis, model: ScriptedModel, cfg: Settings | None = None) -> TaskRunner:
+def make_runner(redis, model: ScriptedModel, cfg: Settings | None = None) -> TaskDelivery:
     cfg = cfg or settings()
     agent = Agent(name="analyst", model=model, tools=[run_sql])
     queue = TaskQueue(redis, redis, cfg.worker_id)
-    return TaskRunner(cfg, redis, queue, lambda: AgentSetup(agent, RunConfig(tracing_disabled=True)))
+    return TaskDelivery(cfg, redis, queue, lambda: AgentSetup(agent, RunConfig(tracing_disabled=True)))
 
 
 async def enqueue(
