@@ -94,6 +94,9 @@ class Settings(SharedSettings):
     """Open SSE streams allowed per API key in total: all its users together, or the key used alone; more get 429."""
     sse_ping_s: float = 15
     sse_send_timeout_s: float = 30
+    chat_wait_s: float = 120
+    """POST /ai/api/chat waits this long for the answer, then answers 504 with the task id (the task
+    runs on: resume its events or cancel it)."""
     relay_queue_size: int = 2048
     """Events buffered per open stream before that (slow) client is switched to catch-up reads."""
 

@@ -18,7 +18,7 @@ TaskId = Annotated[str, Field(pattern=TASK_ID_PATTERN)]
 
 
 class ChatRequest(BaseModel):
-    """POST /ai/api/chat/stream."""
+    """POST /ai/api/chat/stream and POST /ai/api/chat."""
 
     model_config = ConfigDict(extra="ignore")
 

@@ -1,4 +1,5 @@
-"""POST /ai/api/chat/stream: validate, admit, subscribe, enqueue, stream.
+"""POST /ai/api/chat/stream and POST /ai/api/chat: validate, admit, subscribe, enqueue, then stream the
+events (SSE) or wait for the end and answer with JSON (backend/answer.py).
 
 The order is the point:
   auth (401) → body (422, 413) → rate limits (429: the user's, then the key's) → queue depth (503)
@@ -6,7 +7,7 @@ The order is the point:
   (backend/limits.py; it also yields the RateLimit-* headers) → capacity (503: no live worker, or the
   predicted wait for a slot is over ADMIT_MAX_WAIT_S; backend/capacity.py; a refusal here gives the
   slot back) → the turn a regenerate / edit replaces (404/409/422, backend/branching.py) →
-  SUBSCRIBE the task channel → enqueue transaction (404/409 on the session) → stream.
+  SUBSCRIBE the task channel → enqueue transaction (404/409 on the session) → stream (or wait).
 Every refusal comes before the task is written: a chat that got its `session` event was accepted
 with a wait the workers can meet, so busy never ends it with an error.
 Subscribing before the task exists on the queue means even a worker that answers instantly cannot
@@ -21,15 +22,19 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
+from backend.answer import ChatAnswer, wait_for_answer
 from backend.auth import CurrentPrincipal
 from backend.branching import question_for
+from backend.capacity import Admission
 from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
 from backend.schemas import ChatRequest
 from backend.stream import TaskStream
 from backend.streamopening import StreamOpening
+from backend.taskstore import Enqueued, TaskStore
 from contract import ChatTask, logfields
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,20 @@ def events_url(task_id: str) -> str:
 
 router = APIRouter(prefix="/ai/api", tags=["chat"])
 
+REFUSALS: dict[int | str, dict] = {
+    401: {"description": "Missing or invalid API key"},
+    404: {"description": "Unknown session or turn to regenerate / edit (or another owner's)"},
+    409: {"description": "The session has an active run, or the turn cannot be replaced"},
+    413: {"description": "Message too long"},
+    422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
+    429: {
+        "description": "A rate limit or open-stream cap, of the user or of the API key: the body's "
+        "`limit` says which (user_rate, key_rate, user_streams, key_streams); Retry-After"
+    },
+    503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
+}
+"""What both chat routes answer before anything is enqueued (the order: this module's docstring)."""
+
 
 @router.post(
     "/chat/stream",
@@ -54,16 +73,7 @@ router = APIRouter(prefix="/ai/api", tags=["chat"])
     status_code=200,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "The task's events as SSE"},
-        401: {"description": "Missing or invalid API key"},
-        404: {"description": "Unknown session or turn to regenerate / edit (or another owner's)"},
-        409: {"description": "The session has an active run, or the turn cannot be replaced"},
-        413: {"description": "Message too long"},
-        422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
-        429: {
-            "description": "A rate limit or open-stream cap, of the user or of the API key: the body's "
-            "`limit` says which (user_rate, key_rate, user_streams, key_streams); Retry-After"
-        },
-        503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
+        **REFUSALS,
     },
 )
 async def chat_stream(
@@ -75,26 +85,9 @@ async def chat_stream(
     admission: AdmissionDep,
 ) -> TaskStream:
     """Start a chat turn and stream its events (session first, one terminal event last)."""
-    owner = principal.owner
     admitted = await streams.slots.admit(principal)
     async with StreamOpening(streams, admitted.slot) as opening:
-        await admission.check()
-        message, replaces = await question_for(tasks.redis, tasks, owner, body)
-        task = ChatTask(
-            session_id=body.session_id or uuid.uuid4().hex,
-            owner=owner,
-            message=message,
-            request_id=getattr(request.state, "request_id", ""),
-            on_disconnect=body.on_disconnect,
-            multitask="reject" if replaces else body.multitask,
-            replaces=replaces,
-        )
-        logfields.task_id.set(task.task_id)
-        logfields.session_id.set(task.session_id)
-        await opening.listen(task.task_id)
-        enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
-        log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
-
+        task, enqueued = await _accept(request, principal.owner, body, tasks, admission, opening)
         task_id = task.task_id  # the closure lives as long as the stream: not the whole task
 
         async def cancel_on_disconnect() -> None:
@@ -106,12 +99,7 @@ async def chat_stream(
             except (RedisError, OSError) as exc:
                 log.warning("client left: cancel failed: %s", exc)
 
-        headers = {
-            "X-Task-ID": task.task_id,
-            "X-Session-ID": task.session_id,
-            "Content-Location": events_url(task.task_id),
-            **admitted.headers,
-        }
+        headers = _task_headers(task, admitted.headers)
         if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
             headers["X-Queued-Behind"] = enqueued.queued_behind
         return opening.stream(
@@ -119,3 +107,79 @@ async def chat_stream(
             headers=headers,
             on_client_close=cancel_on_disconnect if body.on_disconnect == "cancel" else None,
         )
+
+
+@router.post(
+    "/chat",
+    response_model=ChatAnswer,
+    responses={
+        **{code: REFUSALS[code] for code in (401, 404, 409, 413, 422, 429, 503)},
+        504: {
+            "description": "No answer within CHAT_WAIT_S: the task runs on; the body's `task_id` and "
+            "`events_url` resume its events (or POST /ai/api/tasks/{task_id}/cancel)"
+        },
+    },
+)
+async def chat(
+    request: Request,
+    principal: CurrentPrincipal,
+    body: Annotated[ChatRequest, Depends(checked_body)],
+    streams: StreamsDep,
+    tasks: TasksDep,
+    admission: AdmissionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """Start a chat turn and answer once it ended: the answer with its tool calls, query results,
+    usage, workflow and timings (`status` says how it ended). Same admission as /chat/stream."""
+    admitted = await streams.slots.admit(principal)
+    async with StreamOpening(streams, admitted.slot) as opening:
+        task, _enqueued = await _accept(request, principal.owner, body, tasks, admission, opening)
+        assert opening.listener is not None
+        answer = await wait_for_answer(streams, opening.listener, task.session_id, settings.chat_wait_s)
+    headers = _task_headers(task, admitted.headers)
+    if answer is None:
+        late = {
+            "detail": f"no answer within {settings.chat_wait_s:g} s; the task runs on",
+            "task_id": task.task_id,
+            "session_id": task.session_id,
+            "events_url": events_url(task.task_id),
+        }
+        return JSONResponse(late, status_code=504, headers=headers)
+    return JSONResponse(answer.model_dump(mode="json"), headers=headers)
+
+
+async def _accept(
+    request: Request,
+    owner: str,
+    body: ChatRequest,
+    tasks: TaskStore,
+    admission: Admission,
+    opening: StreamOpening,
+) -> tuple[ChatTask, Enqueued]:
+    """The steps after the stream slot: capacity, the replaced turn, subscribe, enqueue."""
+    await admission.check()
+    message, replaces = await question_for(tasks.redis, tasks, owner, body)
+    task = ChatTask(
+        session_id=body.session_id or uuid.uuid4().hex,
+        owner=owner,
+        message=message,
+        request_id=getattr(request.state, "request_id", ""),
+        on_disconnect=body.on_disconnect,
+        multitask="reject" if replaces else body.multitask,
+        replaces=replaces,
+    )
+    logfields.task_id.set(task.task_id)
+    logfields.session_id.set(task.session_id)
+    await opening.listen(task.task_id)
+    enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
+    log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
+    return task, enqueued
+
+
+def _task_headers(task: ChatTask, admitted: dict[str, str]) -> dict[str, str]:
+    return {
+        "X-Task-ID": task.task_id,
+        "X-Session-ID": task.session_id,
+        "Content-Location": events_url(task.task_id),
+        **admitted,
+    }

@@ -146,3 +146,20 @@ async def test_health_is_503_while_redis_is_down_and_200_when_it_returns(live, c
     wait_until(healthy, timeout=30)
     after = await chat(client, url, "How many customers are there?")
     assert after.terminal["type"] == "complete", after.events
+
+
+async def test_the_json_chat_answers_with_tool_calls_query_results_and_usage(live, client):
+    response = await client.post(
+        f"{live.urls[0]}/ai/api/chat",
+        json={"message": "How many customers are there?"},
+        headers={"X-API-Key": KEY},
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "complete" and str(customers_in_sample_db()) in body["response"]
+    query = next(c for c in body["tool_calls"] if c["name"] == "run_query")
+    assert "select" in query["arguments"]["sql"].lower() and query["output"] and not query["is_error"]
+    assert body["data"] and body["data"][0]["rows"]
+    assert body["usage"]["total_tokens"] > 0 and body["workflow"]
+    assert body["timings"]["first_token_ms"] <= body["timings"]["total_ms"]

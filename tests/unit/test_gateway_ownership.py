@@ -50,6 +50,13 @@ async def _chat(client, headers, ids):
     return r.status_code == 404
 
 
+async def _chat_json(client, headers, ids):
+    r = await client.post(
+        "/ai/api/chat", json={"message": "mine?", "session_id": ids["session"]}, headers=headers
+    )
+    return r.status_code == 404
+
+
 async def _list(client, headers, ids):
     r = await client.get("/ai/api/sessions", headers=headers)
     return r.status_code == 200 and ids["session"] not in {s["session_id"] for s in r.json()["sessions"]}
@@ -84,6 +91,7 @@ def _nf(method: str, path: str, body: dict | None = None):
 
 OWNER_ROUTES = {
     ("POST", "/ai/api/chat/stream"): _chat,
+    ("POST", "/ai/api/chat"): _chat_json,
     ("GET", "/ai/api/tasks/{task_id}"): _not_found("GET", "/ai/api/tasks/{task_id}"),
     ("GET", "/ai/api/tasks/{task_id}/events"): _not_found("GET", "/ai/api/tasks/{task_id}/events"),
     ("POST", "/ai/api/tasks/{task_id}/cancel"): _not_found("POST", "/ai/api/tasks/{task_id}/cancel"),

@@ -23,6 +23,10 @@ _.tracing
 _.previous_response_id
 _.conversation_id
 # pydantic fields that reach JSON (model_dump / model_dump_json), read by the UI, /health or exports
+_.first_event_ms  # ChatAnswer.timings (POST /ai/api/chat)
+_.first_token_ms  # ChatAnswer.timings
+_.total_ms  # ChatAnswer.timings
+_.tool_calls  # ChatAnswer (POST /ai/api/chat)
 _.loop_lag_max_ms  # WorkerBeat, listed by name in GET /health's workers
 _.updated_at  # Feedback, returned by PUT /sessions/{id}/feedback/{task_id}
 _.finished_at  # TaskStatusResponse (GET /tasks/{id})

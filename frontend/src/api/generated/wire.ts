@@ -21,9 +21,11 @@ export type Event =
  * Every schema the gateway sends or accepts (generated; see backend/schema_export.py).
  */
 export interface Wire {
+  AnswerError?: AnswerError
   CancelResult?: CancelResult
   CancelledEvent?: CancelledEvent
   ChartSuggestion?: ChartSuggestion
+  ChatAnswer?: ChatAnswer
   ChatRequest?: ChatRequest
   CompleteEvent?: CompleteEvent
   DataEvent?: DataEvent
@@ -49,7 +51,9 @@ export interface Wire {
   ShareList?: ShareList
   SharedConversation?: SharedConversation
   TaskState?: TaskState
+  Timings?: Timings
   TokenEvent?: TokenEvent
+  ToolCall?: ToolCall
   ToolEvent?: ToolEvent
   ToolResultEvent?: ToolResultEvent
   ToolStep?: ToolStep
@@ -59,6 +63,10 @@ export interface Wire {
   Usage?: Usage
   ValidationError?: ValidationError
   WorkflowStep?: WorkflowStep
+}
+export interface AnswerError {
+  code: string
+  message: string
 }
 export interface CancelResult {
   status: string
@@ -82,7 +90,60 @@ export interface ChartSuggestion {
   y: string[]
 }
 /**
- * POST /ai/api/chat/stream.
+ * POST /ai/api/chat: a turn's whole answer, once it ended.
+ */
+export interface ChatAnswer {
+  data?: QueryData[]
+  error?: AnswerError | null
+  response: string
+  session_id: string
+  status: 'complete' | 'error' | 'cancelled'
+  task_id: string
+  timings: Timings
+  tool_calls?: ToolCall[]
+  usage?: Usage
+  workflow?: WorkflowStep[]
+}
+/**
+ * The full result of one query for the client (also kept on the transcript's tool step).
+ */
+export interface QueryData {
+  call_id: string
+  chart: ChartSuggestion | null
+  columns: string[]
+  name: string
+  row_count: number
+  rows: unknown[][]
+  sql: string
+  truncated: boolean
+}
+export interface Timings {
+  first_event_ms?: number | null
+  first_token_ms?: number | null
+  total_ms?: number
+}
+export interface ToolCall {
+  arguments: {
+    [k: string]: unknown | undefined
+  }
+  call_id: string
+  duration_ms?: number
+  is_error?: boolean
+  name: string
+  output?: unknown
+}
+export interface Usage {
+  input_tokens: number
+  output_tokens: number
+  total_tokens: number
+}
+export interface WorkflowStep {
+  duration_ms: number
+  name: string
+  step: number
+}
+/**
+ * POST /ai/api/chat/stream and POST /ai/api/chat.
  */
 export interface ChatRequest {
   edit?: string | null
@@ -105,16 +166,6 @@ export interface CompleteEvent {
   type: 'complete'
   usage: Usage
   workflow: WorkflowStep[]
-}
-export interface Usage {
-  input_tokens: number
-  output_tokens: number
-  total_tokens: number
-}
-export interface WorkflowStep {
-  duration_ms: number
-  name: string
-  step: number
 }
 /**
  * The full result of the call `call_id`, emitted right after its tool_result (the QueryData fields
@@ -254,19 +305,6 @@ export interface Me {
   name: string | null
   owner: string
   via: 'key' | 'token' | 'proxy'
-}
-/**
- * The full result of one query for the client (also kept on the transcript's tool step).
- */
-export interface QueryData {
-  call_id: string
-  chart: ChartSuggestion | null
-  columns: string[]
-  name: string
-  row_count: number
-  rows: unknown[][]
-  sql: string
-  truncated: boolean
 }
 /**
  * PATCH /ai/api/sessions/{id}: a new title (trimmed; 1..200 characters).
