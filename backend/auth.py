@@ -122,9 +122,27 @@ async def require_principal(
     return principal
 
 
+async def require_openai_principal(
+    request: Request,
+    api_key: Annotated[str | None, Depends(_key_scheme)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer_scheme)],
+) -> Principal:
+    """As require_principal, and a bearer credential that is one of the API keys is that key: OpenAI's
+    clients send their API key as `Authorization: Bearer <key>` (the /v1 routes)."""
+    keys = request.app.state.api_keys
+    found = keys.match(bearer.credentials) if bearer is not None and not api_key and keys else None
+    if found is None:
+        return await require_principal(request, api_key, bearer)
+    principal = _from_key(request, found)
+    request.state.owner = principal.owner
+    request.state.principal = principal
+    return principal
+
+
 async def require_owner(principal: Annotated[Principal, Depends(require_principal)]) -> str:
     return principal.owner
 
 
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+OpenAiPrincipal = Annotated[Principal, Depends(require_openai_principal)]
 Owner = Annotated[str, Depends(require_owner)]

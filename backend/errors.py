@@ -99,30 +99,48 @@ def _count_refusal(request: Request, status: int, reason: str) -> None:
         request.app.state.metrics.refused(status, reason)
 
 
+OPENAI_PREFIX = "/v1/"
+"""The OpenAI-compatible routes (backend/routes/openai.py): their errors also carry OpenAI's shape."""
+_OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 429: "rate_limit_error"}
+
+
+def _json(request: Request, body: dict, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The error body; under /v1/ also `error: {message, type, code, param}`, which OpenAI's clients
+    read (the `detail` stays, as on every other route)."""
+    if request.url.path.startswith(OPENAI_PREFIX):
+        detail = body["detail"]
+        message = detail if isinstance(detail, str) else "; ".join(str(e.get("msg", e)) for e in detail)
+        kind = _OPENAI_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
+        code = body.get("limit") or body.get("code")
+        body = {"error": {"message": message, "type": kind, "code": code, "param": None}, **body}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     _count_refusal(request, exc.status_code, exc.reason)
-    return JSONResponse({"detail": exc.detail, **exc.extra}, exc.status_code, headers=exc.headers)
+    return _json(request, {"detail": exc.detail, **exc.extra}, exc.status_code, exc.headers)
 
 
 async def _redis_error(request: Request, exc: RedisError) -> JSONResponse:
     log.warning("redis unavailable: %s: %s", type(exc).__name__, exc)
     _count_refusal(request, 503, "redis")
     settings = request.app.state.settings
-    return JSONResponse(
+    return _json(
+        request,
         {
             "detail": "Service temporarily unavailable, try again shortly",
             "request_id": getattr(request.state, "request_id", ""),
         },
-        status_code=503,
-        headers={"Retry-After": str(settings.busy_retry_after_s)},
+        503,
+        {"Retry-After": str(settings.busy_retry_after_s)},
     )
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
-        return JSONResponse({"detail": "request body is not valid JSON"}, status_code=422)
-    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+        return _json(request, {"detail": "request body is not valid JSON"}, 422)
+    return _json(request, {"detail": jsonable_encoder(errors)}, 422)
 
 
 def install(app: FastAPI) -> None:

@@ -69,3 +69,10 @@ class StreamOpening:
             headers=headers,
             on_client_close=on_client_close,
         )
+
+    def take(self) -> tuple[Listener, Slot | None]:
+        """Hand the listener and the slot to a body that gives both back itself (the OpenAI-compatible
+        stream, backend/completionstream.py)."""
+        assert self.listener is not None, "listen() first"
+        listener, slot, self.listener, self.slot = self.listener, self.slot, None, None
+        return listener, slot

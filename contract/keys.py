@@ -31,6 +31,8 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:owner:{owner}:shares          ZSET    an owner's share ids by created_at
     agent:owner:{owner}:streams         ZSET    an owner's open SSE streams (member = stream id, score = expiry);
                                                 a key's holds every stream through it, its users' too
+    agent:owner:{owner}:thread:{digest} STRING  the session an OpenAI-style conversation continues: the digest of
+                                                its messages so far (backend/completions.py; gateway only), TTL
     agent:ratelimit:{owner}:{window}    STRING  a user's or a key's new-chat counter in one fixed window (backend/limits.py)
     agent:schema:{fingerprint}:{part}   STRING  cached schema lookup (list_tables, describe_table:{t}), TTL
     agent:schema:stats                  HASH    schema cache hits / misses (read by the gateway's /health)
@@ -131,6 +133,10 @@ def owner_sessions(owner: str) -> str:
 
 def owner_streams(owner: str) -> str:
     return f"{PREFIX}:owner:{owner}:streams"
+
+
+def owner_thread(owner: str, digest: str) -> str:
+    return f"{PREFIX}:owner:{owner}:thread:{digest}"
 
 
 def rate_counter(owner: str, window: str) -> str:

@@ -18,7 +18,6 @@ anyway, the ticker finds the log ahead of the stream and it re-reads (backend/st
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -27,15 +26,12 @@ from redis.exceptions import RedisError
 
 from backend.answer import ChatAnswer, wait_for_answer
 from backend.auth import CurrentPrincipal
-from backend.branching import question_for
-from backend.capacity import Admission
+from backend.chatturn import events_url, start_turn, task_headers
 from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
 from backend.schemas import ChatRequest
 from backend.stream import TaskStream
 from backend.streamopening import StreamOpening
-from backend.taskstore import Enqueued, TaskStore
-from contract import ChatTask, logfields
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +40,6 @@ async def checked_body(body: ChatRequest, settings: SettingsDep) -> ChatRequest:
     if len(body.message or "") > settings.max_message_chars:
         raise ApiError(413, f"message is longer than {settings.max_message_chars} characters")
     return body
-
-
-def events_url(task_id: str) -> str:
-    return f"/ai/api/tasks/{task_id}/events"
 
 
 router = APIRouter(prefix="/ai/api", tags=["chat"])
@@ -87,7 +79,7 @@ async def chat_stream(
     """Start a chat turn and stream its events (session first, one terminal event last)."""
     admitted = await streams.slots.admit(principal)
     async with StreamOpening(streams, admitted.slot) as opening:
-        task, enqueued = await _accept(request, principal.owner, body, tasks, admission, opening)
+        task, enqueued = await start_turn(request, principal.owner, body, tasks, admission, opening)
         task_id = task.task_id  # the closure lives as long as the stream: not the whole task
 
         async def cancel_on_disconnect() -> None:
@@ -99,7 +91,7 @@ async def chat_stream(
             except (RedisError, OSError) as exc:
                 log.warning("client left: cancel failed: %s", exc)
 
-        headers = _task_headers(task, admitted.headers)
+        headers = task_headers(task, admitted.headers)
         if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
             headers["X-Queued-Behind"] = enqueued.queued_behind
         return opening.stream(
@@ -133,10 +125,10 @@ async def chat(
     usage, workflow and timings (`status` says how it ended). Same admission as /chat/stream."""
     admitted = await streams.slots.admit(principal)
     async with StreamOpening(streams, admitted.slot) as opening:
-        task, _enqueued = await _accept(request, principal.owner, body, tasks, admission, opening)
+        task, _enqueued = await start_turn(request, principal.owner, body, tasks, admission, opening)
         assert opening.listener is not None
         answer = await wait_for_answer(streams, opening.listener, task.session_id, settings.chat_wait_s)
-    headers = _task_headers(task, admitted.headers)
+    headers = task_headers(task, admitted.headers)
     if answer is None:
         late = {
             "detail": f"no answer within {settings.chat_wait_s:g} s; the task runs on",
@@ -146,40 +138,3 @@ async def chat(
         }
         return JSONResponse(late, status_code=504, headers=headers)
     return JSONResponse(answer.model_dump(mode="json"), headers=headers)
-
-
-async def _accept(
-    request: Request,
-    owner: str,
-    body: ChatRequest,
-    tasks: TaskStore,
-    admission: Admission,
-    opening: StreamOpening,
-) -> tuple[ChatTask, Enqueued]:
-    """The steps after the stream slot: capacity, the replaced turn, subscribe, enqueue."""
-    await admission.check()
-    message, replaces = await question_for(tasks.redis, tasks, owner, body)
-    task = ChatTask(
-        session_id=body.session_id or uuid.uuid4().hex,
-        owner=owner,
-        message=message,
-        request_id=getattr(request.state, "request_id", ""),
-        on_disconnect=body.on_disconnect,
-        multitask="reject" if replaces else body.multitask,
-        replaces=replaces,
-    )
-    logfields.task_id.set(task.task_id)
-    logfields.session_id.set(task.session_id)
-    await opening.listen(task.task_id)
-    enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
-    log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
-    return task, enqueued
-
-
-def _task_headers(task: ChatTask, admitted: dict[str, str]) -> dict[str, str]:
-    return {
-        "X-Task-ID": task.task_id,
-        "X-Session-ID": task.session_id,
-        "Content-Location": events_url(task.task_id),
-        **admitted,
-    }

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from backend.auth import CurrentPrincipal, Owner
+from backend.chatturn import events_url
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
-from backend.routes.chat import events_url
 from backend.schemas import TASK_ID_PATTERN, CancelResult, TaskState, asked
 from backend.streamopening import StreamOpening
 from contract import logfields

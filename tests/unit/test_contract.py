@@ -50,6 +50,7 @@ def test_key_strings_are_pinned():
     assert keys.history_counter("s1") == "agent:history:s1:counter"
     assert keys.owner_sessions("o1") == "agent:owner:o1:sessions"
     assert keys.owner_streams("o1") == "agent:owner:o1:streams"
+    assert keys.owner_thread("o1", "d1") == "agent:owner:o1:thread:d1"
     assert keys.rate_counter("o1", "60/1minute") == "agent:ratelimit:o1:60/1minute"
     assert keys.schema_cache("f1", "tables") == "agent:schema:f1:tables"
     assert keys.SCHEMA_CACHE_STATS == "agent:schema:stats"

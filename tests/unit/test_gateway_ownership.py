@@ -57,6 +57,18 @@ async def _chat_json(client, headers, ids):
     return r.status_code == 404
 
 
+async def _completions(client, headers, ids):
+    """The owner's conversation sent back by someone else starts a session of theirs, not the owner's."""
+    said = [{"role": "user", "content": "mine"}, {"role": "assistant", "content": FakeWorker.answer}]
+    body = {"model": "analytics", "messages": [*said, {"role": "user", "content": "more?"}]}
+    r = await client.post("/v1/chat/completions", json=body, headers=headers)
+    return r.status_code == 200 and r.json()["agent_stream"]["session_id"] != ids["session"]
+
+
+async def _models(client, headers, ids):
+    return (await client.get("/v1/models", headers=headers)).status_code == 200  # the same for everyone
+
+
 async def _list(client, headers, ids):
     r = await client.get("/ai/api/sessions", headers=headers)
     return r.status_code == 200 and ids["session"] not in {s["session_id"] for s in r.json()["sessions"]}
@@ -92,6 +104,8 @@ def _nf(method: str, path: str, body: dict | None = None):
 OWNER_ROUTES = {
     ("POST", "/ai/api/chat/stream"): _chat,
     ("POST", "/ai/api/chat"): _chat_json,
+    ("POST", "/v1/chat/completions"): _completions,
+    ("GET", "/v1/models"): _models,
     ("GET", "/ai/api/tasks/{task_id}"): _not_found("GET", "/ai/api/tasks/{task_id}"),
     ("GET", "/ai/api/tasks/{task_id}/events"): _not_found("GET", "/ai/api/tasks/{task_id}/events"),
     ("POST", "/ai/api/tasks/{task_id}/cancel"): _not_found("POST", "/ai/api/tasks/{task_id}/cancel"),

@@ -28,6 +28,7 @@ export interface Wire {
   ChatAnswer?: ChatAnswer
   ChatRequest?: ChatRequest
   CompleteEvent?: CompleteEvent
+  CompletionRequest?: CompletionRequest
   DataEvent?: DataEvent
   ErrorEvent?: ErrorEvent
   Event?: Event
@@ -36,6 +37,7 @@ export interface Wire {
   HTTPValidationError?: HTTPValidationError
   Health?: Health
   Me?: Me
+  Message?: Message
   ProgressEvent?: ProgressEvent
   QueryData?: QueryData
   RenameRequest?: RenameRequest
@@ -166,6 +168,29 @@ export interface CompleteEvent {
   type: 'complete'
   usage: Usage
   workflow: WorkflowStep[]
+}
+/**
+ * POST /v1/chat/completions (the fields the facade uses; the rest of OpenAI's are accepted and ignored).
+ */
+export interface CompletionRequest {
+  /**
+   * @minItems 1
+   */
+  messages: [Message, ...Message[]]
+  model: string
+  stream?: boolean
+  stream_options?: {
+    [k: string]: unknown | undefined
+  } | null
+}
+export interface Message {
+  content?:
+    | string
+    | {
+        [k: string]: unknown | undefined
+      }[]
+    | null
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool'
 }
 /**
  * The full result of the call `call_id`, emitted right after its tool_result (the QueryData fields

@@ -1,0 +1,62 @@
+"""Starting a chat turn, the steps both chat routes and the OpenAI-compatible route share once the
+stream slot is held: capacity (503), the turn a regenerate / edit replaces (404/409/422), SUBSCRIBE the
+task channel, the enqueue transaction (404/409 on the session). Subscribing before the task exists on
+the queue means even a worker that answers at once cannot publish before we listen.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import Request
+
+from backend.branching import question_for
+from backend.capacity import Admission
+from backend.schemas import ChatRequest
+from backend.streamopening import StreamOpening
+from backend.taskstore import Enqueued, TaskStore
+from contract import ChatTask, logfields
+
+log = logging.getLogger(__name__)
+
+
+def events_url(task_id: str) -> str:
+    return f"/ai/api/tasks/{task_id}/events"
+
+
+async def start_turn(
+    request: Request,
+    owner: str,
+    body: ChatRequest,
+    tasks: TaskStore,
+    admission: Admission,
+    opening: StreamOpening,
+) -> tuple[ChatTask, Enqueued]:
+    """The steps after the stream slot: capacity, the replaced turn, subscribe, enqueue."""
+    await admission.check()
+    message, replaces = await question_for(tasks.redis, tasks, owner, body)
+    task = ChatTask(
+        session_id=body.session_id or uuid.uuid4().hex,
+        owner=owner,
+        message=message,
+        request_id=getattr(request.state, "request_id", ""),
+        on_disconnect=body.on_disconnect,
+        multitask="reject" if replaces else body.multitask,
+        replaces=replaces,
+    )
+    logfields.task_id.set(task.task_id)
+    logfields.session_id.set(task.session_id)
+    await opening.listen(task.task_id)
+    enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
+    log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
+    return task, enqueued
+
+
+def task_headers(task: ChatTask, admitted: dict[str, str]) -> dict[str, str]:
+    return {
+        "X-Task-ID": task.task_id,
+        "X-Session-ID": task.session_id,
+        "Content-Location": events_url(task.task_id),
+        **admitted,
+    }
