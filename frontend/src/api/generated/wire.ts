@@ -36,6 +36,7 @@ export interface Wire {
   Me?: Me
   ProgressEvent?: ProgressEvent
   QueryData?: QueryData
+  Refusal?: Refusal
   RenameRequest?: RenameRequest
   RetryEvent?: RetryEvent
   SessionDetail?: SessionDetail
@@ -267,6 +268,13 @@ export interface QueryData {
   rows: unknown[][]
   sql: string
   truncated: boolean
+}
+/**
+ * The body of a 429: which limit the request hit (Retry-After says when to try again).
+ */
+export interface Refusal {
+  detail: string
+  limit: 'user_rate' | 'key_rate' | 'user_streams' | 'key_streams' | 'share_rate'
 }
 /**
  * PATCH /ai/api/sessions/{id}: a new title (trimmed; 1..200 characters).
