@@ -222,8 +222,8 @@ class ClientRate:
     """A rate limit per client IP for a route that needs no key (GET /shared/{id}, SHARE_RATE_LIMIT).
 
     The IP is the connection's peer, which uvicorn replaces with X-Forwarded-For's client when
-    PROXY_HEADERS is on and the peer is one of FORWARDED_ALLOW_IPS; so behind a proxy every reader is
-    not one address, and a browser cannot pick its own."""
+    PROXY_HEADERS is on and the peer is one of FORWARDED_ALLOW_IPS: behind a proxy the readers are not
+    all one address, and a client elsewhere cannot choose its own by sending the header."""
 
     def __init__(self, redis: Redis, spec: str, limit: RefusedLimit) -> None:
         self.rate = RateLimit(spec)
