@@ -79,6 +79,8 @@ class Settings(SharedSettings):
     """A key the UI's key dialog names (GET /ai/api/ui-config, no key needed): the devstack sets its public demo-key; never a real key."""
     share_ttl_s: int = 30 * 24 * 3600
     """How long a shared read-only snapshot stays readable after it is taken (0 = until revoked)."""
+    share_rate_limit: str = "120/minute"
+    """Reads of GET /ai/api/shared/{id} per client IP (the proxy's X-Forwarded-For with PROXY_HEADERS), same syntax as RATE_LIMIT; empty = no limit."""
     search_max_sessions: int = 200
     """Conversation search reads at most this many of the caller's newest sessions."""
     search_max_messages: int = 200

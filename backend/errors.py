@@ -8,7 +8,7 @@
     │   ├── 409 session has an active run               (+ "task_id")
     │   ├── 413 message too long                        (before anything is enqueued)
     │   ├── 429 rate limit / open-stream cap            (+ Retry-After, and "limit": user_rate | key_rate
-    │   │                                                 | user_streams | key_streams; backend/limits.py)
+    │   │                                                 | user_streams | key_streams | share_rate; backend/limits.py)
     │   └── 503 queue full / relay / JWKS unavailable   (+ Retry-After)
     ├── ConfigError                                     the settings cannot run a gateway (no API keys,
     │                                                   unsafe token settings): create_app refuses,

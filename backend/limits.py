@@ -32,6 +32,9 @@ A resumed stream (GET /tasks/{id}/events) runs the same script without rate limi
 only its slots. The script answers "admitted" at once for a slot id it already holds, so the command
 client's retry after a lost reply cannot take a second slot.
 If Redis is down the POST fails with a clean 503 (errors.py), before anything was enqueued.
+The public share route (GET /shared/{id}, no key) has a rate limit per client IP (`ClientRate`,
+SHARE_RATE_LIMIT, "share_rate"): the same script with no budget's stream set and no depth check, so its
+counters, windows and Retry-After work exactly like a chat's.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Literal
 
 from limits import parse_many
 from redis.asyncio import Redis
@@ -48,7 +52,7 @@ from backend.errors import ApiError, unavailable
 from backend.principal import Principal, key_owner
 from contract import keys
 
-# KEYS: the task queue, the stream ZSET of each budget (n of them), then the rate counters.
+# KEYS: the task queue, the stream ZSET of each budget (n of them, 0 for a client IP), then the rate counters.
 # ARGV: now, lease expiry, slot id, ZSET ttl, max queue depth (-1: no check), n, the n stream caps,
 #       then per counter its amount, its window in seconds and its budget (1..n).
 # Returns {0, limit, remaining, reset} admitted (limit -1: no rate limit counted) |
@@ -56,7 +60,7 @@ from contract import keys
 #         {3, budget, cap, 0} stream cap.
 _ADMIT = """
 local n = tonumber(ARGV[6])
-if redis.call('ZSCORE', KEYS[2], ARGV[3]) then return {0, -1, 0, 0} end
+if n > 0 and redis.call('ZSCORE', KEYS[2], ARGV[3]) then return {0, -1, 0, 0} end
 local first, base = n + 2, n + 7
 local limit, left, reset = -1, 0, 0
 for i = first, #KEYS do
@@ -87,11 +91,14 @@ end
 return {0, limit, left, reset}
 """
 
-_REFUSED = {
+RefusedLimit = Literal["user_rate", "key_rate", "user_streams", "key_streams", "share_rate"]
+"""The `limit` a 429 names (the UI says what it means from this union, via the wire types)."""
+_REFUSED: dict[RefusedLimit, str] = {
     "user_rate": "Rate limit exceeded: too many new chats for this user",
     "key_rate": "Rate limit exceeded: too many new chats through this API key (all its users together)",
     "user_streams": "too many open streams for this user (at most {cap})",
     "key_streams": "too many open streams through this API key (at most {cap}, all its users together)",
+    "share_rate": "Rate limit exceeded: too many reads of shared conversations from this address",
 }
 STREAMS_RETRY_AFTER_S = 5
 
@@ -173,12 +180,10 @@ class StreamSlots:
             return Admitted(slot, self._rate_headers(a, b, c) if a >= 0 else {})
         if code == 1:
             retry_after = max(1, a)
-            raise self._refused(
-                f"{scopes[b - 1][0]}_rate", retry_after, self._rate_headers(c, 0, retry_after)
-            )
+            raise refused(f"{scopes[b - 1][0]}_rate", retry_after, self._rate_headers(c, 0, retry_after))
         if code == 2:
             raise unavailable("the task queue is full, try again shortly", self.busy_retry_after_s)
-        raise self._refused(f"{scopes[a - 1][0]}_streams", STREAMS_RETRY_AFTER_S, {}, cap=b)
+        raise refused(f"{scopes[a - 1][0]}_streams", STREAMS_RETRY_AFTER_S, {}, cap=b)
 
     def _rate_headers(self, limit: int, remaining: int, reset: int) -> dict[str, str]:
         if not self.headers:
@@ -188,15 +193,6 @@ class StreamSlots:
             "RateLimit-Remaining": str(max(0, remaining)),
             "RateLimit-Reset": str(max(0, reset)),
         }
-
-    @staticmethod
-    def _refused(limit: str, retry_after: int, headers: dict[str, str], cap: int = 0) -> ApiError:
-        return ApiError(
-            429,
-            _REFUSED[limit].format(cap=cap),
-            headers={"Retry-After": str(retry_after), **headers},
-            extra={"limit": limit},
-        )
 
     async def refresh_many(self, held: list[Slot]) -> None:
         """Extend the leases of many open streams in every set they are in, in one pipeline (the
@@ -220,3 +216,41 @@ class StreamSlots:
                 for name in slot.sets:
                     pipe.zrem(name, slot.id)
             await pipe.execute()
+
+
+class ClientRate:
+    """A rate limit per client IP for a route that needs no key (GET /shared/{id}, SHARE_RATE_LIMIT).
+
+    The IP is the connection's peer, which uvicorn replaces with X-Forwarded-For's client when
+    PROXY_HEADERS is on and the peer is one of FORWARDED_ALLOW_IPS: behind a proxy the readers are not
+    all one address, and a client elsewhere cannot choose its own by sending the header."""
+
+    def __init__(self, redis: Redis, spec: str, limit: RefusedLimit) -> None:
+        self.rate = RateLimit(spec)
+        self.limit = limit
+        self._admit = redis.register_script(_ADMIT)
+
+    async def check(self, ip: str) -> None:
+        """Counts one request from `ip`, or raises 429 with Retry-After (counting nothing)."""
+        if not self.rate.limits:
+            return
+        owner = f"ip:{ip}"
+        now = time.time()
+        reply = await self._admit(
+            keys=[keys.TASK_QUEUE, *(keys.rate_counter(owner, name) for _, _, name in self.rate.limits)],
+            args=[now, now, "", 0, -1, 0]
+            + [arg for amount, window, _ in self.rate.limits for arg in (amount, window, 1)],
+        )
+        code, retry_after = int(reply[0]), int(reply[1])
+        if code == 1:
+            raise refused(self.limit, max(1, retry_after), {})
+
+
+def refused(limit: RefusedLimit, retry_after: int, headers: dict[str, str], cap: int = 0) -> ApiError:
+    """The 429 of a refused request: the message, Retry-After and the `limit` it hit."""
+    return ApiError(
+        429,
+        _REFUSED[limit].format(cap=cap),
+        headers={"Retry-After": str(retry_after), **headers},
+        extra={"limit": limit},
+    )

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from backend.feedback import Feedback
+from backend.limits import RefusedLimit
 from contract import ChatTask
 from contract.transcript import TranscriptMessage
 
@@ -222,6 +223,15 @@ class SharedConversation(BaseModel):
     title: str
     shared_at: float
     messages: list[TranscriptMessage]
+
+
+class Refusal(BaseModel):
+    """The body of a 429: which limit the request hit (Retry-After says when to try again)."""
+
+    model_config = _SENT
+
+    detail: str
+    limit: RefusedLimit
 
 
 class UiConfig(BaseModel):

@@ -33,7 +33,7 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
                                                 a key's holds every stream through it, its users' too
     agent:owner:{owner}:thread:{digest} STRING  the session an OpenAI-style conversation continues: the digest of
                                                 its messages so far (backend/completions.py; gateway only), TTL
-    agent:ratelimit:{owner}:{window}    STRING  a user's or a key's new-chat counter in one fixed window (backend/limits.py)
+    agent:ratelimit:{owner}:{window}    STRING  a user's or a key's new-chat counter, or an IP's share reads, in one fixed window (backend/limits.py)
     agent:schema:{fingerprint}:{part}   STRING  cached schema lookup (list_tables, describe_table:{t}), TTL
     agent:schema:stats                  HASH    schema cache hits / misses (read by the gateway's /health)
 """
@@ -140,8 +140,9 @@ def owner_thread(owner: str, digest: str) -> str:
 
 
 def rate_counter(owner: str, window: str) -> str:
-    """New chats of an owner (a user, or a key's total across its users) in one fixed window of one
-    rate limit; `window` names the limit ('60/1minute'), the key expires with the window."""
+    """New chats of an owner (a user, or a key's total across its users), or reads of shared links by
+    one client IP (owner `ip:<addr>`), in one fixed window of one rate limit; `window` names the limit
+    ('60/1minute'), the key expires with the window."""
     return f"{RATE_LIMIT_PREFIX}:{owner}:{window}"
 
 

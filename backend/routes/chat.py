@@ -29,7 +29,7 @@ from backend.auth import CurrentPrincipal
 from backend.chatturn import events_url, start_turn, task_headers
 from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
-from backend.schemas import ChatRequest
+from backend.schemas import ChatRequest, Refusal
 from backend.stream import TaskStream
 from backend.streamopening import StreamOpening
 
@@ -51,8 +51,9 @@ REFUSALS: dict[int | str, dict] = {
     413: {"description": "Message too long"},
     422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
     429: {
+        "model": Refusal,
         "description": "A rate limit or open-stream cap, of the user or of the API key: the body's "
-        "`limit` says which (user_rate, key_rate, user_streams, key_streams); Retry-After"
+        "`limit` says which (user_rate, key_rate, user_streams, key_streams); Retry-After",
     },
     503: {"description": "No capacity (queue full, no worker, wait too long) or Redis unavailable"},
 }

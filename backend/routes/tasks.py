@@ -17,7 +17,7 @@ from backend.auth import CurrentPrincipal, Owner
 from backend.chatturn import events_url
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
-from backend.schemas import TASK_ID_PATTERN, CancelResult, TaskState, asked
+from backend.schemas import TASK_ID_PATTERN, CancelResult, Refusal, TaskState, asked
 from backend.streamopening import StreamOpening
 from contract import logfields
 
@@ -61,7 +61,10 @@ async def get_task(task_id: TaskId, owner: Owner, tasks: TasksDep) -> TaskState:
     response_model=None,
     status_code=200,
     responses={
-        429: {"description": "Open-stream cap of the user or the key (`limit`: user_streams, key_streams)"}
+        429: {
+            "model": Refusal,
+            "description": "Open-stream cap of the user or the key (`limit`: user_streams, key_streams)",
+        }
     },
 )
 async def task_events(

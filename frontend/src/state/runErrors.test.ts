@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../api/apiError'
-import { openFailure, runEnd, toUiError } from './runErrors'
+import { LIMIT_MESSAGES, limitMessage, openFailure, runEnd, toUiError } from './runErrors'
 
 describe('toUiError', () => {
   it('maps rejected credentials to an auth error', () => {
@@ -11,6 +11,22 @@ describe('toUiError', () => {
   it('maps 429 and 503 to a limit with the server Retry-After, else 5 s', () => {
     expect(toUiError(new ApiError(429, 'slow down', 12))).toMatchObject({ kind: 'limited', message: 'Too many requests', retryAfterS: 12 })
     expect(toUiError(new ApiError(503, 'busy'))).toMatchObject({ kind: 'limited', message: 'The service is busy', retryAfterS: 5 })
+  })
+
+  it('says in plain words which limit a 429 hit, keeping its Retry-After', () => {
+    const refused = (limit: string) => toUiError(Object.assign(new ApiError(429, 'Rate limit exceeded', 42), { limit }))
+    expect(refused('user_rate')).toMatchObject({ kind: 'limited', message: 'You have started too many chats in a short time', retryAfterS: 42 })
+    expect(refused('key_rate').message).toBe("This API key's chat limit is used up for now")
+    expect(refused('user_streams').message).toBe('You have too many answers streaming at once; wait for one to finish')
+    expect(refused('key_streams').message).toBe('This API key has too many answers streaming at once; wait for one to finish')
+  })
+
+  it('has a sentence for every limit the gateway names, and a generic one for a limit it does not know', () => {
+    for (const sentence of Object.values(LIMIT_MESSAGES)) expect(sentence).not.toBe('Too many requests')
+    expect(limitMessage('share_rate')).toMatch(/shared conversations/)
+    expect(limitMessage('some_new_limit')).toBe('Too many requests')
+    expect(limitMessage('toString')).toBe('Too many requests')
+    expect(limitMessage(null)).toBe('Too many requests')
   })
 
   it('says why a conflict or a missing conversation was refused, and passes other details through', () => {

@@ -1,4 +1,5 @@
 import { ApiError } from '../api/apiError'
+import type { Refusal } from '../api/generated/wire'
 import type { StreamOutcome } from '../api/taskStream'
 import type { UiError } from './chatModel'
 
@@ -7,11 +8,26 @@ import type { UiError } from './chatModel'
  * the user (the message shown in place) and for the chat (forget the stored run? ask for credentials?).
  */
 
+/** What each `limit` of a 429 means, in plain words (the notice adds the wait from Retry-After).
+ *  `satisfies` makes the compiler flag a limit the backend added or dropped. */
+export const LIMIT_MESSAGES = {
+  user_rate: 'You have started too many chats in a short time',
+  key_rate: "This API key's chat limit is used up for now",
+  user_streams: 'You have too many answers streaming at once; wait for one to finish',
+  key_streams: 'This API key has too many answers streaming at once; wait for one to finish',
+  share_rate: 'Too many shared conversations were opened from this address in a short time',
+} satisfies Record<Refusal['limit'], string>
+
+/** The sentence for the limit a 429 names; a limit this UI does not know (a newer server) is generic. */
+export function limitMessage(limit: unknown): string {
+  return typeof limit === 'string' && Object.hasOwn(LIMIT_MESSAGES, limit) ? LIMIT_MESSAGES[limit as Refusal['limit']] : 'Too many requests'
+}
+
 export function toUiError(error: unknown): UiError {
   if (error instanceof ApiError) {
     if (error.status === 401 || error.status === 403) return { kind: 'auth', message: 'The API key or sign-in was rejected. Enter valid credentials.' }
     if (error.status === 429 || error.status === 503) {
-      const busy = error.status === 429 ? 'Too many requests' : 'The service is busy'
+      const busy = error.status === 429 ? limitMessage('limit' in error ? error.limit : null) : 'The service is busy'
       return { kind: 'limited', message: busy, retryAfterS: error.retryAfterS ?? 5, at: Date.now() }
     }
     if (error.status === 409) return { kind: 'request', message: 'This conversation is still answering a previous message.' }

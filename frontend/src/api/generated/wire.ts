@@ -40,6 +40,7 @@ export interface Wire {
   Message?: Message
   ProgressEvent?: ProgressEvent
   QueryData?: QueryData
+  Refusal?: Refusal
   RenameRequest?: RenameRequest
   RetryEvent?: RetryEvent
   SessionDetail?: SessionDetail
@@ -330,6 +331,13 @@ export interface Me {
   name: string | null
   owner: string
   via: 'key' | 'token' | 'proxy'
+}
+/**
+ * The body of a 429: which limit the request hit (Retry-After says when to try again).
+ */
+export interface Refusal {
+  detail: string
+  limit: 'user_rate' | 'key_rate' | 'user_streams' | 'key_streams' | 'share_rate'
 }
 /**
  * PATCH /ai/api/sessions/{id}: a new title (trimmed; 1..200 characters).
