@@ -58,6 +58,7 @@ def test_a_refused_chat_names_the_keys_rate_limit_in_view_above_the_composer(pag
     expect(notice).to_have_attribute("data-kind", "limited")
     expect(notice).to_contain_text(KEY_RATE_SENTENCE)
     expect(notice.get_by_test_id("retry-button")).to_be_disabled()  # until Retry-After has passed
+    expect(page.get_by_test_id("regenerate-button")).to_have_count(0)  # nothing ran: there is no turn to redo
     page.wait_for_timeout(300)  # follow-scroll after the notice appeared
     assert_clear_of_the_composer(page)
     shot(page, f"limits-{size}-light")

@@ -51,7 +51,7 @@ export function MessageList({ messages, connection, attempt, loading, onRetry, o
           }
           const { index, count, version } = versionOf(m)
           const flip = { index, count, onFlip: (n: number) => setShown((s) => ({ ...s, [m.id]: n })) }
-          const canRegenerate = onRegenerate && !running && m === lastAnswer && !version && messages[i - 1]?.kind === 'user'
+          const canRegenerate = onRegenerate && m.taskId && !running && m === lastAnswer && !version && messages[i - 1]?.kind === 'user'
           return version ? (
             <AssistantMessageView key={version.answer.id} answer={version.answer} live={false} versions={flip} />
           ) : (
