@@ -37,6 +37,7 @@ def main() -> int:
         log_config=None,
         access_log=False,
         lifespan="on",
+        ws="websockets-sansio",  # the websockets library's own sans-I/O protocol (its legacy one is deprecated)
     )
     server = GatewayServer(config, app.state.lifecycle, settings.shutdown_delay_s)
     server.run()

@@ -32,7 +32,20 @@ from backend.middleware import (
     SecurityHeadersMiddleware,
 )
 from backend.relay import Relay
-from backend.routes import chat, docs, health, me, metrics, openai, sessions, shares, stats, tasks, ui_config
+from backend.routes import (
+    chat,
+    docs,
+    health,
+    me,
+    metrics,
+    openai,
+    sessions,
+    shares,
+    stats,
+    tasks,
+    ui_config,
+    ws,
+)
 from backend.sessions import SessionStore
 from backend.shares import ShareStore
 from backend.sse import DETACH
@@ -184,6 +197,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     app.include_router(docs.router)
     app.include_router(metrics.router)
     app.include_router(openai.router)
+    app.include_router(ws.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -12,10 +12,7 @@
     data: [DONE]
     : ping                                                         every SSE_PING_S of silence
 
-Events are followed as a stream follows them: the listener (subscribed before the enqueue) delivers them
-live, each message's seq is checked against the cursor, and the log is read after the cursor on a seq
-gap, after an overflowed inbox, and after STREAM_GAP_S of silence (a pub/sub message lost). A task no
-worker takes ends with the reaper's `no_worker` error like any other. The body is a StreamingResponse's
+The events come in order from backend/follower.py. The body is a StreamingResponse's
 generator: Starlette cancels it when the client goes away; it gives the listener and the stream slot
 back however it ends.
 """
@@ -31,46 +28,14 @@ from typing import Any
 from redis.exceptions import RedisError
 
 from backend.completions import completion_id, error_body, usage_of
+from backend.follower import follow
 from backend.limits import Slot
 from backend.relay import Listener
 from backend.stream import StreamDeps
-from contract import TERMINAL_TYPES, CompleteEvent, ErrorEvent, Event, TokenEvent, parse_event, peek
+from contract import TERMINAL_TYPES, CompleteEvent, ErrorEvent, TokenEvent
 
 DONE = b"data: [DONE]\n\n"
 PING = b": ping\n\n"
-
-
-async def follow(deps: StreamDeps, listener: Listener) -> AsyncIterator[Event | None]:
-    """The task's events in seq order up to its terminal event; None after each STREAM_GAP_S of silence."""
-    task_id, last, read = listener.task_id, -1, False
-    while True:
-        if read:
-            read = False
-            deps.relay.resume(listener)
-            items: list[bytes] = [e.data.encode() for e in await deps.eventlog.read(task_id, last)]
-        else:
-            raw = await listener.next(deps.settings.stream_gap_s)
-            read = raw is None or listener.lagging
-            if raw is None:
-                yield None
-            if read:
-                continue
-            items = [raw, *listener.take_all()]
-        for data in items:
-            try:
-                seq, kind = peek(data)
-            except ValueError:
-                read = True
-                break
-            if seq <= last:
-                continue
-            if seq != last + 1:
-                read = True
-                break
-            last = seq
-            yield parse_event(data)
-            if kind in TERMINAL_TYPES:
-                return
 
 
 def _frame(body: dict[str, Any]) -> bytes:
