@@ -8,7 +8,7 @@ import asyncio
 import sys
 
 from agent_service.config import Settings, get_settings
-from contract import logfields
+from contract import logfields, tracing
 
 
 async def _check(settings: Settings) -> int:
@@ -42,8 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return asyncio.run(_check(settings))
     logfields.configure("worker", settings.log_level, settings.log_json)
-    with asyncio.Runner(loop_factory=_loop_factory(settings)) as runner:
-        return runner.run(_serve(settings))
+    tracing.start("agent-worker")
+    try:
+        with asyncio.Runner(loop_factory=_loop_factory(settings)) as runner:
+            return runner.run(_serve(settings))
+    finally:
+        tracing.stop()
 
 
 def _loop_factory(settings: Settings):

@@ -38,7 +38,7 @@ from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.reaper import Reaper
 from agent_service.delivery.taskqueue import TAKE_BATCH, TaskQueue
 from agent_service.metrics import WorkerMetrics
-from agent_service.modelhooks import ModelCallHooks
+from agent_service.observation import ModelCallHooks
 from agent_service.redis_clients import REDIS_ERRORS, RedisClients
 from agent_service.tools.supervisor import ToolServer
 

@@ -15,7 +15,7 @@ from backend.app import create_app
 from backend.config import get_settings
 from backend.errors import ConfigError
 from backend.lifecycle import GatewayServer
-from contract import logfields
+from contract import logfields, tracing
 
 
 def main() -> int:
@@ -40,7 +40,11 @@ def main() -> int:
         ws="websockets-sansio",  # the websockets library's own sans-I/O protocol (its legacy one is deprecated)
     )
     server = GatewayServer(config, app.state.lifecycle, settings.shutdown_delay_s)
-    server.run()
+    tracing.start("agent-gateway")
+    try:
+        server.run()
+    finally:
+        tracing.stop()
     return 0
 
 

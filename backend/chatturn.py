@@ -10,13 +10,14 @@ import logging
 import uuid
 
 from fastapi import Request
+from opentelemetry.trace import SpanKind
 
 from backend.branching import question_for
 from backend.capacity import Admission
 from backend.schemas import ChatRequest
 from backend.streamopening import StreamOpening
 from backend.taskstore import Enqueued, TaskStore
-from contract import ChatTask, logfields
+from contract import ChatTask, logfields, tracing
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +35,25 @@ async def start_turn(
     opening: StreamOpening,
 ) -> tuple[ChatTask, Enqueued]:
     """The steps after the stream slot: capacity, the replaced turn, subscribe, enqueue."""
-    await admission.check()
-    message, replaces = await question_for(tasks.redis, tasks, owner, body)
-    task = ChatTask(
-        session_id=body.session_id or uuid.uuid4().hex,
-        owner=owner,
-        message=message,
-        request_id=getattr(request.state, "request_id", ""),
-        on_disconnect=body.on_disconnect,
-        multitask="reject" if replaces else body.multitask,
-        replaces=replaces,
-    )
-    logfields.task_id.set(task.task_id)
-    logfields.session_id.set(task.session_id)
-    await opening.listen(task.task_id)
-    enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
-    log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
+    with tracing.tracer(__name__).start_as_current_span("chat turn", kind=SpanKind.PRODUCER) as span:
+        await admission.check()
+        message, replaces = await question_for(tasks.redis, tasks, owner, body)
+        task = ChatTask(
+            session_id=body.session_id or uuid.uuid4().hex,
+            owner=owner,
+            message=message,
+            request_id=getattr(request.state, "request_id", ""),
+            on_disconnect=body.on_disconnect,
+            multitask="reject" if replaces else body.multitask,
+            replaces=replaces,
+            trace=tracing.carrier(),
+        )
+        logfields.task_id.set(task.task_id)
+        span.set_attribute("agent_stream.task_id", task.task_id)
+        logfields.session_id.set(task.session_id)
+        await opening.listen(task.task_id)
+        enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
+        log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
     return task, enqueued
 
 

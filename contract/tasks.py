@@ -56,6 +56,9 @@ class ChatTask(BaseModel):
     created_at: float = Field(default_factory=time.time)
     on_disconnect: Literal["continue", "cancel"] = "continue"
     multitask: Literal["reject", "enqueue"] = "reject"
+    trace: dict[str, str] = Field(default_factory=dict)
+    """The W3C trace context of the gateway's span (`traceparent`, `tracestate`): the worker's spans join
+    the chat's trace (contract/tracing.py). Empty when tracing is off."""
     replaces: str = ""
     """Regenerate / edit: the task id of the turn this run replaces. The worker cuts the model history
     back to where that turn started (keys.session_marks) and the transcript at its question; the

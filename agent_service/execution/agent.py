@@ -18,7 +18,7 @@ from agent_service.models import build_model
 
 if TYPE_CHECKING:
     from agent_service.config import Settings
-    from agent_service.modelhooks import ModelCallHooks
+    from agent_service.observation import ModelCallHooks
 
 AGENT_NAME = "analytics"
 

@@ -22,6 +22,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from agents import Runner
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from redis.asyncio import Redis
 
 from agent_service.config import Settings
@@ -30,7 +33,7 @@ from agent_service.execution.history import Conversation, model_history
 from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code
 from agent_service.execution.translation import Translator
 from agent_service.redis_clients import REDIS_ERRORS
-from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ErrorEvent
+from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ErrorEvent, tracing
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,13 @@ class Execution:
         timer = asyncio.get_running_loop().call_later(self.settings.task_timeout_s, run.stop, "timeout")
         code: str | None = None
         result = None
+        span = tracing.tracer(__name__).start_span(
+            f"invoke_agent {setup.agent.name}",
+            context=tracing.parent(task.trace),
+            kind=SpanKind.CONSUMER,
+            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": setup.agent.name},
+        )
+        attached = otel_context.attach(trace.set_span_in_context(span))  # the SDK's run task inherits it
         try:
             if self.prepare is not None:
                 await self.prepare()
@@ -91,6 +101,10 @@ class Execution:
             if code == "tool_error" and self.on_tool_error is not None:
                 self.on_tool_error()
         finally:
+            otel_context.detach(attached)
+            if code is not None:
+                span.set_status(Status(StatusCode.ERROR, code))
+            span.end()
             timer.cancel()
             if result is not None and not result.is_complete:
                 result.cancel()  # we stopped reading (our own error): the SDK run must stop too

@@ -20,7 +20,7 @@ import openai
 from agents import Agent, MaxTurnsExceeded, RunConfig
 from agents.exceptions import AgentsException, MCPToolCancellationError, ToolTimeoutError
 
-from agent_service.modelhooks import ModelCallHooks
+from agent_service.observation import ModelCallHooks
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import ChatTask
 
@@ -34,7 +34,7 @@ class AgentSetup:
     agent: Agent
     run_config: RunConfig | None = None
     hooks: ModelCallHooks | None = None
-    """Feeds the GenAI metrics from every model call (agent_service/modelhooks.py)."""
+    """Feeds the GenAI metrics from every model call (agent_service/observation.py)."""
 
 
 @dataclass

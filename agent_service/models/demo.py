@@ -63,7 +63,7 @@ class DemoModel(Model):
     """The offline demo model (deterministic; calls the MCP analytics tools; streams real-row summaries)."""
 
     model = "demo"
-    """gen_ai.request.model in the worker's metrics (agent_service/modelhooks.py)."""
+    """gen_ai.request.model in the worker's metrics (agent_service/observation.py)."""
 
     def __init__(self, tokens_per_s: float = 40) -> None:
         self.delay_s = 1 / tokens_per_s if tokens_per_s > 0 else 0.0

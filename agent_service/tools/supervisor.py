@@ -54,6 +54,7 @@ from agent_service.errors import ToolServerNotStarted
 from agent_service.execution.queryattempts import QueryAttempts
 from agent_service.execution.runscope import current_scope
 from agent_service.metrics import WorkerMetrics
+from agent_service.observation import tool_call
 from agent_service.tools.analytics.server import role_warnings
 from agent_service.tools.connection import ToolConnection
 from contract.logfields import error_text
@@ -163,21 +164,11 @@ class ToolServer(MCPServer):
         return self._current.server.cached_tools if self._current is not None else None
 
     async def call_tool(self, tool_name: str, arguments: dict[str, Any] | None, meta=None):
-        """Send one tool call, timed for gen_ai_execute_tool_duration_seconds (a wait for a free call
-        slot included: it is what the run waited): error_type is the exception's class, or
-        "tool_error" for an MCP is_error result (e.g. SQL the database refused)."""
-        began = time.perf_counter()
-        error = "CancelledError"
-        try:
+        """Send one tool call, timed and traced (agent_service/observation.py)."""
+        async with tool_call(self._metrics, tool_name) as call:
             result = await self._call_tool(tool_name, arguments, meta)
-            error = "tool_error" if getattr(result, "is_error", False) else ""
+            call.answered(result)
             return result
-        except Exception as exc:
-            error = type(exc).__name__
-            raise
-        finally:
-            if self._metrics is not None:
-                self._metrics.tool_call(tool_name, time.perf_counter() - began, error)
 
     async def _call_tool(self, tool_name: str, arguments: dict[str, Any] | None, meta):
         scope = current_scope() if tool_name == QUERY_TOOL else None

@@ -12,8 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agent_service.config import Settings
 from agent_service.metrics import WorkerMetrics
-from agent_service.modelhooks import ModelCallHooks
 from agent_service.models import build_model
+from agent_service.observation import ModelCallHooks
 
 
 def samples(metrics: WorkerMetrics) -> dict[tuple[str, tuple], float]:

@@ -14,7 +14,7 @@ from agent_service.delivery.pickup import TaskDelivery
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.execution.runstate import AgentSetup
 from agent_service.metrics import WorkerMetrics
-from agent_service.modelhooks import ModelCallHooks
+from agent_service.observation import ModelCallHooks
 
 
 def counts(metrics: WorkerMetrics) -> dict[tuple[str, tuple], float]:

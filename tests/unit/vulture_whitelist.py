@@ -11,7 +11,7 @@ _ = Whitelist()
 _.MariaDB
 # the Agents SDK calls Session.add_items (agent_service/execution/history.py overrides it)
 _.add_items
-# the Agents SDK calls RunHooks.on_llm_start / on_llm_end (agent_service/modelhooks.py overrides them)
+# the Agents SDK calls RunHooks.on_llm_start / on_llm_end (agent_service/observation.py overrides them)
 _.on_llm_start
 _.on_llm_end
 _.system_prompt
