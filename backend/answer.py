@@ -1,11 +1,9 @@
-"""POST /ai/api/chat's answer: wait for the task's terminal event, then build the whole answer from its log.
+"""POST /ai/api/chat's answer: follow the task's events to its terminal event, then build the whole answer.
 
-Why wait on the relay and not poll the log: the listener (subscribed before the enqueue, as for a
-stream) wakes the wait for each live message, and only the message's prefix is parsed (`peek`) for its
-seq and type. The log — the truth — is read once, when the terminal event has been seen, to assemble
-the answer; and after STREAM_GAP_S of silence, to find a terminal event whose pub/sub message was
-lost. A task that has not ended within CHAT_WAIT_S gives None: the route answers 504 with the task id,
-and the task runs on (its events can be followed, or it can be cancelled).
+The events come in order from backend/follower.py (live from the relay, gaps and lost messages filled
+from the log), and the answer is assembled from them. A task that has not ended within CHAT_WAIT_S
+gives None: the route answers 504 with the task id, and the task runs on (its events can be followed,
+or it can be cancelled).
 
 Timings are the gateway's own clock, from the moment the task was enqueued: `first_event_ms` (the first
 event after `session`: a worker took the task), `first_token_ms` and `total_ms`.
@@ -13,30 +11,29 @@ event after `session`: a worker took the task), `first_token_ms` and `total_ms`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from backend.follower import follow
 from backend.relay import Listener
 from backend.stream import StreamDeps
 from contract import (
-    TERMINAL_TYPES,
     CancelledEvent,
     CompleteEvent,
     DataEvent,
     ErrorEvent,
-    EventLog,
+    Event,
     QueryData,
+    TokenEvent,
     ToolEvent,
     ToolResultEvent,
     Usage,
     WorkflowStep,
-    parse_event,
-    peek,
 )
-
-READ_BATCH = 1000
 
 
 class ToolCall(BaseModel):
@@ -106,63 +103,41 @@ class _Clock:
 async def wait_for_answer(
     deps: StreamDeps, listener: Listener, session_id: str, wait_s: float
 ) -> ChatAnswer | None:
-    """The task's answer once its terminal event is in the log, or None after `wait_s`."""
-    clock = _Clock()
-    deadline = clock.began + wait_s
-    task_id, eventlog = listener.task_id, deps.eventlog
-    while (left := deadline - time.monotonic()) > 0:
-        raw = await listener.next(min(deps.settings.stream_gap_s, left))
-        if raw is None or listener.lagging:  # quiet, or messages dropped: ask the log
-            deps.relay.resume(listener)
-            last = await eventlog.last(task_id)
-            if last is not None and last.terminal:
-                break
-            continue
-        ended = False
-        for message in [raw, *listener.take_all()]:
-            try:
-                _seq, kind = peek(message)
-            except ValueError:
-                continue
-            clock.saw(kind)
-            ended = ended or kind in TERMINAL_TYPES
-        if ended:
-            break
-    else:
+    """The task's answer once its terminal event is in, or None after `wait_s`."""
+    clock, events = _Clock(), []
+    try:
+        async with asyncio.timeout(wait_s), contextlib.aclosing(follow(deps, listener)) as followed:
+            async for event in followed:
+                if event is not None:
+                    clock.saw(event.type)
+                    events.append(event)
+    except TimeoutError:
         return None
-    return await _assemble(eventlog, task_id, session_id, clock.timings())
+    return _assemble(listener.task_id, session_id, events, clock.timings())
 
 
-async def _assemble(eventlog: EventLog, task_id: str, session_id: str, timings: Timings) -> ChatAnswer:
+def _assemble(task_id: str, session_id: str, events: list[Event], timings: Timings) -> ChatAnswer:
     calls: dict[str, ToolCall] = {}
     data: list[QueryData] = []
     text: list[str] = []
     answer = ChatAnswer(task_id=task_id, session_id=session_id, status="error", response="", timings=timings)
-    after = -1
-    while batch := await eventlog.read(task_id, after, count=READ_BATCH):
-        for logged in batch:
-            after = logged.seq
-            event = parse_event(logged.data)
-            if isinstance(event, ToolEvent):
-                calls[event.call_id] = ToolCall(
-                    call_id=event.call_id, name=event.name, arguments=event.arguments
-                )
-            elif isinstance(event, ToolResultEvent) and event.call_id in calls:
-                call = calls[event.call_id]
-                call.output, call.is_error, call.duration_ms = event.output, event.is_error, event.duration_ms
-            elif isinstance(event, DataEvent):
-                data.append(QueryData.model_validate(event.model_dump()))
-            elif event.type == "token":
-                text.append(event.content)
-            elif isinstance(event, CompleteEvent):
-                answer.status, answer.response = "complete", event.response
-                answer.usage, answer.workflow = event.usage, event.workflow
-            elif isinstance(event, ErrorEvent):
-                answer.error = AnswerError(code=event.code, message=event.message)
-            elif isinstance(event, CancelledEvent):
-                answer.status = "cancelled"
-        if len(batch) < READ_BATCH:
-            break
+    for event in events:
+        if isinstance(event, ToolEvent):
+            calls[event.call_id] = ToolCall(call_id=event.call_id, name=event.name, arguments=event.arguments)
+        elif isinstance(event, ToolResultEvent) and event.call_id in calls:
+            call = calls[event.call_id]
+            call.output, call.is_error, call.duration_ms = event.output, event.is_error, event.duration_ms
+        elif isinstance(event, DataEvent):
+            data.append(QueryData.model_validate(event.model_dump()))
+        elif isinstance(event, TokenEvent):
+            text.append(event.content)
+        elif isinstance(event, CompleteEvent):
+            answer.status, answer.response = "complete", event.response
+            answer.usage, answer.workflow = event.usage, event.workflow
+        elif isinstance(event, ErrorEvent):
+            answer.error = AnswerError(code=event.code, message=event.message)
+        elif isinstance(event, CancelledEvent):
+            answer.status = "cancelled"
     if answer.status != "complete":
         answer.response = "".join(text)
     answer.tool_calls, answer.data = list(calls.values()), data

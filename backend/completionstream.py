@@ -32,6 +32,7 @@ from backend.follower import follow
 from backend.limits import Slot
 from backend.relay import Listener
 from backend.stream import StreamDeps
+from backend.streamopening import give_back
 from contract import TERMINAL_TYPES, CompleteEvent, ErrorEvent, TokenEvent
 
 DONE = b"data: [DONE]\n\n"
@@ -87,7 +88,4 @@ async def chunks(
                 yield chunk({}, agent_stream_event=event.model_dump(mode="json"))
         yield DONE
     finally:
-        await deps.relay.release(listener)
-        if slot is not None:
-            with contextlib.suppress(RedisError, OSError):
-                await deps.slots.release(slot)
+        await give_back(deps, listener, slot)

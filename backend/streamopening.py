@@ -36,13 +36,8 @@ class StreamOpening:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        if self.listener is not None:
-            await self.deps.relay.release(self.listener)
-            self.listener = None
-        if self.slot is not None:
-            slot, self.slot = self.slot, None
-            with contextlib.suppress(RedisError, OSError):
-                await self.deps.slots.release(slot)
+        listener, slot, self.listener, self.slot = self.listener, self.slot, None, None
+        await give_back(self.deps, listener, slot)
 
     async def listen(self, task_id: str) -> None:
         """Subscribe to the task's channel (returns once the SUBSCRIBE is confirmed, else 503)."""
@@ -76,3 +71,12 @@ class StreamOpening:
         assert self.listener is not None, "listen() first"
         listener, slot, self.listener, self.slot = self.listener, self.slot, None, None
         return listener, slot
+
+
+async def give_back(deps: StreamDeps, listener: Listener | None, slot: Slot | None) -> None:
+    """Release a listener and a stream slot at once (a Redis failure leaves the slot to its lease)."""
+    if listener is not None:
+        await deps.relay.release(listener)
+    if slot is not None:
+        with contextlib.suppress(RedisError, OSError):
+            await deps.slots.release(slot)

@@ -38,7 +38,7 @@ from backend.errors import ApiError, not_found
 from backend.follower import follow
 from backend.principal import Principal
 from backend.schemas import ChatRequest
-from backend.streamopening import StreamOpening
+from backend.streamopening import StreamOpening, give_back
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +162,10 @@ class Socket:
                         metrics.events_relayed.inc()
             finally:
                 metrics.open_streams.dec()
-                self.following.pop(task_id, None)
-                self.cancel_on_leave.discard(task_id)
-                await self.deps.relay.release(listener)
-                if slot is not None:
-                    with contextlib.suppress(RedisError, OSError):
-                        await self.deps.slots.release(slot)
+                if self.following.get(task_id) is asyncio.current_task():  # not a resume's replacement
+                    del self.following[task_id]
+                    self.cancel_on_leave.discard(task_id)
+                await give_back(self.deps, listener, slot)
 
         previous = self.following.pop(task_id, None)
         if previous is not None:
