@@ -1,4 +1,4 @@
-"""Issue 2 end to end, on real parts: redis-server, the gateway under uvicorn and two worker processes
+"""A chat end to end, on real parts: redis-server, the gateway under uvicorn and two worker processes
 running the real Runner, the offline demo model and the real analytics MCP server, driven over HTTP."""
 
 from __future__ import annotations

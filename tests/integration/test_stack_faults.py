@@ -1,4 +1,4 @@
-"""Issue 3 end to end, with real faults: SIGKILLed workers, a Redis outage, client drops, a gateway
+"""Faults end to end, on real parts: SIGKILLed workers, a Redis outage, client drops, a gateway
 drained by SIGTERM, cancels at every stage, and the queue / stream caps. Real redis-server (with AOF, as
 in docker-compose), real gateway and worker processes, the demo model at a slow token rate (10 tokens/s)."""
 
