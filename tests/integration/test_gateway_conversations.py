@@ -7,15 +7,11 @@ import json
 
 import pytest
 import redis.asyncio as aioredis
+from support.fakeworker import FakeWorker
+from support.keys import HEADERS_A, HEADERS_B
 
 from contract import ToolStep, TranscriptMessage, keys
-from tests.unit.gateway_fixtures import (
-    HEADERS_A,
-    HEADERS_B,
-    FakeWorker,
-    gateway_settings,
-    running_gateway,
-)
+from tests.unit.gateway_fixtures import gateway_settings, running_gateway
 
 pytestmark = pytest.mark.integration
 

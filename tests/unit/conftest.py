@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fakeredis
 import pytest
-from gateway_fixtures import FakeWorker
+from support.fakeworker import FakeWorker
 
 
 @pytest.fixture

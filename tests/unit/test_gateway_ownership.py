@@ -14,18 +14,19 @@ import contextlib
 import httpx2
 import pytest
 import redis.asyncio as aioredis
-from gateway_fixtures import KEY_A, FakeWorker, gateway_settings, task_events
+from gateway_fixtures import gateway_settings, task_events
 from identity_kit import AUDIENCE, ISSUER, SECRET, bearer, hs256
+from support.fakeworker import FakeWorker
+from support.keys import HEADERS_A, KEY_A, PROXY_KEY
 
 from backend.app import create_app
 from backend.config import key_id
 from backend.connections import connect
 
-PROXY_KEY = "proxy-key-secret"
 CALLERS = {  # headers per caller; tokens are minted when a test runs (they expire in minutes)
     "alice": lambda: bearer(hs256("alice")),
     "bob": lambda: bearer(hs256("bob")),
-    "key_a": lambda: {"X-API-Key": KEY_A},
+    "key_a": lambda: HEADERS_A,
     "carol_via_proxy": lambda: {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "carol"},
     "proxy_key_alone": lambda: {"X-API-Key": PROXY_KEY},
     "alice_via_proxy": lambda: {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "alice"},
