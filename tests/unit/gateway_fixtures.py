@@ -33,7 +33,7 @@ def gateway_settings(tmp_path: Path | None = None, **overrides) -> Settings:
         "log_json": False,
         **overrides,
     }
-    return Settings(_env_file=None, **values)
+    return Settings(**values)
 
 
 def fake_factory(server: fakeredis.FakeServer):
