@@ -23,11 +23,9 @@ TOOL_TURN = "7" * 32
 
 @pytest.fixture
 async def worker(redis_server, real_redis):
-    w = FakeWorker(aioredis.Redis.from_url(redis_server.url, decode_responses=True)).start()
-    await w.beat()
+    w = await FakeWorker.connect(redis_server.url).start()
     yield w
     await w.stop()
-    await w.redis.aclose()
 
 
 @pytest.fixture

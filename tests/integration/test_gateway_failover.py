@@ -33,7 +33,7 @@ async def _rejoin(http, url: str, task_id: str, last_seq: int) -> list[dict]:
 async def test_dropped_stream_rejoins_on_another_gateway_without_gap_or_duplicate(redis_server, real_redis):
     first, url_1 = start_gateway(redis_server.url, "gw-a")
     second, url_2 = start_gateway(redis_server.url, "gw-b")
-    worker = FakeWorker.connect(
+    worker = await FakeWorker.connect(
         redis_server.url, token_delay_s=0.05, tokens=[f"t{i} " for i in range(40)]
     ).start()
     try:

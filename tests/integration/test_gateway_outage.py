@@ -38,7 +38,7 @@ async def _health(http, url: str) -> tuple[int, dict, float]:
 
 async def test_health_follows_a_redis_restart_and_chat_works_after(private_redis):
     proc, url = start_gateway(private_redis.url, "gw-outage")
-    worker = FakeWorker.connect(private_redis.url).start()
+    worker = await FakeWorker.connect(private_redis.url).start()
     try:
         async with client() as http:
             assert (await _health(http, url))[0] == 200

@@ -23,7 +23,7 @@ async def _rejoin(http, url: str, task_id: str, last_seq: int) -> list[dict]:
 async def test_sigterm_fails_readiness_then_hands_streams_to_another_gateway(redis_server, real_redis):
     leaving, url_1 = start_gateway(redis_server.url, "gw-term", SHUTDOWN_DELAY_S="2", GRACEFUL_TIMEOUT_S="10")
     staying, url_2 = start_gateway(redis_server.url, "gw-stay")
-    worker = FakeWorker.connect(
+    worker = await FakeWorker.connect(
         redis_server.url, token_delay_s=0.1, tokens=[f"t{i} " for i in range(40)]
     ).start()
     before, last_frame = [], None

@@ -48,7 +48,7 @@ async def _pubsub_client_ids(redis) -> set[int]:
 
 async def test_silent_client_leaves_memory_bounded_and_other_streams_whole(redis_server, real_redis):
     proc, url = start_gateway(redis_server.url, "gw-slow", LOG_LEVEL="INFO")
-    worker = FakeWorker.connect(redis_server.url, tokens=[TOKEN] * TOKENS, start_delay_s=1.0).start()
+    worker = await FakeWorker.connect(redis_server.url, tokens=[TOKEN] * TOKENS, start_delay_s=1.0).start()
     gateway = psutil.Process(proc.pid)
     baseline = gateway.memory_info().rss
     peak = baseline

@@ -67,7 +67,10 @@ class FakeWorker:
         client = aioredis.Redis.from_url(redis_url, decode_responses=True, socket_timeout=5)
         return cls(client, owns_redis=True, **options)
 
-    def start(self) -> FakeWorker:
+    async def start(self) -> FakeWorker:
+        """Beat, then take tasks: once started, the worker admits chats (a gateway reads no capacity
+        before the first beat has landed)."""
+        await self.beat()
         self._task = asyncio.create_task(self._loop())
         return self
 
@@ -91,7 +94,7 @@ class FakeWorker:
     async def _loop(self) -> None:
         log = EventLog(self.redis)
         processing = keys.processing(self.worker_id)
-        beaten = 0.0
+        beaten = time.monotonic()
         while not self._stopping:
             try:
                 if time.monotonic() - beaten >= BEAT_EVERY_S:
