@@ -1,6 +1,10 @@
-"""Shared fixtures: a real redis-server on a free port (integration), fakeredis (unit).
+"""Shared fixtures: a clean settings environment (all tests), a real redis-server on a free port
+(integration), fakeredis (unit).
 
-Tests never touch the machine's own Redis at 6379: each session starts its own server.
+Tests never touch the machine's own Redis at 6379: each session starts its own server. No setting of
+either service comes from the developer's shell or `.env`: a test sets what it needs, and a process a
+test starts gets the session's environment plus what the harness names (devstack/processes.py
+`spawn`). Such a process still reads a `.env` in the repository root, its working directory.
 """
 
 from __future__ import annotations
@@ -10,9 +14,30 @@ import os
 import pytest
 import redis.asyncio as aioredis
 
+from agent_service.config import Settings as WorkerSettings
+from backend.config import Settings as GatewaySettings
+from contract.settings import SharedSettings
 from devstack.redis_server import RedisServer
 
 os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
+
+SETTINGS = (SharedSettings, GatewaySettings, WorkerSettings)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def clean_settings_environment():
+    """For the whole session, before any fixture starts a process: no variable that names a field of
+    either service's Settings (names are case-insensitive), and no Settings class reads `.env`.
+
+    Session-wide, not per test, because module- and session-scoped fixtures start gateways and
+    workers that inherit os.environ; each test's own `monkeypatch.setenv` is still undone after it."""
+    fields = {name.upper() for cls in SETTINGS for name in cls.model_fields}
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [n for n in os.environ if n.upper() in fields]:
+            mp.delenv(name)
+        for cls in SETTINGS:
+            mp.setitem(cls.model_config, "env_file", None)
+        yield
 
 
 @pytest.fixture(scope="session")

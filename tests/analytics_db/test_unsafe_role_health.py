@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import httpx2
 import pytest
+from support.waiting import wait_until
 
 from agent_service.tools.analytics.server import UNSAFE_WARNING, role_warnings
 from tests.integration.stack_kit import LiveStack
-from tests.integration.worker_stack import wait_for
 
 
 def test_role_warnings_read_back_what_the_server_announced():
@@ -34,7 +34,7 @@ async def test_health_warns_while_a_worker_serves_an_unsafe_role(database, role)
                 body.update((await client.get(f"{gateway}/ai/api/health")).json())
                 return bool(body.get("workers"))
 
-            await wait_for(reported, within=30, what="a worker in /health")
+            await wait_until(reported, 30, what="a worker in /health")
     if role == "readonly" or database.kind == "sqlite":  # SQLite: no roles, the file is opened read-only
         assert body["status"] == "healthy" and body["warnings"] == []
         return

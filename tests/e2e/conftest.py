@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support.keys import KEY_A
 
 from devstack.processes import ROOT, Stack
 from devstack.redis_server import RedisServer
 from tests.analytics_db.conftest import TestDatabase, database  # noqa: F401  (the per-database fixture)
 
-API_KEY = "e2e-key"
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 DIST = ROOT / "frontend" / "dist" / "index.html"
@@ -51,7 +51,7 @@ def running_stack(tokens_per_s: str, **env: str) -> Iterator[Stack]:
     stack = Stack(
         redis_url=redis.url,
         env={
-            "API_KEYS": API_KEY,
+            "API_KEYS": KEY_A,
             "MODEL_PROVIDER": "demo",
             "DEMO_TOKENS_PER_S": tokens_per_s,
             "LOG_LEVEL": "WARNING",
@@ -120,7 +120,7 @@ def _open(browser, stack_url: str, api_key: str | None):
 @pytest.fixture
 def page(browser, stack_url):
     """A fresh browser context that already has the right API key."""
-    context, page, errors = _open(browser, stack_url, API_KEY)
+    context, page, errors = _open(browser, stack_url, KEY_A)
     yield page
     context.close()
     assert not errors, f"uncaught page errors: {errors}"

@@ -6,8 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import Page, expect
-
-from tests.e2e.conftest import API_KEY
+from support.keys import HEADERS_A, KEY_A
 
 pytestmark = pytest.mark.e2e
 
@@ -155,7 +154,7 @@ def test_switching_sessions_shows_each_history(page: Page, shot):
     ).click()
     expect(page.locator(f'[data-testid=session-item][data-session-id="{second_id}"]')).to_have_count(0)
     expect(page.get_by_test_id("empty-state")).to_be_visible()
-    status = page.request.get(f"/ai/api/sessions/{second_id}", headers={"X-API-Key": API_KEY}).status
+    status = page.request.get(f"/ai/api/sessions/{second_id}", headers=HEADERS_A).status
     assert status == 404
 
 
@@ -171,7 +170,7 @@ def test_wrong_key_shows_the_key_prompt(keyless_page: Page, shot):
     expect(page.get_by_test_id("error-notice")).to_have_attribute("data-kind", "auth")
     shot(page, "08-wrong-key")
 
-    page.get_by_label("API key", exact=True).fill(API_KEY)
+    page.get_by_label("API key", exact=True).fill(KEY_A)
     page.get_by_test_id("api-key-save").click()
     page.get_by_test_id("retry-button").click()
     wait_status(page, "completed")

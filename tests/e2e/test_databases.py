@@ -8,9 +8,10 @@ import sqlite3
 
 import pytest
 from playwright.sync_api import expect
+from support.keys import KEY_A
 
 from agent_service.tools.analytics.sample_db import ensure_sample_db
-from tests.e2e.conftest import API_KEY, _open
+from tests.e2e.conftest import _open
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +30,7 @@ def expected_months(tmp_path_factory) -> list[tuple[str, float]]:
 
 def test_a_chat_answers_from_the_database_in_its_dialect(database_stack, browser, expected_months, shot):
     database, url = database_stack
-    context, page, errors = _open(browser, url, API_KEY)
+    context, page, errors = _open(browser, url, KEY_A)
     try:
         box = page.get_by_role("textbox", name="Message")
         box.fill("Revenue per month in 2024")

@@ -12,14 +12,12 @@ from typing import Any
 
 import httpx2
 import redis
+from support.keys import KEY_A, KEY_B
 
 from contract import keys
 from contract.workers import WorkerBeat
 from devstack.processes import Stack
 from devstack.redis_server import RedisServer
-
-KEY = "stack-key"
-OTHER_KEY = "other-key"
 
 FAST_WORKER_ENV = {
     "HEARTBEAT_INTERVAL_S": "0.5",
@@ -81,7 +79,12 @@ async def read_frames(resp: httpx2.Response, frames: Frames, stop_after: int | N
 
 
 async def chat(
-    client: httpx2.AsyncClient, base: str, message: str, key: str = KEY, stop_after: int | None = None, **body
+    client: httpx2.AsyncClient,
+    base: str,
+    message: str,
+    key: str = KEY_A,
+    stop_after: int | None = None,
+    **body,
 ) -> Frames:
     async with client.stream(
         "POST",
@@ -99,7 +102,7 @@ async def chat(
 
 
 async def rejoin(
-    client: httpx2.AsyncClient, base: str, task_id: str, last_event_id: int | None, key: str = KEY
+    client: httpx2.AsyncClient, base: str, task_id: str, last_event_id: int | None, key: str = KEY_A
 ) -> Frames:
     headers = {"X-API-Key": key}
     if last_event_id is not None:
@@ -130,7 +133,7 @@ class LiveStack:
         self.logs = Path(tempfile.mkdtemp(prefix="stack-logs-"))
         self.stack = Stack(
             redis_url=self.redis.url,
-            env={"API_KEYS": f"{KEY},{OTHER_KEY}", "MODEL_PROVIDER": "demo", "LOG_LEVEL": "WARNING"},
+            env={"API_KEYS": f"{KEY_A},{KEY_B}", "MODEL_PROVIDER": "demo", "LOG_LEVEL": "WARNING"},
             log_dir=self.logs,
         )
         self.worker_env = {**FAST_WORKER_ENV, **(worker_env or {})}
@@ -184,12 +187,3 @@ class LiveStack:
         for g in self.stack.gateways:
             g.stop(timeout=10)
         self.redis.stop()
-
-
-def wait_until(predicate, timeout: float = 30, interval: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")

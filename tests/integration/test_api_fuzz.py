@@ -9,7 +9,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from stack_kit import KEY, LiveStack
+from stack_kit import LiveStack
+from support.keys import HEADERS_A
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +66,7 @@ def test_no_generated_input_gets_a_server_error_and_every_error_says_why(api_sch
             suppress_health_check=list(HealthCheck),
         )
         def exercise(case):
-            found = problem(case, case.call(headers={"X-API-Key": KEY}, timeout=30))
+            found = problem(case, case.call(headers=HEADERS_A, timeout=30))
             calls.append(1)
             if found:
                 problems.append(found)

@@ -7,15 +7,11 @@ import json
 
 import pytest
 import redis.asyncio as aioredis
+from support.fakeworker import FakeWorker
+from support.keys import HEADERS_A, HEADERS_B
 
 from contract import ToolStep, TranscriptMessage, keys
-from tests.unit.gateway_fixtures import (
-    HEADERS_A,
-    HEADERS_B,
-    FakeWorker,
-    gateway_settings,
-    running_gateway,
-)
+from tests.unit.gateway_fixtures import gateway_settings, running_gateway
 
 pytestmark = pytest.mark.integration
 
@@ -27,11 +23,9 @@ TOOL_TURN = "7" * 32
 
 @pytest.fixture
 async def worker(redis_server, real_redis):
-    w = FakeWorker(aioredis.Redis.from_url(redis_server.url, decode_responses=True)).start()
-    await w.beat()
+    w = await FakeWorker.connect(redis_server.url).start()
     yield w
     await w.stop()
-    await w.redis.aclose()
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import asyncio
 import resource
 
 import pytest
-from gateway_harness import KEY, start_gateway
+from gateway_harness import start_gateway
+from support.keys import KEY_A
 
 from bench.load import hold_open
 from bench.sseclient import Hold, Target
@@ -49,7 +50,7 @@ async def test_2000_streams_opened_100_at_a_time_all_open_on_a_bounded_set_of_co
         STREAM_GAP_S="1",
     )
     host, port = url.removeprefix("http://").split(":")
-    target = Target(host, int(port), api_key=KEY)
+    target = Target(host, int(port), api_key=KEY_A)
     own = {int((await real_redis.client_info())["id"])}
     hold = Hold()
     tasks: list[asyncio.Task] = []

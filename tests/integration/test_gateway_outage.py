@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from gateway_harness import HEADERS, FakeWorker, answer_of, client, sse_frames, start_gateway
+from gateway_harness import answer_of, client, sse_frames, start_gateway
+from support.fakeworker import FakeWorker
+from support.keys import HEADERS_A
 
 from devstack.redis_server import RedisServer
 
@@ -21,7 +23,9 @@ def private_redis():
 
 
 async def _chat(http, url: str) -> list[dict]:
-    async with http.stream("POST", url + "/ai/api/chat/stream", json={"message": "hi"}, headers=HEADERS) as r:
+    async with http.stream(
+        "POST", url + "/ai/api/chat/stream", json={"message": "hi"}, headers=HEADERS_A
+    ) as r:
         assert r.status_code == 200, await r.aread()
         return [f.data async for f in sse_frames(r) if f.data is not None]
 
@@ -34,7 +38,7 @@ async def _health(http, url: str) -> tuple[int, dict, float]:
 
 async def test_health_follows_a_redis_restart_and_chat_works_after(private_redis):
     proc, url = start_gateway(private_redis.url, "gw-outage")
-    worker = FakeWorker(private_redis.url).start()
+    worker = await FakeWorker.connect(private_redis.url).start()
     try:
         async with client() as http:
             assert (await _health(http, url))[0] == 200
@@ -44,7 +48,7 @@ async def test_health_follows_a_redis_restart_and_chat_works_after(private_redis
             assert status == 503 and body["status"] == "unhealthy"
             assert body["redis_status"].startswith("error: ")
             assert took < 3
-            refused = await http.post(url + "/ai/api/chat/stream", json={"message": "hi"}, headers=HEADERS)
+            refused = await http.post(url + "/ai/api/chat/stream", json={"message": "hi"}, headers=HEADERS_A)
             assert refused.status_code == 503
             assert (await http.get(url + "/ai/api/health/live")).status_code == 200
 

@@ -8,7 +8,9 @@ import socket
 
 import psutil
 import pytest
-from gateway_harness import HEADERS, KEY, FakeWorker, client, sse_frames, start_gateway
+from gateway_harness import client, sse_frames, start_gateway
+from support.fakeworker import FakeWorker
+from support.keys import HEADERS_A, KEY_A
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +27,7 @@ def _open_silent_stream(url: str) -> tuple[socket.socket, str]:
     body = json.dumps({"message": "stream a lot"}).encode()
     sock.sendall(
         b"POST /ai/api/chat/stream HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        + f"X-API-Key: {KEY}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+        + f"X-API-Key: {KEY_A}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
         + body
     )
     head = b""
@@ -46,7 +48,7 @@ async def _pubsub_client_ids(redis) -> set[int]:
 
 async def test_silent_client_leaves_memory_bounded_and_other_streams_whole(redis_server, real_redis):
     proc, url = start_gateway(redis_server.url, "gw-slow", LOG_LEVEL="INFO")
-    worker = FakeWorker(redis_server.url, tokens=[TOKEN] * TOKENS, start_delay_s=1.0).start()
+    worker = await FakeWorker.connect(redis_server.url, tokens=[TOKEN] * TOKENS, start_delay_s=1.0).start()
     gateway = psutil.Process(proc.pid)
     baseline = gateway.memory_info().rss
     peak = baseline
@@ -64,7 +66,7 @@ async def test_silent_client_leaves_memory_bounded_and_other_streams_whole(redis
                     await asyncio.sleep(0.1)
 
             sampler = asyncio.create_task(sample())
-            async with http.stream("GET", f"{url}/ai/api/tasks/{task_id}/events", headers=HEADERS) as r:
+            async with http.stream("GET", f"{url}/ai/api/tasks/{task_id}/events", headers=HEADERS_A) as r:
                 events = [f.data async for f in sse_frames(r) if f.data is not None]
             sampler.cancel()
             still_subscribed = await _pubsub_client_ids(real_redis)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import httpx2
 import openai
 import pytest
-from stack_kit import KEY, LiveStack
+from stack_kit import LiveStack
+from support.keys import KEY_A
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +23,7 @@ def live():
 
 @pytest.fixture
 async def ai(live):
-    async with openai.AsyncOpenAI(base_url=f"{live.urls[0]}/v1", api_key=KEY, max_retries=0) as client:
+    async with openai.AsyncOpenAI(base_url=f"{live.urls[0]}/v1", api_key=KEY_A, max_retries=0) as client:
         yield client
 
 
@@ -91,7 +92,7 @@ async def test_a_conversation_not_ending_with_a_user_message_is_a_clear_422(live
         response = await client.post(
             f"{live.urls[0]}/v1/chat/completions",
             json={"model": "analytics", "messages": [{"role": "assistant", "content": "hi"}]},
-            headers={"Authorization": f"Bearer {KEY}"},
+            headers={"Authorization": f"Bearer {KEY_A}"},
         )
     assert response.status_code == 422
     body = response.json()

@@ -9,7 +9,9 @@ import sqlite3
 import httpx2
 import pytest
 import redis
-from stack_kit import KEY, OTHER_KEY, LiveStack, chat, seqs_contiguous, wait_until
+from stack_kit import LiveStack, chat, seqs_contiguous
+from support.keys import HEADERS_A, HEADERS_B, KEY_B
+from support.waiting import wait_until_sync
 
 from contract import keys
 
@@ -86,7 +88,7 @@ async def test_wrong_or_missing_key_is_401(live, client):
 
 
 async def test_empty_message_wrong_types_and_invalid_json_are_422(live, client):
-    url, h = f"{live.urls[0]}/ai/api/chat/stream", {"X-API-Key": KEY}
+    url, h = f"{live.urls[0]}/ai/api/chat/stream", HEADERS_A
     assert (await client.post(url, json={"message": "  "}, headers=h)).status_code == 422
     assert (await client.post(url, json={"message": 42}, headers=h)).status_code == 422
     bad = await client.post(url, content=b"{not json", headers={**h, "Content-Type": "application/json"})
@@ -101,7 +103,7 @@ async def test_message_over_the_limit_is_413_and_nothing_is_enqueued(live, clien
 
     before = written()
     resp = await client.post(
-        f"{live.urls[0]}/ai/api/chat/stream", json={"message": "x" * 16001}, headers={"X-API-Key": KEY}
+        f"{live.urls[0]}/ai/api/chat/stream", json={"message": "x" * 16001}, headers=HEADERS_A
     )
     assert resp.status_code == 413 and "16000" in resp.json()["detail"]
     assert r.llen(keys.TASK_QUEUE) == 0 and written() == before
@@ -111,7 +113,7 @@ async def test_another_keys_session_is_404_and_nothing_is_enqueued(live, client)
     mine = await chat(client, live.urls[0], "How many products are there?")
     r = redis.Redis.from_url(live.redis.url)
     tasks_before = len(r.keys("agent:task:*:events"))
-    theirs = await chat(client, live.urls[0], "hi", key=OTHER_KEY, session_id=mine.events[0]["session_id"])
+    theirs = await chat(client, live.urls[0], "hi", key=KEY_B, session_id=mine.events[0]["session_id"])
     assert theirs.status == 404
     assert len(r.keys("agent:task:*:events")) == tasks_before
 
@@ -119,10 +121,8 @@ async def test_another_keys_session_is_404_and_nothing_is_enqueued(live, client)
 async def test_rate_limit_is_429_with_retry_after_per_key(live, client):
     url = live.gateway(KEY_RATE_LIMIT="2/minute")  # a key used alone has the key's budget
     for _ in range(2):
-        assert (await chat(client, url, "How many products are there?", key=OTHER_KEY)).status == 200
-    resp = await client.post(
-        f"{url}/ai/api/chat/stream", json={"message": "x"}, headers={"X-API-Key": OTHER_KEY}
-    )
+        assert (await chat(client, url, "How many products are there?", key=KEY_B)).status == 200
+    resp = await client.post(f"{url}/ai/api/chat/stream", json={"message": "x"}, headers=HEADERS_B)
     assert resp.status_code == 429 and int(resp.headers["retry-after"]) > 0
     ok = await chat(client, url, "How many customers are there?")  # another key has its own budget
     assert ok.status == 200
@@ -143,7 +143,7 @@ async def test_health_is_503_while_redis_is_down_and_200_when_it_returns(live, c
         r = httpx2.get(f"{url}/ai/api/health", timeout=5)
         return r.status_code == 200 and r.json()["workers_alive"] >= 2
 
-    wait_until(healthy, timeout=30)
+    wait_until_sync(healthy, timeout=30)
     after = await chat(client, url, "How many customers are there?")
     assert after.terminal["type"] == "complete", after.events
 
@@ -152,7 +152,7 @@ async def test_the_json_chat_answers_with_tool_calls_query_results_and_usage(liv
     response = await client.post(
         f"{live.urls[0]}/ai/api/chat",
         json={"message": "How many customers are there?"},
-        headers={"X-API-Key": KEY},
+        headers=HEADERS_A,
         timeout=60,
     )
     assert response.status_code == 200, response.text

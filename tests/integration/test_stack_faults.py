@@ -10,17 +10,9 @@ import time
 
 import httpx2
 import pytest
-from stack_kit import (
-    KEY,
-    OTHER_KEY,
-    Frames,
-    LiveStack,
-    chat,
-    read_frames,
-    rejoin,
-    seqs_contiguous,
-    wait_until,
-)
+from stack_kit import Frames, LiveStack, chat, read_frames, rejoin, seqs_contiguous
+from support.keys import HEADERS_A, HEADERS_B, KEY_B
+from support.waiting import wait_until_sync
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +68,9 @@ async def test_redis_outage_of_five_seconds_with_live_streams(live, client):
     assert (await client.get(f"{url}/ai/api/health/ready", timeout=10)).status_code == 503
     await asyncio.sleep(4.5)
     live.redis.start()
-    wait_until(lambda: httpx2.get(f"{url}/ai/api/health/ready", timeout=5).status_code == 200, timeout=30)
+    wait_until_sync(
+        lambda: httpx2.get(f"{url}/ai/api/health/ready", timeout=5).status_code == 200, timeout=30
+    )
     results = await asyncio.wait_for(asyncio.gather(*streams), timeout=120)
     for frames in results:
         assert_well_formed(frames)  # Redis kept everything (AOF): every run completes, retried or not
@@ -109,7 +103,7 @@ async def test_rejoining_a_finished_task_replays_from_the_cursor_then_204_after_
     done = await rejoin(client, url, whole.task_id, last_event_id=whole.terminal["seq"])
     assert done.status == 204
     assert (await rejoin(client, url, "0" * 32, last_event_id=None)).status == 204
-    assert (await rejoin(client, url, whole.task_id, None, key=OTHER_KEY)).status == 404
+    assert (await rejoin(client, url, whole.task_id, None, key=KEY_B)).status == 404
 
 
 async def test_gateway_sigterm_sends_reconnect_and_the_client_resumes_elsewhere(live, client):
@@ -134,14 +128,14 @@ async def test_cancel_while_queued_ends_the_stream_cancelled(live, client):
     url = live.gateway()
     live.idle_worker()  # a live worker that takes nothing: the task stays queued
     async with client.stream(
-        "POST", f"{url}/ai/api/chat/stream", headers={"X-API-Key": KEY}, json={"message": "hi"}, timeout=30
+        "POST", f"{url}/ai/api/chat/stream", headers=HEADERS_A, json={"message": "hi"}, timeout=30
     ) as resp:
         task_id = resp.headers["x-task-id"]
-        cancel = await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers={"X-API-Key": KEY})
+        cancel = await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers=HEADERS_A)
         assert cancel.status_code in (200, 202)
         frames = await read_frames(resp, Frames(resp.status_code, resp.headers))
     assert frames.types == ["session", "cancelled"]
-    status = await client.get(f"{url}/ai/api/tasks/{task_id}", headers={"X-API-Key": KEY})
+    status = await client.get(f"{url}/ai/api/tasks/{task_id}", headers=HEADERS_A)
     assert status.json()["status"] == "cancelled"
 
 
@@ -152,7 +146,7 @@ async def test_cancel_while_tokens_stream_stops_the_run_within_a_second(live, cl
     async with client.stream(
         "POST",
         f"{url}/ai/api/chat/stream",
-        headers={"X-API-Key": KEY},
+        headers=HEADERS_A,
         json={"message": SLOW_ANSWER},
         timeout=60,
     ) as resp:
@@ -164,7 +158,7 @@ async def test_cancel_while_tokens_stream_stops_the_run_within_a_second(live, cl
             kind = line.split('"type":"', 1)[1].split('"', 1)[0]
             types.append(kind)
             if kind == "token" and cancelled_at is None:
-                await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers={"X-API-Key": KEY})
+                await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers=HEADERS_A)
                 cancelled_at = time.monotonic()
             if kind in ("complete", "error", "cancelled"):
                 break
@@ -177,11 +171,11 @@ async def test_cancel_of_another_keys_task_is_404(live, client):
     url = live.gateway()
     live.idle_worker()
     frames = await chat(client, url, "How many customers are there?", stop_after=1)
-    resp = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers={"X-API-Key": OTHER_KEY})
+    resp = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers=HEADERS_B)
     assert resp.status_code == 404
-    mine = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers={"X-API-Key": KEY})
+    mine = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers=HEADERS_A)
     assert mine.status_code in (200, 202)
-    again = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers={"X-API-Key": KEY})
+    again = await client.post(f"{url}/ai/api/tasks/{frames.task_id}/cancel", headers=HEADERS_A)
     assert again.status_code in (200, 202)  # idempotent
 
 
@@ -190,9 +184,7 @@ async def test_queue_depth_over_the_cap_is_503_with_retry_after(live, client):
     live.idle_worker()  # takes nothing: tasks stay queued
     streams = [asyncio.create_task(chat(client, url, f"q{i}")) for i in range(2)]
     await asyncio.sleep(1)
-    resp = await client.post(
-        f"{url}/ai/api/chat/stream", json={"message": "one more"}, headers={"X-API-Key": KEY}
-    )
+    resp = await client.post(f"{url}/ai/api/chat/stream", json={"message": "one more"}, headers=HEADERS_A)
     assert resp.status_code == 503 and int(resp.headers["retry-after"]) > 0
     for s in streams:
         s.cancel()
@@ -203,13 +195,9 @@ async def test_open_streams_over_the_per_key_cap_are_429(live, client):
     live.idle_worker()  # takes nothing: streams stay open
     streams = [asyncio.create_task(chat(client, url, f"q{i}")) for i in range(2)]
     await asyncio.sleep(1)
-    resp = await client.post(
-        f"{url}/ai/api/chat/stream", json={"message": "one more"}, headers={"X-API-Key": KEY}
-    )
+    resp = await client.post(f"{url}/ai/api/chat/stream", json={"message": "one more"}, headers=HEADERS_A)
     assert resp.status_code == 429
-    other = await client.post(
-        f"{url}/ai/api/chat/stream", json={"message": "x" * 20000}, headers={"X-API-Key": OTHER_KEY}
-    )
+    other = await client.post(f"{url}/ai/api/chat/stream", json={"message": "x" * 20000}, headers=HEADERS_B)
     assert other.status_code == 413  # the other key is not capped (and long messages are refused first)
     for s in streams:
         s.cancel()
@@ -224,22 +212,22 @@ async def test_a_cancelled_turn_keeps_the_earlier_answered_turns_in_the_session(
     async with client.stream(
         "POST",
         f"{url}/ai/api/chat/stream",
-        headers={"X-API-Key": KEY},
+        headers=HEADERS_A,
         json={"message": SLOW_ANSWER, "session_id": session_id},
         timeout=60,
     ) as resp:
         task_id = resp.headers["x-task-id"]
         async for line in resp.aiter_lines():
             if '"type":"token"' in line:
-                await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers={"X-API-Key": KEY})
+                await client.post(f"{url}/ai/api/tasks/{task_id}/cancel", headers=HEADERS_A)
                 break
-    wait_until(
+    wait_until_sync(
         lambda: (
-            httpx2.get(f"{url}/ai/api/tasks/{task_id}", headers={"X-API-Key": KEY}).json()["status"]
-            == "cancelled"
-        )
+            httpx2.get(f"{url}/ai/api/tasks/{task_id}", headers=HEADERS_A).json()["status"] == "cancelled"
+        ),
+        timeout=30,
     )
-    session = (await client.get(f"{url}/ai/api/sessions/{session_id}", headers={"X-API-Key": KEY})).json()
+    session = (await client.get(f"{url}/ai/api/sessions/{session_id}", headers=HEADERS_A)).json()
     roles = [(m["role"], m.get("status")) for m in session["messages"]]
     assert roles[:2] == [("user", None), ("assistant", "completed")]
     assert session["messages"][1]["text"] == first.terminal["response"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import httpx2
 import pytest
-from stack_kit import KEY, LiveStack, chat, seqs_contiguous
+from stack_kit import LiveStack, chat, seqs_contiguous
+from support.keys import HEADERS_A
+from support.waiting import wait_until
 
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.integration.worker_stack import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -68,10 +69,10 @@ async def test_a_broken_query_is_fixed_after_the_database_error_and_the_client_g
         stored: list[dict] = []
 
         async def transcribed() -> bool:
-            stored[:] = (await client.get(url, headers={"X-API-Key": KEY})).json().get("messages", [])
+            stored[:] = (await client.get(url, headers=HEADERS_A)).json().get("messages", [])
             return len(stored) == 2
 
-        await wait_for(transcribed, within=10, what="the transcript")
+        await wait_until(transcribed, 10, what="the transcript")
     assert frames.terminal["type"] == "complete", frames.events[-1]
     assert seqs_contiguous(frames.events)
     kinds = [e["type"] for e in frames.events if e["type"] in ("tool", "tool_result", "data")]

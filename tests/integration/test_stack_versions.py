@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from stack_kit import KEY, OTHER_KEY, LiveStack, chat
+from stack_kit import LiveStack, chat
+from support.keys import HEADERS_A, KEY_A, KEY_B
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +22,7 @@ def live():
         yield stack
 
 
-async def session(client, base: str, session_id: str, key: str = KEY) -> dict:
+async def session(client, base: str, session_id: str, key: str = KEY_A) -> dict:
     response = await client.get(f"{base}/ai/api/sessions/{session_id}", headers={"X-API-Key": key})
     assert response.status_code == 200, response.text
     return response.json()
@@ -55,7 +56,7 @@ async def test_regenerate_asks_the_same_question_and_flips_between_versions(live
     sid = first.events[0]["session_id"]
     again = await chat(client, base, None, session_id=sid, regenerate=first.task_id)
     assert again.terminal["type"] == "complete", again.events[-1]
-    state = await client.get(f"{base}/ai/api/tasks/{again.task_id}", headers={"X-API-Key": KEY})
+    state = await client.get(f"{base}/ai/api/tasks/{again.task_id}", headers=HEADERS_A)
     assert state.json()["message"] == "How many orders are there?"
     assert state.json()["replaces"] == first.task_id
     data = await session(client, base, sid)
@@ -81,7 +82,7 @@ async def test_a_second_tab_sees_the_question_of_a_running_task(live, client):
                 break
             await asyncio.sleep(0.05)
         assert active
-        state = (await client.get(f"{base}/ai/api/tasks/{active}", headers={"X-API-Key": KEY})).json()
+        state = (await client.get(f"{base}/ai/api/tasks/{active}", headers=HEADERS_A)).json()
         assert state["message"] == "Total revenue per country"
         assert state["status"] in ("queued", "running")
         busy = await chat(client, base, None, session_id=sid, regenerate=first.task_id)
@@ -102,5 +103,5 @@ async def test_refusals_say_why(live, client):
     assert unknown.status == 404
     elsewhere = await chat(client, base, "x", session_id=sid, edit=other.task_id)
     assert elsewhere.status == 422 and "another session" in elsewhere.body["detail"]
-    stranger = await chat(client, base, None, key=OTHER_KEY, session_id=sid, regenerate=first.task_id)
+    stranger = await chat(client, base, None, key=KEY_B, session_id=sid, regenerate=first.task_id)
     assert stranger.status == 404

@@ -15,7 +15,8 @@ import threading
 
 import httpx2
 import pytest
-from stack_kit import KEY, LiveStack, seqs_contiguous
+from stack_kit import LiveStack, seqs_contiguous
+from support.keys import HEADERS_A, KEY_A
 
 from backend.devtoken import mint
 from contract.events import parse_event
@@ -47,7 +48,7 @@ class Cli:
             **os.environ,
             "AGENT_STREAM_URL": url,
             "COLUMNS": "120",
-            **(auth or {"AGENT_STREAM_API_KEY": KEY}),
+            **(auth or {"AGENT_STREAM_API_KEY": KEY_A}),
         }
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "agent_stream_cli", *args],
@@ -98,7 +99,7 @@ def run(url: str, *args: str, stdin: str | None = None, auth: dict | None = None
 
 
 def task_status(url: str, task_id: str) -> str:
-    response = httpx2.get(f"{url}/ai/api/tasks/{task_id}", headers={"X-API-Key": KEY}, timeout=10)
+    response = httpx2.get(f"{url}/ai/api/tasks/{task_id}", headers=HEADERS_A, timeout=10)
     return response.json()["status"]
 
 
@@ -257,5 +258,5 @@ def test_a_bearer_token_from_the_environment_authenticates_as_its_user(live):
     code, out, err = run(live.urls[0], "chat", QUESTION, "--json", auth={"AGENT_STREAM_TOKEN": token})
     assert code == 0, err
     task_id = events_of(out)[0]["task_id"]
-    as_key = httpx2.get(f"{live.urls[0]}/ai/api/tasks/{task_id}", headers={"X-API-Key": KEY}, timeout=10)
+    as_key = httpx2.get(f"{live.urls[0]}/ai/api/tasks/{task_id}", headers=HEADERS_A, timeout=10)
     assert as_key.status_code == 404  # the task is ada's, not the key's

@@ -7,13 +7,13 @@ import logging
 
 import psutil
 import pytest
+from support.waiting import wait_until
 
 from agent_service.config import Settings
 from agent_service.tools import supervisor as toolserver
 from agent_service.tools.analytics import mcp_params
 from agent_service.tools.connection import ToolConnection
 from agent_service.tools.supervisor import ToolServer
-from tests.integration.worker_stack import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -41,13 +41,6 @@ def _servers() -> list[psutil.Process]:
 
 def _alive(proc: psutil.Process) -> bool:
     return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-
-
-def _true(check):
-    async def predicate() -> bool:
-        return check()
-
-    return predicate
 
 
 def _count(result) -> int:
@@ -83,17 +76,17 @@ async def test_replacing_an_unresponsive_server_lets_its_call_in_flight_finish(t
     call = asyncio.create_task(tools.call_tool("run_query", {"sql": SLOW_SQL.format(n=12_000_000)}))
     await asyncio.sleep(0.1)
     monkeypatch.setattr(ToolConnection, "probe", failing_probe)
-    await wait_for(_true(lambda: tools.connects == 2), 10, "a new server (three probes unanswered)")
+    await wait_until(lambda: tools.connects == 2, 10, what="a new server (three probes unanswered)")
     assert not call.done()
     assert _count(await call) == 12_000_000  # answered by the old server, which was not killed under it
-    await wait_for(_true(lambda: not any(_alive(p) for p in first)), 10, "the drained server to exit")
+    await wait_until(lambda: not any(_alive(p) for p in first), 10, what="the drained server to exit")
 
 
 async def test_a_call_in_flight_on_a_server_that_died_completes_on_its_replacement(tools):
     call = asyncio.create_task(tools.call_tool("run_query", {"sql": SLOW_SQL.format(n=3_000_000)}))
     # kill only once the call is on the server (a loaded machine may take longer than any fixed sleep
     # to send it), and well before the query can finish (~1 s of SQLite work)
-    await wait_for(_true(lambda: tools._current is not None and tools._current.inflight == 1), 10, "the call")
+    await wait_until(lambda: tools._current is not None and tools._current.inflight == 1, 10, what="the call")
     await asyncio.sleep(0.1)
     for proc in _servers():
         proc.kill()

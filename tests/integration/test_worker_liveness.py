@@ -14,6 +14,7 @@ from agents.testing import ModelStep, ScriptedModel, assistant_message
 from agents.testing.model import _stream_events_for_step
 from agents.usage import Usage
 from openai.types.responses import ResponseTextDeltaEvent
+from support.waiting import wait_until
 
 from agent_service.config import Settings
 from agent_service.delivery.pickup import AgentSetup
@@ -23,7 +24,6 @@ from tests.integration.worker_stack import (
     Workers,
     enqueue,
     events,
-    wait_for,
     wait_heartbeat,
     wait_terminal,
 )
@@ -91,7 +91,7 @@ async def test_a_stalled_event_loop_keeps_its_task_locks_and_heartbeat(redis_ser
         async def streaming() -> bool:
             return "token" in [e.type for e in await events(real_redis, task.task_id)]
 
-        await wait_for(streaming, 20, "the first token")
+        await wait_until(streaming, 20, what="the first token")
         other = others.start()  # its reaper redelivers the task if w-stalling ever looks dead
         await wait_heartbeat(real_redis, other.worker_id)
         watch = Watch(redis_server.url, task.task_id, "w-stalling")

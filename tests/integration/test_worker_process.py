@@ -8,7 +8,8 @@ import time
 
 import psutil
 import pytest
-from worker_stack import QUESTION, Workers, check, enqueue, events, wait_for, wait_heartbeat, wait_terminal
+from support.waiting import wait_until
+from worker_stack import QUESTION, Workers, check, enqueue, events, wait_heartbeat, wait_terminal
 
 from contract import ControlCommand, TaskField, keys
 
@@ -31,7 +32,7 @@ async def first_token(r, task_id: str) -> None:
     async def seen():
         return any(e.type == "token" for e in await events(r, task_id))
 
-    await wait_for(seen, 60, "the first token")
+    await wait_until(seen, 60, what="the first token")
 
 
 async def test_worker_picks_up_a_task_and_completes_it(real_redis, workers):
@@ -192,8 +193,8 @@ async def test_worker_survives_redis_error_replies_and_keeps_working(real_redis,
     await real_redis.config_set("maxmemory-policy", "noeviction")
     await real_redis.config_set("maxmemory", 1)  # every write now fails with an OOM error reply
     try:
-        await wait_for(
-            lambda: _missing(real_redis, keys.heartbeat(w.worker_id)), 10, "the heartbeat to lapse"
+        await wait_until(
+            lambda: _missing(real_redis, keys.heartbeat(w.worker_id)), 10, what="the heartbeat to lapse"
         )
     finally:
         await real_redis.config_set("maxmemory", 0)

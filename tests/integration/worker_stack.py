@@ -3,13 +3,14 @@ and a gateway-like enqueue (the gateway is not needed to test the worker)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from support.waiting import wait_until
 
 from contract import ChatTask, EventLog, SessionEvent, TaskField, keys, parse_event
 from devstack.processes import ROOT, Proc, spawn
@@ -71,12 +72,12 @@ def check(redis_url: str, **env: str) -> int:
 
 
 async def wait_heartbeat(r, worker_id: str, within: float = 60) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await r.exists(keys.heartbeat(worker_id)):
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"no heartbeat from {worker_id}")
+    await wait_until(
+        lambda: r.exists(keys.heartbeat(worker_id)),
+        within,
+        what=f"a heartbeat from {worker_id}",
+        interval=0.1,
+    )
 
 
 async def enqueue(
@@ -121,22 +122,12 @@ async def events(r, task_id: str) -> list:
 
 
 async def wait_terminal(r, task_id: str, within: float = 60, workers: Workers | None = None) -> list:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
+    async def ended() -> list | None:
         evs = await events(r, task_id)
-        if evs and evs[-1].terminal:
-            return evs
-        await asyncio.sleep(0.1)
-    raise AssertionError(
-        f"no terminal event for {task_id}: {[e.type for e in await events(r, task_id)]}\n"
-        + (workers.logs() if workers else "")
-    )
+        return evs if evs and evs[-1].terminal else None
 
-
-async def wait_for(predicate, within: float = 30, what: str = "condition") -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    try:
+        return await wait_until(ended, within, what=f"a terminal event for {task_id}", interval=0.1)
+    except AssertionError as exc:
+        seen = [e.type for e in await events(r, task_id)]
+        raise AssertionError(f"{exc}: {seen}\n" + (workers.logs() if workers else "")) from None

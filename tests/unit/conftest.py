@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fakeredis
 import pytest
-from gateway_fixtures import FakeWorker
+from support.fakeworker import FakeWorker
 
 
 @pytest.fixture
@@ -23,8 +23,7 @@ async def redis(server):
 
 @pytest.fixture
 async def worker(server):
-    w = FakeWorker(fakeredis.FakeAsyncRedis(server=server, decode_responses=True)).start()
-    await w.beat()
+    w = await FakeWorker(fakeredis.FakeAsyncRedis(server=server, decode_responses=True)).start()
     yield w
     await w.stop()
 
@@ -32,9 +31,8 @@ async def worker(server):
 @pytest.fixture
 async def idle_worker(server):
     """A live worker (its heartbeat admits chats) that takes nothing: tasks stay queued."""
-    w = FakeWorker(
+    w = await FakeWorker(
         fakeredis.FakeAsyncRedis(server=server, decode_responses=True), hold=True, worker_id="idle-worker"
     ).start()
-    await w.beat()
     yield w
     await w.stop()

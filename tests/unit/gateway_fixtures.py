@@ -1,9 +1,5 @@
 """Test doubles for the gateway's unit tests: fakeredis clients on one FakeServer, an in-process app
-with its lifespan running, a faithful fake worker, and SSE parsing.
-
-The fake worker does what a real worker does on the wire and nothing more: it takes task payloads
-from agent:tasks, marks the task running, and appends events through the real EventLog (which
-assigns seq, publishes, and applies the terminal rules), then writes the transcript.
+with its lifespan running, and SSE parsing. The fake worker is support/fakeworker.py.
 """
 
 from __future__ import annotations
@@ -11,32 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import fakeredis
 import httpx2
+from support.keys import KEY_A, KEY_B
 
 from backend.app import create_app
 from backend.config import Settings
-from contract import (
-    ChatTask,
-    CompleteEvent,
-    EventLog,
-    SessionField,
-    TaskField,
-    TokenEvent,
-    TranscriptMessage,
-    WorkerBeat,
-    keys,
-)
-
-KEY_A = "key-a-secret"
-KEY_B = "key-b-secret"
-HEADERS_A = {"X-API-Key": KEY_A}
-HEADERS_B = {"X-API-Key": KEY_B}
 
 
 def gateway_settings(tmp_path: Path | None = None, **overrides) -> Settings:
@@ -54,7 +33,7 @@ def gateway_settings(tmp_path: Path | None = None, **overrides) -> Settings:
         "log_json": False,
         **overrides,
     }
-    return Settings(_env_file=None, **values)
+    return Settings(**values)
 
 
 def fake_factory(server: fakeredis.FakeServer):
@@ -110,97 +89,6 @@ def parse_sse(body: bytes | str) -> list[dict]:
 
 def task_events(body: bytes | str) -> list[dict]:
     return [f["data"] for f in parse_sse(body) if f["data"] is not None]
-
-
-@dataclass
-class FakeWorker:
-    """Consumes agent:tasks and answers every task with `answer` split into token events."""
-
-    redis: fakeredis.FakeAsyncRedis
-    answer: str = "The answer is 42."
-    token_delay_s: float = 0.0
-    start_delay_s: float = 0.0
-    taken: list[ChatTask] = field(default_factory=list)
-    hold: bool = False
-    """Take nothing (tasks stay queued)."""
-    worker_id: str = "fake-worker"
-    concurrency: int = 50
-    _task: asyncio.Task | None = None
-    _stopping: bool = False
-
-    def start(self) -> FakeWorker:
-        self._task = asyncio.create_task(self._loop())
-        return self
-
-    async def beat(self) -> None:
-        """Publish a heartbeat as a live worker with free slots (what the gateway admits by)."""
-        beat = WorkerBeat(worker_id=self.worker_id, concurrency=self.concurrency, free_slots=self.concurrency)
-        await self.redis.set(keys.heartbeat(self.worker_id), beat.model_dump_json(), ex=60)
-        await self.redis.sadd(keys.WORKERS, self.worker_id)
-
-    async def stop(self) -> None:
-        """Flag first, then cancel: a cancellation swallowed inside a client call must not leave
-        the loop running (and the fixture teardown waiting forever)."""
-        self._stopping = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, 5)
-
-    async def _loop(self) -> None:
-        log = EventLog(self.redis)
-        await self.beat()
-        while not self._stopping:
-            if self.hold:
-                await asyncio.sleep(0.01)
-                continue
-            raw = await self.redis.rpop(keys.TASK_QUEUE)
-            if raw is None:
-                await asyncio.sleep(0.005)
-                continue
-            task = ChatTask.model_validate_json(raw)
-            self.taken.append(task)
-            await self.run(log, task)
-
-    async def run(self, log: EventLog, task: ChatTask) -> None:
-        tkey = keys.task(task.task_id)
-        if await self.redis.hget(tkey, TaskField.STATUS) != "queued":
-            return
-        await self.redis.hset(tkey, mapping={TaskField.STATUS: "running", TaskField.STARTED_AT: time.time()})
-        await self.redis.hincrby(tkey, TaskField.ATTEMPTS, 1)
-        await asyncio.sleep(self.start_delay_s)
-        words = self.answer.split(" ")
-        for i, word in enumerate(words):
-            piece = word if i == 0 else " " + word
-            appended = await log.append(TokenEvent(task_id=task.task_id, content=piece))
-            if not appended.ok:
-                return
-            if self.token_delay_s:
-                await asyncio.sleep(self.token_delay_s)
-        done = CompleteEvent(task_id=task.task_id, response=self.answer, session_id=task.session_id)
-        await log.append(done, session_id=task.session_id)
-        now = time.time()
-        transcript = keys.session_transcript(task.session_id)
-        user = TranscriptMessage(role="user", text=task.message, task_id=task.task_id, created_at=now)
-        bot = TranscriptMessage(
-            role="assistant", text=self.answer, task_id=task.task_id, created_at=now, status="completed"
-        )
-        await self.redis.rpush(transcript, user.model_dump_json(), bot.model_dump_json())
-        await self.redis.hincrby(keys.session(task.session_id), SessionField.MESSAGE_COUNT, 2)
-
-
-async def wait_until(predicate, timeout: float = 5.0, interval: float = 0.01):  # noqa: ASYNC109
-    """Poll an async or sync predicate until it returns a truthy value (returned)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
 
 
 async def stream_then_disconnect(app, path: str, body: dict, headers: dict, after_frames: int = 1) -> bytes:

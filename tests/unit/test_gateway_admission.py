@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from gateway_fixtures import HEADERS_A, gateway_settings, running_gateway, task_events
+from gateway_fixtures import gateway_settings, running_gateway, task_events
+from support.keys import HEADERS_A
 
 from contract import ChatTask, TaskField, WorkerBeat, keys
 

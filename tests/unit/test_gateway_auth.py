@@ -8,7 +8,8 @@ import sys
 
 import fakeredis
 import pytest
-from gateway_fixtures import KEY_A, gateway_settings, running_gateway
+from gateway_fixtures import gateway_settings, running_gateway
+from support.keys import KEY_A
 
 from backend.app import create_app
 from backend.auth import ApiKeys

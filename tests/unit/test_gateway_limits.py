@@ -8,8 +8,10 @@ import asyncio
 import time
 
 import fakeredis
-from gateway_fixtures import HEADERS_A, HEADERS_B, KEY_A, gateway_settings, running_gateway, wait_until
+from gateway_fixtures import gateway_settings, running_gateway
 from identity_kit import AUDIENCE, ISSUER, SECRET, bearer, hs256
+from support.keys import HEADERS_A, HEADERS_B, KEY_A, PROXY_KEY
+from support.waiting import wait_until
 
 from backend.config import key_id
 from backend.limits import StreamSlots
@@ -17,7 +19,6 @@ from backend.principal import Principal, key_owner, user_owner
 from contract import ChatTask, keys
 
 CHAT = "/ai/api/chat/stream"
-PROXY_KEY = "proxy-key-secret"
 KEY = key_owner(key_id(PROXY_KEY))
 KEY_A_OWNER = key_owner(key_id(KEY_A))
 

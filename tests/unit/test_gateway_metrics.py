@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fakeredis
-from gateway_fixtures import HEADERS_A, gateway_settings, running_gateway, task_events
+from gateway_fixtures import gateway_settings, running_gateway, task_events
 from prometheus_client.parser import text_string_to_metric_families
+from support.keys import HEADERS_A
 
 from contract import keys
 

@@ -13,19 +13,19 @@ import contextlib
 
 import httpx2
 import pytest
-import redis.asyncio as aioredis
-from gateway_fixtures import KEY_A, FakeWorker, gateway_settings, task_events
+from gateway_fixtures import gateway_settings, task_events
 from identity_kit import AUDIENCE, ISSUER, SECRET, bearer, hs256
+from support.fakeworker import FakeWorker
+from support.keys import HEADERS_A, KEY_A, PROXY_KEY
 
 from backend.app import create_app
 from backend.config import key_id
 from backend.connections import connect
 
-PROXY_KEY = "proxy-key-secret"
 CALLERS = {  # headers per caller; tokens are minted when a test runs (they expire in minutes)
     "alice": lambda: bearer(hs256("alice")),
     "bob": lambda: bearer(hs256("bob")),
-    "key_a": lambda: {"X-API-Key": KEY_A},
+    "key_a": lambda: HEADERS_A,
     "carol_via_proxy": lambda: {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "carol"},
     "proxy_key_alone": lambda: {"X-API-Key": PROXY_KEY},
     "alice_via_proxy": lambda: {"X-API-Key": PROXY_KEY, "X-Forwarded-User": "alice"},
@@ -156,8 +156,7 @@ def test_every_owner_route_is_in_the_table():
 @contextlib.asynccontextmanager
 async def real_gateway(redis_url: str):
     app = create_app(settings(redis_url), redis_factory=connect)
-    worker = FakeWorker(aioredis.Redis.from_url(redis_url, decode_responses=True)).start()
-    await worker.beat()
+    worker = await FakeWorker.connect(redis_url).start()
     try:
         async with app.router.lifespan_context(app):
             transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
@@ -165,7 +164,6 @@ async def real_gateway(redis_url: str):
                 yield client
     finally:
         await worker.stop()
-        await worker.redis.aclose()
 
 
 @pytest.mark.parametrize("route", sorted(OWNER_ROUTES), ids=lambda r: f"{r[0]} {r[1]}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import fakeredis
-from gateway_fixtures import KEY_A, gateway_settings, running_gateway
+from gateway_fixtures import gateway_settings, running_gateway
+from support.keys import KEY_A, PROXY_KEY
 
 from backend.config import key_id
 from backend.principal import user_owner
 
-PROXY_KEY = "proxy-key-secret"
 ME = "/ai/api/me"
 
 

@@ -6,7 +6,8 @@ import asyncio
 
 import fakeredis
 import pytest
-from gateway_fixtures import gateway_settings, running_gateway, wait_until
+from gateway_fixtures import gateway_settings, running_gateway
+from support.waiting import wait_until
 
 from backend.relay import Relay
 from backend.stream import TaskStream

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway_fixtures import HEADERS_A, HEADERS_B, gateway_settings, running_gateway, wait_until
+from gateway_fixtures import gateway_settings, running_gateway
+from support.keys import HEADERS_A, HEADERS_B
+from support.waiting import wait_until
 
 from contract import keys
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway_fixtures import (
-    HEADERS_A,
-    gateway_settings,
-    parse_sse,
-    running_gateway,
-    stream_then_disconnect,
-    task_events,
-    wait_until,
-)
+from gateway_fixtures import gateway_settings, parse_sse, running_gateway, stream_then_disconnect, task_events
+from support.keys import HEADERS_A
+from support.waiting import wait_until
 
 from backend.sse import RECONNECT, event_frame
 from contract import ChatTask, CompleteEvent, TaskField, keys

@@ -4,7 +4,8 @@ stream slot and the listener back at once; a stream made in the block takes both
 from __future__ import annotations
 
 import pytest
-from gateway_fixtures import HEADERS_A, KEY_A, gateway_settings, running_gateway
+from gateway_fixtures import gateway_settings, running_gateway
+from support.keys import HEADERS_A, KEY_A
 
 from backend.config import key_id
 from backend.principal import Principal, key_owner

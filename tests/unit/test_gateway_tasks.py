@@ -6,14 +6,9 @@ import asyncio
 import json
 
 import pytest
-from gateway_fixtures import (
-    HEADERS_A,
-    HEADERS_B,
-    gateway_settings,
-    running_gateway,
-    task_events,
-    wait_until,
-)
+from gateway_fixtures import gateway_settings, running_gateway, task_events
+from support.keys import HEADERS_A, HEADERS_B
+from support.waiting import wait_until
 
 from contract import ChatTask, TaskField, keys
 

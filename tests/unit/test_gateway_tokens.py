@@ -21,8 +21,10 @@ import fakeredis
 import jwt
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from gateway_fixtures import HEADERS_A, KEY_A, gateway_settings, running_gateway, wait_until
+from gateway_fixtures import gateway_settings, running_gateway
 from identity_kit import AUDIENCE, ISSUER, SECRET, SigningKey, bearer, hs256, jwks_server, signed
+from support.keys import HEADERS_A, KEY_A
+from support.waiting import wait_until
 
 from backend.app import create_app
 from backend.config import ROOT

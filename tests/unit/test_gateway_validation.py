@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import fakeredis
 import pytest
-from gateway_fixtures import HEADERS_A, gateway_settings, running_gateway
+from gateway_fixtures import gateway_settings, running_gateway
+from support.keys import HEADERS_A
 
 from contract import keys
 

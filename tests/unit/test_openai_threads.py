@@ -4,7 +4,8 @@ error shape."""
 from __future__ import annotations
 
 import fakeredis
-from gateway_fixtures import HEADERS_A, KEY_A, gateway_settings, running_gateway
+from gateway_fixtures import gateway_settings, running_gateway
+from support.keys import HEADERS_A, KEY_A
 
 from backend.completions import CompletionRequest, Threads
 

@@ -12,7 +12,8 @@ import pytest
 from agents.testing import ScriptedModel
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from worker_kit import enqueue, events_of, make_runner, settings, sql_call, text_step
+from support.waiting import wait_until
+from worker_kit import enqueue, events_of, first_token, make_runner, settings, sql_call, text_step
 
 from agent_service.delivery.control import ControlListener
 from agent_service.delivery.heartbeat import Heartbeat
@@ -46,10 +47,7 @@ async def test_heartbeat_loop_survives_a_redis_error_reply(fake_redis):
 
     hb.beat = oom_once
     loop = asyncio.create_task(hb.beat_forever())
-    for _ in range(100):
-        if await fake_redis.exists(keys.heartbeat("w-test")):
-            break
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: fake_redis.exists(keys.heartbeat("w-test")), 2, what="a heartbeat")
     assert await fake_redis.exists(keys.heartbeat("w-test")) and not loop.done()
     loop.cancel()
 
@@ -138,8 +136,7 @@ async def test_run_stops_as_soon_as_someone_else_ends_the_task(fake_redis):
     model = ScriptedModel([text_step([f"t{i} " for i in range(300)], delay=0.02), text_step(["never"])])
     task, payload = await enqueue(fake_redis)
     run = asyncio.create_task(make_runner(fake_redis, model).deliver(payload))
-    while not [e for e in await events_of(fake_redis, task.task_id) if e.type == "token"]:  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
+    await first_token(fake_redis, task.task_id)
     await EventLog(fake_redis).append(CancelledEvent(task_id=task.task_id), session_id="s1")
     ended = time.monotonic()
     await asyncio.wait_for(run, 5)

@@ -8,7 +8,7 @@ import time
 
 from agents.testing import ModelStep, ScriptedModel
 from agents.usage import Usage as SdkUsage
-from worker_kit import enqueue, events_of, make_runner, settings, sql_call, text_step, types
+from worker_kit import enqueue, events_of, first_token, make_runner, settings, sql_call, text_step, types
 
 from agent_service.delivery.control import ControlListener
 from contract import ControlCommand, TaskField, TranscriptMessage, keys
@@ -113,8 +113,7 @@ async def test_control_message_cancels_the_run_within_one_second_and_stops_the_m
     listener = asyncio.create_task(control.listen())
     await asyncio.wait_for(control.subscribed.wait(), 5)
     run = asyncio.create_task(runner.deliver(payload))
-    while not [e for e in await events_of(fake_redis, task.task_id) if e.type == "token"]:  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
+    await first_token(fake_redis, task.task_id)
     sent = time.monotonic()
     await fake_redis.publish(
         keys.CONTROL_CHANNEL, ControlCommand(action="cancel", task_id=task.task_id).model_dump_json()

@@ -11,6 +11,7 @@ from agents.testing import ModelStep, ScriptedModel, assistant_message, function
 from agents.testing.model import _stream_events_for_step
 from agents.usage import Usage as SdkUsage
 from openai.types.responses import ResponseTextDeltaEvent
+from support.waiting import wait_until
 
 from agent_service.config import Settings
 from agent_service.delivery.pickup import AgentSetup, TaskDelivery
@@ -91,6 +92,15 @@ async def enqueue(
 
 async def events_of(redis, task_id: str) -> list:
     return [parse_event(e.data) for e in await EventLog(redis).read(task_id)]
+
+
+async def first_token(redis, task_id: str) -> None:
+    """Wait until the run has streamed a token."""
+
+    async def streamed() -> bool:
+        return any(e.type == "token" for e in await events_of(redis, task_id))
+
+    await wait_until(streamed, what="the first token")
 
 
 def types(events) -> list[str]:
