@@ -6,7 +6,8 @@ import json
 
 import pytest
 import websockets
-from stack_kit import KEY, LiveStack
+from stack_kit import LiveStack
+from support.keys import KEY_A as KEY
 
 pytestmark = pytest.mark.integration
 

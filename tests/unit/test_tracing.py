@@ -9,11 +9,14 @@ import asyncio
 import fakeredis
 import pytest
 from agents.testing import ScriptedModel
-from gateway_fixtures import HEADERS_A, FakeWorker, gateway_settings, running_gateway, wait_until
+from gateway_fixtures import gateway_settings, running_gateway
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from support.fakeworker import FakeWorker
+from support.keys import HEADERS_A
+from support.waiting import wait_until
 from test_worker_run_metrics import runner
 from worker_kit import text_step
 
