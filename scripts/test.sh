@@ -27,4 +27,9 @@ echo "==> UI lint and unit tests"
 
 echo "==> pytest"
 rm -f .coverage .coverage.*
-exec .venv/bin/python -m pytest --cov --cov-report=term:skip-covered "$@"
+# The whole suite must keep the coverage both services and the MCP server reached on 2026-12-04
+# (93.3 %); a run of some tests (arguments given) measures only what they touch, so it is not held to it.
+COVERAGE_FLOOR=93
+floor=()
+[ "$#" -eq 0 ] && floor=(--cov-fail-under="$COVERAGE_FLOOR")
+exec .venv/bin/python -m pytest --cov --cov-report=term:skip-covered "${floor[@]}" "$@"
