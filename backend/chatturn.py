@@ -11,6 +11,7 @@ import uuid
 
 from fastapi import Request
 from opentelemetry.trace import SpanKind
+from redis.exceptions import RedisError
 
 from backend.branching import question_for
 from backend.capacity import Admission
@@ -64,3 +65,14 @@ def task_headers(task: ChatTask, admitted: dict[str, str]) -> dict[str, str]:
         "Content-Location": events_url(task.task_id),
         **admitted,
     }
+
+
+async def cancel_left(tasks: TaskStore, task_id: str) -> None:
+    """The client of a turn sent with "on_disconnect": "cancel" went away: cancel the run."""
+    try:
+        record = await tasks.get(task_id)
+        if record is not None:
+            status = await tasks.cancel(task_id, record)
+            log.info("client left: cancel requested (%s)", status)
+    except (RedisError, OSError) as exc:
+        log.warning("client left: cancel failed: %s", exc)

@@ -17,16 +17,17 @@ anyway, the ticker finds the log ahead of the stream and it re-reads (backend/st
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
-from redis.exceptions import RedisError
+from fastapi.responses import JSONResponse, Response
 
 from backend.answer import ChatAnswer, wait_for_answer
 from backend.auth import CurrentPrincipal
-from backend.chatturn import events_url, start_turn, task_headers
+from backend.chatturn import cancel_left, events_url, start_turn, task_headers
 from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
 from backend.errors import ApiError
 from backend.schemas import ChatRequest, Refusal
@@ -84,13 +85,7 @@ async def chat_stream(
         task_id = task.task_id  # the closure lives as long as the stream: not the whole task
 
         async def cancel_on_disconnect() -> None:
-            try:
-                record = await tasks.get(task_id)
-                if record is not None:
-                    status = await tasks.cancel(task_id, record)
-                    log.info("client left: cancel requested (%s)", status)
-            except (RedisError, OSError) as exc:
-                log.warning("client left: cancel failed: %s", exc)
+            await cancel_left(tasks, task_id)
 
         headers = task_headers(task, admitted.headers)
         if enqueued.queued_behind:  # "multitask": "enqueue": it starts when this task ends
@@ -128,7 +123,12 @@ async def chat(
     async with StreamOpening(streams, admitted.slot) as opening:
         task, _enqueued = await start_turn(request, principal.owner, body, tasks, admission, opening)
         assert opening.listener is not None
-        answer = await wait_for_answer(streams, opening.listener, task.session_id, settings.chat_wait_s)
+        waiting = wait_for_answer(streams, opening.listener, task.session_id, settings.chat_wait_s)
+        answer = await _unless_gone(request, asyncio.ensure_future(waiting))
+    if answer is GONE:  # nobody reads this answer; with on_disconnect=cancel nobody wants the run either
+        if body.on_disconnect == "cancel":
+            await cancel_left(tasks, task.task_id)
+        return Response(status_code=CLIENT_CLOSED)
     headers = task_headers(task, admitted.headers)
     if answer is None:
         late = {
@@ -139,3 +139,30 @@ async def chat(
         }
         return JSONResponse(late, status_code=504, headers=headers)
     return JSONResponse(answer.model_dump(mode="json"), headers=headers)
+
+
+GONE = object()
+"""What _unless_gone returns when the client disconnected first."""
+CLIENT_CLOSED = 499
+"""The status recorded for an answer nobody was left to read (nginx's "client closed request")."""
+
+
+async def _unless_gone(request: Request, waiting: asyncio.Future) -> ChatAnswer | None | object:
+    """The answer, or GONE (the wait cancelled) when the client disconnects first: the request body is
+    read, so the next ASGI message the server has for us is the disconnect."""
+
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    gone = asyncio.ensure_future(disconnected())
+    try:
+        done, _ = await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if waiting in done:
+        return waiting.result()
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    return GONE
