@@ -17,8 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from support.fakeworker import FakeWorker
 from support.keys import HEADERS_A
 from support.waiting import wait_until
-from test_worker_run_metrics import runner
-from worker_kit import text_step
+from worker_kit import make_runner, text_step
 
 from agent_service.metrics import WorkerMetrics
 from contract import ChatTask, keys, tracing
@@ -45,7 +44,9 @@ async def test_a_chats_spans_share_one_trace_from_the_gateway_to_the_model_call(
         await wait_until(lambda: redis.llen(keys.TASK_QUEUE))
         payload = await redis.lmove(keys.TASK_QUEUE, keys.processing("w-test"), "RIGHT", "LEFT")
         assert ChatTask.model_validate_json(payload).trace["traceparent"]
-        await runner(redis, ScriptedModel([text_step(["hello"])]), WorkerMetrics()).deliver(payload)
+        await make_runner(redis, ScriptedModel([text_step(["hello"])]), metrics=WorkerMetrics()).deliver(
+            payload
+        )
         answer = await asked
     assert answer.json()["status"] == "complete"
     by_name = {s.name: s for s in spans.get_finished_spans()}

@@ -3,18 +3,13 @@ per model call its duration, first chunk and tokens (the real Runner, with the r
 
 from __future__ import annotations
 
-from agents import Agent, RunConfig
 from agents.testing import ScriptedModel
 from agents.usage import Usage as SdkUsage
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from worker_kit import enqueue, run_sql, settings, sql_call, text_step
+from worker_kit import enqueue, make_runner, sql_call, text_step
 
-from agent_service.delivery.pickup import TaskDelivery
-from agent_service.delivery.taskqueue import TaskQueue
-from agent_service.execution.runstate import AgentSetup
 from agent_service.metrics import WorkerMetrics
-from agent_service.observation import ModelCallHooks
 
 
 def counts(metrics: WorkerMetrics) -> dict[tuple[str, tuple], float]:
@@ -26,13 +21,6 @@ def counts(metrics: WorkerMetrics) -> dict[tuple[str, tuple], float]:
     return out
 
 
-def runner(redis, model: ScriptedModel, metrics: WorkerMetrics) -> TaskDelivery:
-    cfg = settings()
-    agent = Agent(name="analyst", model=model, tools=[run_sql])
-    setup = AgentSetup(agent, RunConfig(tracing_disabled=True), ModelCallHooks(metrics))
-    return TaskDelivery(cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: setup, metrics=metrics)
-
-
 def labelled(got: dict, name: str) -> dict[tuple, float]:
     return {labels: value for (n, labels), value in got.items() if n == name}
 
@@ -40,7 +28,7 @@ def labelled(got: dict, name: str) -> dict[tuple, float]:
 async def test_a_completed_run_is_timed_by_outcome_with_its_queue_wait(fake_redis):
     metrics = WorkerMetrics()
     _task, payload = await enqueue(fake_redis)
-    await runner(fake_redis, ScriptedModel([text_step(["hi"])]), metrics).deliver(payload)
+    await make_runner(fake_redis, ScriptedModel([text_step(["hi"])]), metrics=metrics).deliver(payload)
     got = counts(metrics)
     assert got[("agent_stream_run_duration_seconds_count", (("outcome", "complete"),))] == 1
     assert got[("agent_stream_queue_wait_seconds_count", ())] == 1
@@ -52,7 +40,7 @@ async def test_each_model_call_records_duration_first_chunk_and_tokens(fake_redi
     usage = SdkUsage(requests=1, input_tokens=20, output_tokens=7, total_tokens=27)
     model = ScriptedModel([sql_call(), text_step(["Ann ", "spent ", "15."], usage=usage)])
     _task, payload = await enqueue(fake_redis)
-    await runner(fake_redis, model, metrics).deliver(payload)
+    await make_runner(fake_redis, model, metrics=metrics).deliver(payload)
     got = counts(metrics)
     assert sum(labelled(got, "gen_ai_client_operation_duration_seconds_count").values()) == 2
     assert sum(labelled(got, "gen_ai_client_operation_time_to_first_chunk_seconds_count").values()) == 1
@@ -67,7 +55,7 @@ async def test_each_model_call_records_duration_first_chunk_and_tokens(fake_redi
 async def test_a_redelivered_run_is_counted_and_its_wait_is_not(fake_redis):
     metrics = WorkerMetrics()
     _task, payload = await enqueue(fake_redis, attempts=1)
-    await runner(fake_redis, ScriptedModel([text_step(["hi"])]), metrics).deliver(payload)
+    await make_runner(fake_redis, ScriptedModel([text_step(["hi"])]), metrics=metrics).deliver(payload)
     got = counts(metrics)
     assert got[("agent_stream_redeliveries_total", ())] == 1
     assert got[("agent_stream_queue_wait_seconds_count", ())] == 0

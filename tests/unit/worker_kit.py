@@ -16,6 +16,8 @@ from support.waiting import wait_until
 from agent_service.config import Settings
 from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.taskqueue import TaskQueue
+from agent_service.metrics import WorkerMetrics
+from agent_service.observation import ModelCallHooks
 from contract import ChatTask, EventLog, SessionEvent, TaskField, keys, parse_event
 
 
@@ -55,11 +57,15 @@ def sql_call(call_id: str = "c1", usage: SdkUsage | None = None) -> ModelStep:
     )
 
 
-def make_runner(redis, model: ScriptedModel, cfg: Settings | None = None) -> TaskDelivery:
+def make_runner(
+    redis, model: ScriptedModel, cfg: Settings | None = None, metrics: WorkerMetrics | None = None
+) -> TaskDelivery:
+    """The worker's delivery over `model`; with `metrics`, observed as the worker observes its runs."""
     cfg = cfg or settings()
     agent = Agent(name="analyst", model=model, tools=[run_sql])
-    queue = TaskQueue(redis, redis, cfg.worker_id)
-    return TaskDelivery(cfg, redis, queue, lambda: AgentSetup(agent, RunConfig(tracing_disabled=True)))
+    hooks = ModelCallHooks(metrics) if metrics is not None else None
+    setup = AgentSetup(agent, RunConfig(tracing_disabled=True), hooks)
+    return TaskDelivery(cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: setup, metrics=metrics)
 
 
 async def enqueue(
