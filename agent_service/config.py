@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from contract.settings import SharedSettings
+from contract.settings import SharedSettings, env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,4 +100,4 @@ class Settings(SharedSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())

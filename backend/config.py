@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import field_validator
 
-from contract.settings import SharedSettings
+from contract.settings import SharedSettings, env_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -169,7 +169,7 @@ def key_id(api_key: str) -> str:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())
 
 
 __all__ = ["Settings", "get_settings", "key_id"]

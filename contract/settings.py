@@ -4,13 +4,18 @@ A field here is a fact the two sides must agree on (where Redis is, how long the
 live, when a queued task is given up on) or one they configure alike (the Redis pool wait, logging),
 so each has one name, one default and one meaning. A setting only one service reads lives in that
 service's `Settings`; REDIS_MAX_CONNECTIONS is read by both but stays in each, as the defaults differ.
-Both read the environment and `.env` from the working directory; names are case-insensitive and
-unknown names are ignored (one `.env` serves both services).
+Both read the environment and `.env` from the working directory (ENV_FILE names another file; empty:
+none, which the test suite sets for every process it starts); names are case-insensitive and unknown
+names are ignored (one `.env` serves both services).
 """
 
 from __future__ import annotations
 
+import os
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_FILE_VARIABLE = "ENV_FILE"
 
 
 class SharedSettings(BaseSettings):
@@ -35,4 +40,9 @@ class SharedSettings(BaseSettings):
     """One JSON object per log line (with request_id, task_id, session_id); false = plain text."""
 
 
-__all__ = ["SharedSettings"]
+def env_file() -> str | None:
+    """The settings file `get_settings()` reads: ENV_FILE when set ("" for none), else `.env`."""
+    return os.environ.get(ENV_FILE_VARIABLE, ".env") or None
+
+
+__all__ = ["SharedSettings", "env_file"]

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 
 from agent_service.config import Settings as WorkerSettings
 from backend.config import Settings as GatewaySettings
-from contract.settings import SharedSettings
+from contract.settings import ENV_FILE_VARIABLE, SharedSettings
 from devstack.redis_server import RedisServer
 
 os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
@@ -27,7 +27,8 @@ SETTINGS = (SharedSettings, GatewaySettings, WorkerSettings)
 @pytest.fixture(scope="session", autouse=True)
 def clean_settings_environment():
     """For the whole session, before any fixture starts a process: no variable that names a field of
-    either service's Settings (names are case-insensitive), and no Settings class reads `.env`.
+    either service's Settings (names are case-insensitive), and no Settings class reads `.env` — in
+    this process (model_config) nor in the gateways and workers it starts (ENV_FILE="", inherited).
 
     Session-wide, not per test, because module- and session-scoped fixtures start gateways and
     workers that inherit os.environ; each test's own `monkeypatch.setenv` is still undone after it."""
@@ -37,6 +38,7 @@ def clean_settings_environment():
             mp.delenv(name)
         for cls in SETTINGS:
             mp.setitem(cls.model_config, "env_file", None)
+        mp.setenv(ENV_FILE_VARIABLE, "")
         yield
 
 
