@@ -24,8 +24,9 @@ from redis.asyncio import Redis
 
 from backend.answer import ChatAnswer
 from contract import keys
+from contract.agents import AGENTS
 
-AGENT_MODELS = {"analytics": "Natural-language analytics over the configured SQL database"}
+AGENT_MODELS = AGENTS
 """The models the facade offers: one per agent (its name is the model name)."""
 OWNED_BY = "agent-stream"
 

@@ -15,12 +15,12 @@ from agents.mcp import MCPServer, MCPUtil
 
 from agent_service.execution.runstate import AgentSetup
 from agent_service.models import build_model
+from contract.agents import DEFAULT_AGENT
 
 if TYPE_CHECKING:
     from agent_service.config import Settings
     from agent_service.observation import ModelCallHooks
 
-AGENT_NAME = "analytics"
 
 INSTRUCTIONS = """\
 You are a data analyst answering questions about a SQL database with read-only tools.
@@ -59,7 +59,7 @@ def build_agent(
             ModelSettings(include_usage=True) if settings.model_provider == "openai" else ModelSettings()
         )
     return Agent(
-        name=AGENT_NAME,
+        name=DEFAULT_AGENT,
         instructions=INSTRUCTIONS,
         mcp_servers=mcp_servers,
         mcp_config={"convert_schemas_to_strict": True},
