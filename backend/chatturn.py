@@ -23,6 +23,11 @@ from contract import ChatTask, logfields, tracing
 log = logging.getLogger(__name__)
 
 
+QUEUED_AS = {"reject": "reject", "enqueue": "enqueue", "interrupt": "enqueue"}
+"""How a turn waits behind the session's active run: "interrupt" queues like "enqueue" (the task's own
+rule, which the event log's promotion applies), then cancels the run it waits behind."""
+
+
 def events_url(task_id: str) -> str:
     return f"/ai/api/tasks/{task_id}/events"
 
@@ -45,7 +50,7 @@ async def start_turn(
             message=message,
             request_id=getattr(request.state, "request_id", ""),
             on_disconnect=body.on_disconnect,
-            multitask="reject" if replaces else body.multitask,
+            multitask="reject" if replaces else QUEUED_AS[body.multitask],
             replaces=replaces,
             trace=tracing.carrier(),
         )
@@ -55,6 +60,8 @@ async def start_turn(
         await opening.listen(task.task_id)
         enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
         log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
+        if body.multitask == "interrupt" and enqueued.queued_behind:
+            await _interrupt(tasks, enqueued.queued_behind)
     return task, enqueued
 
 
@@ -76,3 +83,13 @@ async def cancel_left(tasks: TaskStore, task_id: str) -> None:
             log.info("client left: cancel requested (%s)", status)
     except (RedisError, OSError) as exc:
         log.warning("client left: cancel failed: %s", exc)
+
+
+async def _interrupt(tasks: TaskStore, active: str) -> None:
+    """Cancel the run a new turn was queued behind; its terminal event promotes the new turn."""
+    record = await tasks.get(active)
+    if record is not None and not record.finished:
+        status = await tasks.cancel(active, record)
+        log.info(
+            "interrupted the session's active run (%s)", status, extra={"fields": {"interrupted": active}}
+        )

@@ -30,8 +30,9 @@ class ChatRequest(BaseModel):
     """Continue this conversation; null starts a new one."""
     on_disconnect: Literal["continue", "cancel"] = "continue"
     """What happens to the run when this response's client goes away before the end."""
-    multitask: Literal["reject", "enqueue"] = "reject"
-    """A second message while the session's run is active: 409, or queue it behind the run."""
+    multitask: Literal["reject", "enqueue", "interrupt"] = "reject"
+    """A second message while the session's run is active: 409; queue it behind the run; or cancel the
+    run (its turn stays as the partial answer it was) and start this one as soon as it has stopped."""
 
     regenerate: TaskId | None = None
     """Task id of a turn of `session_id`: ask its question again; the new answer replaces it (and

@@ -151,7 +151,7 @@ export interface WorkflowStep {
 export interface ChatRequest {
   edit?: string | null
   message?: string | null
-  multitask?: 'reject' | 'enqueue'
+  multitask?: 'reject' | 'enqueue' | 'interrupt'
   on_disconnect?: 'continue' | 'cancel'
   regenerate?: string | null
   session_id?: string | null
