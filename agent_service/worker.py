@@ -37,10 +37,12 @@ from agent_service.delivery.liveness import LivenessThread
 from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.reaper import Reaper
 from agent_service.delivery.taskqueue import TAKE_BATCH, TaskQueue
+from agent_service.execution.registry import advertised
 from agent_service.metrics import WorkerMetrics
 from agent_service.observation import ModelCallHooks
 from agent_service.redis_clients import REDIS_ERRORS, RedisClients
 from agent_service.tools.supervisor import ToolServer
+from contract.agents import DEFAULT_AGENT
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,8 @@ class Worker:
         self.clients = clients or RedisClients.from_settings(settings)
         self.worker_id = settings.worker_id
         self.queue = TaskQueue(self.clients.command, self.clients.blocking, self.worker_id)
-        self._setup = setup
+        self._setups: dict[str, AgentSetup] | None = {DEFAULT_AGENT: setup} if setup is not None else None
+        """Agent name → its setup (execution/registry.py); a given `setup` serves as the default agent."""
         self.tool_server: ToolServer | None = None
         self.metrics = WorkerMetrics()
         self.delivery = TaskDelivery(
@@ -83,6 +86,7 @@ class Worker:
             accepting=lambda: not self.stopping.is_set(),
             keeper=self.liveness,
             role_warnings=lambda: self.tool_server.role_warnings if self.tool_server else [],
+            agents=lambda: advertised(self._setups or {}),
         )
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.delivery, settings.cancel_poll_s
@@ -93,9 +97,9 @@ class Worker:
         self.reaper = Reaper(self.clients.command, settings, self.queue, self.owned)
         self.hard_stop = asyncio.Event()
 
-    def _agent_setup(self) -> AgentSetup:
-        assert self._setup is not None
-        return self._setup
+    def _agent_setup(self, agent: str) -> AgentSetup | None:
+        assert self._setups is not None
+        return self._setups.get(agent)
 
     async def _tools_ready(self) -> None:
         if self.tool_server is not None:
@@ -115,13 +119,13 @@ class Worker:
 
     async def _build_setup(self) -> None:
         """The real agent: one MCP server for the process, the configured model (imports kept lazy)."""
-        from agent_service.execution.agent import agent_setup
+        from agent_service.execution.registry import agent_setups
         from agent_service.tools.analytics import mcp_params
 
         params = mcp_params(self.settings, self.settings.redis_url)
         self.tool_server = ToolServer(self.settings, params, metrics=self.metrics)
         await self.tool_server.start()
-        self._setup = await agent_setup(self.settings, self.tool_server, ModelCallHooks(self.metrics))
+        self._setups = await agent_setups(self.settings, self.tool_server, ModelCallHooks(self.metrics))
 
     def _serve_metrics(self) -> WSGIServer | None:
         self.metrics.watch(
@@ -142,7 +146,7 @@ class Worker:
             self.settings.worker_concurrency,
             self.settings.model_provider,
         )
-        if self._setup is None:
+        if self._setups is None:
             try:
                 await self._build_setup()
             except Exception:

@@ -33,6 +33,7 @@ from backend.middleware import (
 )
 from backend.relay import Relay
 from backend.routes import (
+    agents,
     chat,
     docs,
     health,
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
     errors.install(app)
 
     app.include_router(chat.router)
+    app.include_router(agents.router)
     app.include_router(tasks.router)
     app.include_router(sessions.router)
     app.include_router(shares.router)

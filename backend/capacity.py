@@ -102,10 +102,10 @@ class Admission:
         assert self._snapshot is not None
         return self._snapshot.with_admitted(self._admitted)
 
-    async def check(self) -> None:
-        """Admit (and count) one chat, or raise 503. Counted at once, before the enqueue: concurrent
-        requests must see each other; a chat refused later (429, 404) only makes the snapshot
-        cautious for the rest of its SNAPSHOT_S."""
+    async def check(self) -> Capacity:
+        """Admit (and count) one chat, or raise 503; the snapshot it was admitted on. Counted at once,
+        before the enqueue: concurrent requests must see each other; a chat refused later (429, 404)
+        only makes the snapshot cautious for the rest of its SNAPSHOT_S."""
         capacity = await self.current()
         if not capacity.admits(self.max_wait_s):
             if capacity.workers_alive == 0:
@@ -114,3 +114,4 @@ class Admission:
                 detail = f"all workers are busy (expected wait {capacity.wait_s:.0f}s), try again shortly"
             raise unavailable(detail, capacity.retry_after_s(self.max_wait_s, self.retry_floor_s))
         self._admitted += 1
+        return capacity

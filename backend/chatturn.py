@@ -15,10 +15,12 @@ from redis.exceptions import RedisError
 
 from backend.branching import question_for
 from backend.capacity import Admission
+from backend.errors import ApiError
 from backend.schemas import ChatRequest
 from backend.streamopening import StreamOpening
 from backend.taskstore import Enqueued, TaskStore
 from contract import ChatTask, logfields, tracing
+from contract.agents import DEFAULT_AGENT
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,14 @@ log = logging.getLogger(__name__)
 QUEUED_AS = {"reject": "reject", "enqueue": "enqueue", "interrupt": "enqueue"}
 """How a turn waits behind the session's active run: "interrupt" queues like "enqueue" (the task's own
 rule, which the event log's promotion applies), then cancels the run it waits behind."""
+
+
+def unknown_agent(name: str, offered: dict) -> ApiError:
+    """422 naming the agents the live workers run."""
+    names = sorted(offered)
+    return ApiError(
+        422, f"unknown agent '{name}' (agents: {', '.join(names) or 'none live'})", extra={"agents": names}
+    )
 
 
 def events_url(task_id: str) -> str:
@@ -42,7 +52,9 @@ async def start_turn(
 ) -> tuple[ChatTask, Enqueued]:
     """The steps after the stream slot: capacity, the replaced turn, subscribe, enqueue."""
     with tracing.tracer(__name__).start_as_current_span("chat turn", kind=SpanKind.PRODUCER) as span:
-        await admission.check()
+        capacity = await admission.check()
+        if body.agent is not None and body.agent not in capacity.agents:
+            raise unknown_agent(body.agent, capacity.agents)
         message, replaces = await question_for(tasks.redis, tasks, owner, body)
         task = ChatTask(
             session_id=body.session_id or uuid.uuid4().hex,
@@ -52,13 +64,15 @@ async def start_turn(
             on_disconnect=body.on_disconnect,
             multitask="reject" if replaces else QUEUED_AS[body.multitask],
             replaces=replaces,
+            agent=body.agent or DEFAULT_AGENT,
             trace=tracing.carrier(),
         )
         logfields.task_id.set(task.task_id)
         span.set_attribute("agent_stream.task_id", task.task_id)
         logfields.session_id.set(task.session_id)
         await opening.listen(task.task_id)
-        enqueued = await tasks.enqueue(task, new_session=body.session_id is None)
+        enqueued = await tasks.enqueue(task, new_session=body.session_id is None, agent=body.agent)
+        task = enqueued.task  # a continued session's agent
         log.info("task enqueued", extra={"fields": {"on_disconnect": task.on_disconnect}})
         if body.multitask == "interrupt" and enqueued.queued_behind:
             await _interrupt(tasks, enqueued.queued_behind)

@@ -24,10 +24,8 @@ from redis.asyncio import Redis
 
 from backend.answer import ChatAnswer
 from contract import keys
-from contract.agents import AGENTS
+from contract.agents import AgentInfo
 
-AGENT_MODELS = AGENTS
-"""The models the facade offers: one per agent (its name is the model name)."""
 OWNED_BY = "agent-stream"
 
 
@@ -139,10 +137,9 @@ def error_body(message: str, kind: str, code: str | None = None) -> dict[str, An
     return {"error": {"message": message, "type": kind, "code": code, "param": None}}
 
 
-def models() -> dict[str, Any]:
+def models(agents: dict[str, AgentInfo]) -> dict[str, Any]:
+    """The agents the live workers run, as OpenAI models (model = agent)."""
     return {
         "object": "list",
-        "data": [
-            {"id": name, "object": "model", "created": 0, "owned_by": OWNED_BY} for name in AGENT_MODELS
-        ],
+        "data": [{"id": name, "object": "model", "created": 0, "owned_by": OWNED_BY} for name in agents],
     }

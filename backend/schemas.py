@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from backend.feedback import Feedback
 from backend.limits import RefusedLimit
 from contract import ChatTask
+from contract.agents import AGENT_NAME_PATTERN
 from contract.transcript import TranscriptMessage
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -16,6 +17,7 @@ SessionId = Annotated[str, Field(pattern=SESSION_ID_PATTERN)]
 TASK_ID_PATTERN = r"^[0-9a-f]{32}$"
 """What ChatTask mints (uuid4 hex), so anything else is refused (422) before it reaches Redis."""
 TaskId = Annotated[str, Field(pattern=TASK_ID_PATTERN)]
+AgentName = Annotated[str, Field(pattern=AGENT_NAME_PATTERN)]
 
 
 class ChatRequest(BaseModel):
@@ -30,6 +32,9 @@ class ChatRequest(BaseModel):
     """Continue this conversation; null starts a new one."""
     on_disconnect: Literal["continue", "cancel"] = "continue"
     """What happens to the run when this response's client goes away before the end."""
+    agent: AgentName | None = None
+    """The agent to answer (GET /ai/api/agents lists them); null: the session's, or the default for a
+    new one. A continued session keeps its agent: naming another is a 422."""
     multitask: Literal["reject", "enqueue", "interrupt"] = "reject"
     """A second message while the session's run is active: 409; queue it behind the run; or cancel the
     run (its turn stays as the partial answer it was) and start this one as soon as it has stopped."""

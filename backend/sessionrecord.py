@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from backend.schemas import timestamp
 from contract import SessionField
+from contract.agents import DEFAULT_AGENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,8 @@ class SessionRecord:
     message_count: int = 0
     active_task: str = ""
     """The task holding the session's active-run slot ("" when none)."""
+    agent: str = DEFAULT_AGENT
+    """The agent the conversation is with (set when it started; older sessions: the default)."""
 
     @classmethod
     def parse(cls, fields: Mapping[str, str]) -> SessionRecord | None:
@@ -36,6 +39,7 @@ class SessionRecord:
             updated_at=timestamp(fields.get(SessionField.UPDATED_AT)),
             message_count=int(fields.get(SessionField.MESSAGE_COUNT) or 0),
             active_task=fields.get(SessionField.ACTIVE_TASK, ""),
+            agent=fields.get(SessionField.AGENT) or DEFAULT_AGENT,
         )
 
     def summary(self, session_id: str) -> dict:
@@ -47,4 +51,5 @@ class SessionRecord:
             "updated_at": self.updated_at,
             "message_count": self.message_count,
             "active_task": self.active_task or None,
+            "agent": self.agent,
         }

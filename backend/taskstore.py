@@ -68,10 +68,12 @@ class TaskStore:
 
     # enqueue -------------------------------------------------------------------------------------
 
-    async def enqueue(self, task: ChatTask, *, new_session: bool) -> Enqueued:
+    async def enqueue(self, task: ChatTask, *, new_session: bool, agent: str | None = None) -> Enqueued:
+        """Queue the turn. `agent`: the one the chat named (None: the session's; a new session's is
+        `task.agent`); naming another than a continued session's is a 422."""
         for _ in range(5):
             try:
-                return await self._enqueue_once(task, new_session=new_session)
+                return await self._enqueue_once(task, new_session=new_session, agent=agent)
             except WatchError:
                 if await self.redis.exists(keys.task(task.task_id)):
                     return Enqueued(task, await self._behind(task))
@@ -81,7 +83,7 @@ class TaskStore:
         active = await self.redis.hget(keys.session(task.session_id), SessionField.ACTIVE_TASK)
         return active if active and active != task.task_id else None
 
-    async def _enqueue_once(self, task: ChatTask, *, new_session: bool) -> Enqueued:
+    async def _enqueue_once(self, task: ChatTask, *, new_session: bool, agent: str | None) -> Enqueued:
         tkey, skey = keys.task(task.task_id), keys.session(task.session_id)
         s = self.settings
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -99,6 +101,11 @@ class TaskStore:
                 session = SessionRecord.parse(await pipe.hgetall(skey))
                 if session is None or session.owner != task.owner:
                     raise not_found("Session")
+                if agent is not None and agent != session.agent:
+                    raise ApiError(
+                        422, f"this conversation is with the agent '{session.agent}', not '{agent}'"
+                    )
+                task = task.model_copy(update={"agent": session.agent})
                 behind = await self._active_run(pipe, session.active_task)
                 if behind and task.multitask == "reject":
                     raise ApiError(409, "session has an active run", extra={"task_id": behind})
@@ -127,6 +134,7 @@ class TaskStore:
                     SessionField.TITLE: title_for(task.message),
                     SessionField.CREATED_AT: repr(now),
                     SessionField.MESSAGE_COUNT: 0,
+                    SessionField.AGENT: task.agent,
                 }
             if not behind:
                 fields[SessionField.ACTIVE_TASK] = task.task_id

@@ -199,6 +199,7 @@ ERROR_CODES = {
     "no_worker": "No worker picked the task up within QUEUE_TIMEOUT_S.",
     "worker_lost": "The task's worker died and it could not be retried.",
     "max_attempts": "The task failed on every attempt (MAX_ATTEMPTS).",
+    "unknown_agent": "The worker that took the task does not run its agent.",
     "internal": "Unexpected error.",
 }
 

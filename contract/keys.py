@@ -16,7 +16,7 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:task:{task}:events            STREAM  the task's event log, entry id "{seq}-1"
     agent:task:{task}:live              PUBSUB  the same events, live (a doorbell plus payload)
     agent:task:{task}:lock              STRING  per-task run lock (never two runs of one task)
-    agent:session:{session}             HASH    owner, title, created_at, updated_at, message_count, active_task
+    agent:session:{session}             HASH    owner, title, created_at, updated_at, message_count, active_task, agent
     agent:session:{session}:transcript  LIST    display messages (user / assistant turns) for the UI
     agent:session:{session}:queue       LIST    tasks waiting behind the active run ("multitask": "enqueue")
     agent:session:{session}:feedback    HASH    task_id → Feedback JSON (thumbs up/down per answer; gateway only)

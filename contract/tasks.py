@@ -21,6 +21,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from contract.agents import DEFAULT_AGENT
+
 
 class TaskStatus(enum.StrEnum):
     QUEUED = "queued"
@@ -56,6 +58,8 @@ class ChatTask(BaseModel):
     created_at: float = Field(default_factory=time.time)
     on_disconnect: Literal["continue", "cancel"] = "continue"
     multitask: Literal["reject", "enqueue"] = "reject"
+    agent: str = DEFAULT_AGENT
+    """The agent that answers (contract/agents.py); the session's, unless the chat named one."""
     trace: dict[str, str] = Field(default_factory=dict)
     """The W3C trace context of the gateway's span (`traceparent`, `tracestate`): the worker's spans join
     the chat's trace (contract/tracing.py). Empty when tracing is off."""
@@ -182,6 +186,7 @@ class SessionField:
     UPDATED_AT = "updated_at"
     MESSAGE_COUNT = "message_count"
     ACTIVE_TASK = "active_task"
+    AGENT = "agent"
 
 
 class ControlCommand(BaseModel):

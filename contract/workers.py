@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from contract.agents import AgentInfo, offered
 
 
 def _predicted_wait(queue_depth: int, free: int, drain_per_s: float) -> float:
@@ -62,6 +64,8 @@ class WorkerBeat(BaseModel):
     """Worst event-loop lag over the last heartbeat interval."""
     loop_lag_max_ms: float = 0
     """Worst event-loop lag since the worker started."""
+    agents: list[AgentInfo] = []
+    """The agents this worker runs (contract/agents.py); empty: the default agent only."""
     database_role_warnings: list[str] = []
     """What the analytics server's database role can do that a read-only role must not (it serves anyway
     because DATABASE_ALLOW_UNSAFE_ROLE is set); empty when the role is read-only."""
@@ -77,6 +81,8 @@ class Capacity(BaseModel):
     drain_per_s: float
     """Tasks per second the queue is expected to drain at (0 = unknown)."""
     predicted_wait_s: float
+    agents: dict[str, AgentInfo] = Field(default_factory=dict, exclude=True)
+    """The agents the live workers run (not in /health's capacity: GET /ai/api/agents lists them)."""
 
     @classmethod
     def of(cls, beats: list[WorkerBeat], queue_depth: int, oldest_queued_s: float) -> Capacity:
@@ -94,6 +100,7 @@ class Capacity(BaseModel):
             run_s=round(run_s, 3),
             drain_per_s=round(drain, 3),
             predicted_wait_s=_predicted_wait(queue_depth, free, drain),
+            agents=offered(b.agents for b in beats),
         )
 
     def with_admitted(self, n: int) -> Capacity:

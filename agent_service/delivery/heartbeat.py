@@ -26,6 +26,7 @@ from agent_service.delivery.pickup import TaskDelivery
 from agent_service.delivery.tasklock import RENEW
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import WorkerBeat, keys
+from contract.agents import AgentInfo
 from contract.logfields import error_text
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Heartbeat:
         accepting: Callable[[], bool] | None = None,
         keeper=None,
         role_warnings: Callable[[], list[str]] | None = None,
+        agents: Callable[[], list[AgentInfo]] | None = None,
     ) -> None:
         self.redis = redis
         self.settings = settings
@@ -73,6 +75,8 @@ class Heartbeat:
         """The liveness thread that sends the beats, if any (liveness.py)."""
         self.role_warnings = role_warnings or list
         """What the analytics server said its database role can do that it must not (ToolServer)."""
+        self.agents = agents or list
+        """The agents this worker runs (advertised to the gateway)."""
         self.lag_ms = 0.0
         self.lag_max_ms = 0.0
         self._remove = redis.register_script(_REMOVE)
@@ -98,6 +102,7 @@ class Heartbeat:
             loop_lag_ms=round(self.lag_ms, 1),
             loop_lag_max_ms=round(self.lag_max_ms, 1),
             database_role_warnings=self.role_warnings(),
+            agents=self.agents(),
         )
 
     def payload(self) -> str:

@@ -61,7 +61,7 @@ class TaskDelivery:
         settings: Settings,
         redis: Redis,
         queue: TaskQueue,
-        setup: Callable[[], AgentSetup],
+        setup: Callable[[str], AgentSetup | None],
         on_tool_error: Callable[[], None] | None = None,
         prepare: Callable[[], Awaitable[None]] | None = None,
         metrics: WorkerMetrics | None = None,

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agents import Agent, Model, ModelSettings, RunConfig, RunContextWrapper
-from agents.mcp import MCPServer, MCPUtil
+from agents import Agent, Model, ModelSettings
 
-from agent_service.execution.runstate import AgentSetup
 from agent_service.models import build_model
 from contract.agents import DEFAULT_AGENT
 
 if TYPE_CHECKING:
     from agent_service.config import Settings
-    from agent_service.observation import ModelCallHooks
 
 
 INSTRUCTIONS = """\
@@ -66,19 +63,3 @@ def build_agent(
         model=model,
         model_settings=model_settings,
     )
-
-
-async def agent_setup(settings: Settings, tool_server: MCPServer, hooks: ModelCallHooks | None) -> AgentSetup:
-    """The worker's agent over its connected tool server, with the server's tools listed once: each
-    run clones the agent, and an agent with `mcp_servers` would list (and convert) them per run."""
-    model, model_settings = build_model(settings)
-    agent = build_agent(settings, [tool_server], model, model_settings)
-    tools = await MCPUtil.get_function_tools(
-        tool_server,
-        bool(agent.mcp_config.get("convert_schemas_to_strict")),
-        RunContextWrapper(context=None),
-        agent,
-        **{k: v for k, v in agent.mcp_config.items() if k == "failure_error_function"},
-    )
-    agent = agent.clone(mcp_servers=[], tools=[*agent.tools, *tools])
-    return AgentSetup(agent, RunConfig(tracing_disabled=not settings.openai_api_key), hooks)

@@ -43,7 +43,8 @@ class Execution:
     settings: Settings
     redis: Redis
     conversation: Conversation
-    setup: Callable[[], AgentSetup]
+    setup: Callable[[str], AgentSetup | None]
+    """Agent name → its setup; None for an agent this worker does not run."""
     on_tool_error: Callable[[], None] | None = None
     prepare: Callable[[], Awaitable[None]] | None = None
     """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
@@ -51,7 +52,11 @@ class Execution:
     async def run_agent(self, run: ActiveRun, sink: EventSink) -> None:
         """Run the agent on the task and end the run: its terminal event, or a hand-back."""
         task = run.task
-        setup = self.setup()
+        setup = self.setup(task.agent)
+        if setup is None:  # the gateway offers what live workers advertise; this one does not run it
+            msg = f"No worker here runs the agent '{task.agent}'."
+            await self.end(run, sink, ErrorEvent(task_id=task.task_id, code="unknown_agent", message=msg))
+            return
         translator = Translator(sink)
         timer = asyncio.get_running_loop().call_later(self.settings.task_timeout_s, run.stop, "timeout")
         code: str | None = None

@@ -35,6 +35,8 @@ class AgentSetup:
     run_config: RunConfig | None = None
     hooks: ModelCallHooks | None = None
     """Feeds the GenAI metrics from every model call (agent_service/observation.py)."""
+    description: str = ""
+    """What the agent is for, as the heartbeat advertises it (execution/registry.py)."""
 
 
 @dataclass

@@ -173,6 +173,8 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
         return Reply(answers.help_text(plan.text))
     if plan.kind == "refusal":
         return Reply(plan.text)
+    if not tools:  # an agent without tools (the `chat` agent)
+        return Reply(answers.no_tools_answer(question))
     names = {getattr(t, "name", "") for t in tools}
     if plan.tool not in names or "list_tables" not in names:
         return Reply(

@@ -164,3 +164,11 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}"
     return str(value)
+
+
+def no_tools_answer(question: str) -> str:
+    """The demo's reply as an agent without tools: it can only talk."""
+    return (
+        "I am the offline demo model, answering as an agent without tools, so I can talk but not look "
+        f"anything up. You said: “{question.strip()}”"
+    )

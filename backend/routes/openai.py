@@ -16,7 +16,6 @@ from backend.answer import wait_for_answer
 from backend.auth import OpenAiPrincipal
 from backend.chatturn import start_turn, task_headers
 from backend.completions import (
-    AGENT_MODELS,
     CompletionRequest,
     Threads,
     completion,
@@ -34,9 +33,9 @@ router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 @router.get("/models")
-async def list_models(principal: OpenAiPrincipal) -> dict:
+async def list_models(principal: OpenAiPrincipal, admission: AdmissionDep) -> dict:
     """The agents, as OpenAI models."""
-    return models()
+    return models((await admission.current()).agents)
 
 
 @router.post(
@@ -61,8 +60,9 @@ async def chat_completions(
 ):
     """A chat turn of the agent named by `model`: the last user message is the question; the earlier
     messages say which conversation it continues."""
-    if body.model not in AGENT_MODELS:
-        known = ", ".join(AGENT_MODELS)
+    offered = (await admission.current()).agents
+    if body.model not in offered:
+        known = ", ".join(offered) or "none live"
         raise ApiError(
             404,
             f"The model '{body.model}' does not exist (models: {known})",
@@ -72,7 +72,7 @@ async def chat_completions(
     session_id, question = await threads.find(principal.owner, body)
     if len(question) > settings.max_message_chars:
         raise ApiError(413, f"message is longer than {settings.max_message_chars} characters")
-    turn = ChatRequest(message=question, session_id=session_id)
+    turn = ChatRequest(message=question, session_id=session_id, agent=body.model)
     admitted = await streams.slots.admit(principal)
     async with StreamOpening(streams, admitted.slot) as opening:
         task, _enqueued = await start_turn(request, principal.owner, turn, tasks, admission, opening)

@@ -37,7 +37,7 @@ async def _run(redis, tools, steps, message="How many orders?"):
     agent = Agent(name="analytics", model=model, mcp_servers=[tools])
     cfg = settings()
     runner = TaskDelivery(
-        cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: AgentSetup(agent, RunConfig())
+        cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda _agent: AgentSetup(agent, RunConfig())
     )
     task, payload = await enqueue(redis, message)
     await runner.deliver(payload)

@@ -28,6 +28,7 @@ from contract import (
     WorkerBeat,
     keys,
 )
+from contract.agents import AgentInfo
 from contract.settings import SharedSettings
 from contract.transcript import Turn
 
@@ -53,6 +54,8 @@ class FakeWorker:
     """Take nothing (tasks stay queued); the heartbeat still admits chats."""
     worker_id: str = "fake-worker"
     concurrency: int = 50
+    agents: list[AgentInfo] = field(default_factory=list)
+    """What its heartbeat advertises (empty: the default agent, as a worker from before agents)."""
     taken: list[ChatTask] = field(default_factory=list)
     """Every task taken, in order."""
     done: list[str] = field(default_factory=list)
@@ -76,7 +79,12 @@ class FakeWorker:
 
     async def beat(self) -> None:
         """Publish a heartbeat as a live worker with all its slots free (what the gateway admits by)."""
-        beat = WorkerBeat(worker_id=self.worker_id, concurrency=self.concurrency, free_slots=self.concurrency)
+        beat = WorkerBeat(
+            worker_id=self.worker_id,
+            concurrency=self.concurrency,
+            free_slots=self.concurrency,
+            agents=self.agents,
+        )
         await self.redis.set(keys.heartbeat(self.worker_id), beat.model_dump_json(), ex=60)
         await self.redis.sadd(keys.WORKERS, self.worker_id)
 

@@ -22,7 +22,7 @@ SCHEMAS = ROOT / "backend" / "schemas.py"
 def test_no_unused_code_in_the_services():
     vulture = Vulture(
         ignore_names=["model_config"],
-        ignore_decorators=["@router.*", "@pytest.fixture", "@*_validator", "@app.*"],
+        ignore_decorators=["@router.*", "@pytest.fixture", "@*_validator", "@app.*", "@event.listens_for"],
     )
     vulture.scavenge([str(ROOT / p) for p in CHECKED + READERS] + [str(WHITELIST)])
     checked = tuple(ROOT / p for p in CHECKED)

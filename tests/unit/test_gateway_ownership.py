@@ -69,6 +69,10 @@ async def _models(client, headers, ids):
     return (await client.get("/v1/models", headers=headers)).status_code == 200  # the same for everyone
 
 
+async def _agents(client, headers, ids):
+    return (await client.get("/ai/api/agents", headers=headers)).status_code == 200  # the same for everyone
+
+
 async def _list(client, headers, ids):
     r = await client.get("/ai/api/sessions", headers=headers)
     return r.status_code == 200 and ids["session"] not in {s["session_id"] for s in r.json()["sessions"]}
@@ -106,6 +110,7 @@ OWNER_ROUTES = {
     ("POST", "/ai/api/chat"): _chat_json,
     ("POST", "/v1/chat/completions"): _completions,
     ("GET", "/v1/models"): _models,
+    ("GET", "/ai/api/agents"): _agents,
     ("GET", "/ai/api/tasks/{task_id}"): _not_found("GET", "/ai/api/tasks/{task_id}"),
     ("GET", "/ai/api/tasks/{task_id}/events"): _not_found("GET", "/ai/api/tasks/{task_id}/events"),
     ("POST", "/ai/api/tasks/{task_id}/cancel"): _not_found("POST", "/ai/api/tasks/{task_id}/cancel"),

@@ -65,7 +65,9 @@ def make_runner(
     agent = Agent(name="analyst", model=model, tools=[run_sql])
     hooks = ModelCallHooks(metrics) if metrics is not None else None
     setup = AgentSetup(agent, RunConfig(tracing_disabled=True), hooks)
-    return TaskDelivery(cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda: setup, metrics=metrics)
+    return TaskDelivery(
+        cfg, redis, TaskQueue(redis, redis, cfg.worker_id), lambda _agent: setup, metrics=metrics
+    )
 
 
 async def enqueue(

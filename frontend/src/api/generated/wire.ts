@@ -21,6 +21,8 @@ export type Event =
  * Every schema the gateway sends or accepts (generated; see backend/schema_export.py).
  */
 export interface Wire {
+  AgentInfo?: AgentInfo
+  AgentList?: AgentList
   AnswerError?: AnswerError
   CancelResult?: CancelResult
   CancelledEvent?: CancelledEvent
@@ -66,6 +68,14 @@ export interface Wire {
   Usage?: Usage
   ValidationError?: ValidationError
   WorkflowStep?: WorkflowStep
+}
+export interface AgentInfo {
+  description?: string
+  name: string
+  tools?: string[]
+}
+export interface AgentList {
+  agents: AgentInfo[]
 }
 export interface AnswerError {
   code: string
@@ -149,6 +159,7 @@ export interface WorkflowStep {
  * POST /ai/api/chat/stream and POST /ai/api/chat.
  */
 export interface ChatRequest {
+  agent?: string | null
   edit?: string | null
   message?: string | null
   multitask?: 'reject' | 'enqueue' | 'interrupt'
