@@ -167,14 +167,14 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
     plan = parse_question(question)
     if plan.kind == "history":
         return Reply(answers.history_answer([_text(items[i].get("content")) for i in users[:-1]]))
+    if plan.kind == "refusal":
+        return Reply(plan.text)
+    if not tools:  # an agent without tools (the `chat` agent): no analytics help either
+        return Reply(answers.no_tools_answer(question))
     if plan.kind == "help":
         return Reply(answers.help_text())
     if plan.kind == "unsupported":
         return Reply(answers.help_text(plan.text))
-    if plan.kind == "refusal":
-        return Reply(plan.text)
-    if not tools:  # an agent without tools (the `chat` agent)
-        return Reply(answers.no_tools_answer(question))
     names = {getattr(t, "name", "") for t in tools}
     if plan.tool not in names or "list_tables" not in names:
         return Reply(

@@ -95,3 +95,10 @@ async def test_a_chat_naming_no_agent_gets_the_default(server, advertising):
     async with running_gateway(gateway_settings(), server) as client:
         await client.post("/ai/api/chat", json={"message": "hi"}, headers=HEADERS_A)
     assert isinstance(advertising.taken[0], ChatTask) and advertising.taken[0].agent == "analytics"
+
+
+def test_the_demo_model_as_an_agent_without_tools_talks_and_offers_no_analytics_help():
+    from agent_service.models.demo import decide
+
+    said = decide([{"role": "user", "content": "hello"}], []).text
+    assert "without tools" in said and "hello" in said and "analytics tools" not in said
