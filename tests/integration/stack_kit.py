@@ -3,9 +3,11 @@ and an SSE client that records every frame. Used by the test_stack_* modules."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,6 +172,16 @@ class LiveStack:
         return "\n".join(
             f"--- {p.name}\n{p.log()[-3000:]}" for p in [*self.stack.gateways, *self.stack.workers]
         )
+
+    @classmethod
+    @contextlib.contextmanager
+    def single(cls, tokens_per_s: int, **worker_env: str) -> Iterator[LiveStack]:
+        """One gateway and one live worker on the demo model at `tokens_per_s` (0: as fast as it goes)."""
+        with cls(worker_env={"DEMO_TOKENS_PER_S": str(tokens_per_s), **worker_env}) as stack:
+            stack.gateway()
+            stack.worker()
+            stack.wait_workers(1)
+            yield stack
 
     def __enter__(self) -> LiveStack:
         return self

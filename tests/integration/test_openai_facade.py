@@ -14,10 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def live():
-    with LiveStack(worker_env={"DEMO_TOKENS_PER_S": "0"}) as stack:
-        stack.gateway()
-        stack.worker()
-        stack.wait_workers(1)
+    with LiveStack.single(tokens_per_s=0) as stack:
         yield stack
 
 
