@@ -12,7 +12,8 @@ Every refusal comes before the task is written: a chat that got its `session` ev
 with a wait the workers can meet, so busy never ends it with an error.
 Subscribing before the task exists on the queue means even a worker that answers instantly cannot
 publish before we listen, so the stream needs no first log read; should pub/sub lose a message
-anyway, the ticker finds the log ahead of the stream and it re-reads (backend/stream.py).
+anyway, the ticker finds the log ahead of the stream and it re-reads (backend/stream.py). The first
+frame, the `session` event the enqueue itself wrote, is sent at once rather than on its pub/sub echo.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ async def chat_stream(
             backlog=False,
             headers=headers,
             on_client_close=cancel_on_disconnect if body.on_disconnect == "cancel" else None,
+            first=enqueued.first_event,
         )
 
 
