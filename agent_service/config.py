@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from contract.settings import SharedSettings, env_file
 
@@ -80,6 +80,11 @@ class Settings(SharedSettings):
     """Tool calls one worker sends its MCP server at once; more wait in the worker for a free slot (one
     analytics server's throughput stops growing at about 8 concurrent calls, only its latency grows)."""
 
+    mcp_servers_file: Path | None = None
+    """A .toml or .json file declaring more MCP servers (stdio or streamable HTTP) and agents that use
+    them (agent_service/tools/catalog.py); empty: only the bundled analytics server and the built-in
+    agents."""
+
     session_history_items: int = 100
     """How many history items the model sees on a follow-up."""
     token_flush_ms: int = 30
@@ -90,6 +95,11 @@ class Settings(SharedSettings):
     reaper_interval_s: float = 2
     cancel_poll_s: float = 1.0
     """How often a worker re-reads the cancel flag of the tasks it runs (fallback for lost pub/sub messages)."""
+
+    @field_validator("mcp_servers_file", mode="before")
+    @classmethod
+    def _no_file(cls, value):
+        return value or None  # MCP_SERVERS_FILE= (empty) means none
 
     @model_validator(mode="after")
     def _provider(self):

@@ -1,8 +1,8 @@
 """The agents, by name: what each worker advertises in its heartbeat, and what the gateway offers.
 
 Each worker runs a registry of agents (agent_service/execution/registry.py: the built-in `analytics`
-and `chat`, plus any installed under the `agent_stream.agents` entry point) and lists them in its
-`WorkerBeat.agents`. The gateway offers the union over the live workers: `GET /ai/api/agents`, the
+and `chat`, those MCP_SERVERS_FILE declares, plus any installed under the `agent_stream.agents` entry
+point) and lists them, with the names of the tools each has now, in its `WorkerBeat.agents`. The gateway offers the union over the live workers: `GET /ai/api/agents`, the
 `agent` a chat may name (an unknown one is a 422 that lists these), and the OpenAI-compatible models.
 A beat that lists none (a worker from before agents existed) offers the default agent.
 """

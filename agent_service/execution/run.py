@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents import Runner
@@ -45,9 +45,6 @@ class Execution:
     conversation: Conversation
     setup: Callable[[str], AgentSetup | None]
     """Agent name → its setup; None for an agent this worker does not run."""
-    on_tool_error: Callable[[], None] | None = None
-    prepare: Callable[[], Awaitable[None]] | None = None
-    """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
 
     async def run_agent(self, run: ActiveRun, sink: EventSink) -> None:
         """Run the agent on the task and end the run: its terminal event, or a hand-back."""
@@ -69,8 +66,8 @@ class Execution:
         )
         attached = otel_context.attach(trace.set_span_in_context(span))  # the SDK's run task inherits it
         try:
-            if self.prepare is not None:
-                await self.prepare()
+            # a replacement of one of its MCP servers in progress is waited for (bounded; one down is not)
+            await asyncio.gather(*(s.wait_ready(self.settings.mcp_timeout_s) for s in setup.servers))
             result = Runner.run_streamed(
                 setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
                 task.message,
@@ -103,8 +100,9 @@ class Execution:
         except Exception as exc:
             code = error_code(exc)
             log.warning("run failed: %s (%s)", type(exc).__name__, code, exc_info=True)
-            if code == "tool_error" and self.on_tool_error is not None:
-                self.on_tool_error()
+            if code == "tool_error":  # probe its servers now (one is replaced only if it does not answer)
+                for server in setup.servers:
+                    server.suspect()
         finally:
             otel_context.detach(attached)
             if code is not None:

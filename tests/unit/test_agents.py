@@ -25,9 +25,9 @@ class _Point:
         return self._value
 
 
-def test_the_built_in_agents_are_analytics_with_tools_and_chat_without():
+def test_the_built_in_agents_are_analytics_on_the_analytics_server_and_chat_on_none():
     by_name = {s.name: s for s in registry.BUILT_IN}
-    assert by_name["analytics"].tools and not by_name["chat"].tools
+    assert by_name["analytics"].server_names == ("analytics",) and by_name["chat"].server_names == ()
 
 
 def test_an_installed_agent_joins_and_one_taking_a_built_in_name_does_not(monkeypatch):
