@@ -81,7 +81,11 @@ class Settings(SharedSettings):
     analytics server's throughput stops growing at about 8 concurrent calls, only its latency grows)."""
 
     session_history_items: int = 100
-    """How many history items the model sees on a follow-up."""
+    """How many history items the model sees on a follow-up (the first bound; HISTORY_MAX_TOKENS the second)."""
+    history_max_tokens: int = 32000
+    """Token budget of what the model is sent of the conversation (history + the new question, counted
+    offline with tiktoken's o200k_base): the oldest history is left out past it, never between a tool
+    call and its output (agent_service/execution/historybudget.py). 0 = no token bound."""
     token_flush_ms: int = 30
     """Model deltas are coalesced into one token event per this many ms (one Redis write per batch)."""
     max_attempts: int = 3

@@ -13,6 +13,7 @@ its heartbeat (contract/agents.py), which is how the gateway knows what a chat m
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -21,7 +22,9 @@ from agents import RunConfig, RunContextWrapper
 from agents.mcp import MCPServer, MCPUtil
 
 from agent_service.config import Settings
+from agent_service.execution import tokenizer
 from agent_service.execution.agent import INSTRUCTIONS, build_agent
+from agent_service.execution.historybudget import HistoryBudget
 from agent_service.execution.runstate import AgentSetup
 from agent_service.models import build_model
 from agent_service.observation import ModelCallHooks
@@ -76,7 +79,11 @@ async def agent_setups(
 ) -> dict[str, AgentSetup]:
     """Name → what a run of that agent needs (its agent, the RunConfig, the hooks)."""
     model, model_settings = build_model(settings)
-    config = RunConfig(tracing_disabled=not settings.openai_api_key)
+    budget = None
+    if settings.history_max_tokens > 0:
+        await asyncio.to_thread(tokenizer.encoding)  # load the vocabulary once, off the event loop
+        budget = HistoryBudget(settings.history_max_tokens, tokenizer.count_tokens)
+    config = RunConfig(tracing_disabled=not settings.openai_api_key, session_input_callback=budget)
     base = build_agent(settings, [tool_server], model, model_settings)
     tools = await MCPUtil.get_function_tools(
         tool_server,
