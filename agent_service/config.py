@@ -13,11 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from contract.settings import SharedSettings, env_file
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def _default_worker_id() -> str:
@@ -56,6 +60,10 @@ class Settings(SharedSettings):
     openai_max_connections: int = 1000
     """HTTP connections one worker opens to the model endpoint (one per model call in flight), all kept
     alive for reuse; calls past it wait for a free connection."""
+    model_inputs: str = "text,image,file"
+    """What the model reads in a message, comma-separated: text, image, file. Advertised per agent in the
+    heartbeat: the gateway refuses an image or a file the model does not read with a 422 (set `text` for a
+    text-only model). The demo model reads all three and says what it received."""
     demo_tokens_per_s: float = 40
     """Token rate of the offline demo model (0 = as fast as possible)."""
     max_turns: int = 10
@@ -94,6 +102,19 @@ class Settings(SharedSettings):
     reaper_interval_s: float = 2
     cancel_poll_s: float = 1.0
     """How often a worker re-reads the cancel flag of the tasks it runs (fallback for lost pub/sub messages)."""
+
+    @field_validator("model_inputs")
+    @classmethod
+    def _inputs(cls, value: str) -> str:
+        unknown = set(_names(value)) - {"text", "image", "file"}
+        if unknown:
+            raise ValueError(f"MODEL_INPUTS names text, image or file, not {', '.join(sorted(unknown))}")
+        return value
+
+    @property
+    def inputs(self) -> list[str]:
+        """MODEL_INPUTS as a list, in the order text, image, file (text is always read)."""
+        return ["text", *(i for i in ("image", "file") if i in _names(self.model_inputs))]
 
     @model_validator(mode="after")
     def _provider(self):

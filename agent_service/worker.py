@@ -86,7 +86,7 @@ class Worker:
             accepting=lambda: not self.stopping.is_set(),
             keeper=self.liveness,
             role_warnings=lambda: self.tool_server.role_warnings if self.tool_server else [],
-            agents=lambda: advertised(self._setups or {}),
+            agents=lambda: advertised(self._setups or {}, self.settings.inputs),
         )
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.delivery, settings.cancel_poll_s

@@ -104,13 +104,14 @@ async def agent_setups(
     return setups
 
 
-def advertised(setups: dict[str, AgentSetup]) -> list[AgentInfo]:
-    """What the heartbeat lists."""
+def advertised(setups: dict[str, AgentSetup], inputs: list[str]) -> list[AgentInfo]:
+    """What the heartbeat lists (`inputs`: what the worker's model reads, MODEL_INPUTS)."""
     return [
         AgentInfo(
             name=name,
             description=setup.description,
             tools=[t.name for t in getattr(setup.agent, "tools", [])],
+            inputs=inputs,
         )
         for name, setup in setups.items()
     ]

@@ -12,7 +12,8 @@ One run for a data question (each model call looks at the items after the latest
                                           transpiled to the `dialect` list_tables reports (demo_sql.py)
   call 3: run_query output present     → stream a summary built from the real rows (demo_answers.py)
 A write ("delete the cancelled orders") or a request for files, credentials or instructions is refused in
-words with no tool call (demo_refusals.py). "What did I ask before?" is answered from the conversation history in `input` (proves follow-ups see
+words with no tool call (demo_refusals.py). A message with images or files is answered with what arrived
+(demo_attachments.py). "What did I ask before?" is answered from the conversation history in `input` (proves follow-ups see
 earlier turns); anything else gets the help text without a tool call. Token usage is estimated as a word
 count so CompleteEvent.usage is non-zero and deterministic. Delay between deltas: 1 / DEMO_TOKENS_PER_S.
 """
@@ -44,6 +45,8 @@ from openai.types.responses import (
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
 from agent_service.models import demo_answers as answers
+from agent_service.models.demo_attachments import content_text as _text
+from agent_service.models.demo_attachments import received_answer
 from agent_service.models.demo_questions import Plan, parse_question
 from agent_service.models.demo_sql import for_dialect
 
@@ -164,6 +167,9 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
     users = [i for i, item in enumerate(items) if item.get("role") == "user"]
     last = users[-1] if users else -1
     question = _text(items[last].get("content")) if users else ""
+    received = received_answer(items[last].get("content")) if users else None
+    if received:
+        return Reply(received)
     plan = parse_question(question)
     if plan.kind == "history":
         return Reply(answers.history_answer([_text(items[i].get("content")) for i in users[:-1]]))
@@ -214,17 +220,6 @@ def _items(input: str | list) -> list[dict]:
     if isinstance(input, str):
         return [{"role": "user", "content": input}]
     return [i if isinstance(i, dict) else i.model_dump(exclude_unset=True) for i in input]
-
-
-def _text(content: Any) -> str:
-    """Plain text of a message content / tool output (str, or a list of text parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return "" if content is None else str(content)
 
 
 def _tool_outputs(items: list[dict]) -> dict[str, str]:
