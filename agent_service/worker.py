@@ -89,7 +89,7 @@ class Worker:
             accepting=lambda: not self.stopping.is_set(),
             keeper=self.liveness,
             role_warnings=lambda: self.tool_servers.analytics.role_warnings if self.tool_servers else [],
-            agents=lambda: advertised(self._setups or {}),
+            agents=lambda: advertised(self._setups or {}, self.settings.inputs),
         )
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.delivery, settings.cancel_poll_s

@@ -27,6 +27,7 @@ a chat may ask for and which tools each agent has.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,7 +38,9 @@ from agents.mcp import MCPUtil
 
 from agent_service.config import Settings
 from agent_service.errors import CatalogError
+from agent_service.execution import tokenizer
 from agent_service.execution.agent import INSTRUCTIONS, build_agent
+from agent_service.execution.historybudget import HistoryBudget
 from agent_service.execution.runstate import AgentSetup
 from agent_service.metrics import WorkerMetrics
 from agent_service.models import build_model
@@ -120,9 +123,10 @@ class Registry:
         servers: dict[str, ToolServer],
         hooks: ModelCallHooks | None,
         catalog: Catalog | None = None,
+        budget: HistoryBudget | None = None,
     ) -> None:
         model, model_settings = build_model(settings)
-        self._config = RunConfig(tracing_disabled=not settings.openai_api_key)
+        self._config = RunConfig(tracing_disabled=not settings.openai_api_key, session_input_callback=budget)
         self._hooks = hooks
         self._base = build_agent(settings, [], model, model_settings)
         self._servers = servers
@@ -177,19 +181,25 @@ async def start_agents(
     MCP_SERVERS_FILE, ToolServerNotStarted without the analytics server)."""
     catalog = load_catalog(settings.mcp_servers_file)
     servers = ToolServers(settings, catalog, metrics)
-    registry = Registry(settings, servers.by_name, ModelCallHooks(metrics) if metrics else None, catalog)
+    budget = None
+    if settings.history_max_tokens > 0:
+        await asyncio.to_thread(tokenizer.encoding)  # load the vocabulary once, off the event loop
+        budget = HistoryBudget(settings.history_max_tokens, tokenizer.count_tokens)
+    hooks = ModelCallHooks(metrics) if metrics else None
+    registry = Registry(settings, servers.by_name, hooks, catalog, budget)
     await servers.start()
     await registry.list_all()
     return servers, registry.setups
 
 
-def advertised(setups: dict[str, AgentSetup]) -> list[AgentInfo]:
-    """What the heartbeat lists."""
+def advertised(setups: dict[str, AgentSetup], inputs: list[str]) -> list[AgentInfo]:
+    """What the heartbeat lists (`inputs`: what the worker's model reads, MODEL_INPUTS)."""
     return [
         AgentInfo(
             name=name,
             description=setup.description,
             tools=[t.name for t in getattr(setup.agent, "tools", [])],
+            inputs=inputs,
         )
         for name, setup in setups.items()
     ]

@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from agent_service.config import Settings
 from agent_service.execution.eventsink import EventSink
 from agent_service.execution.history import Conversation, model_history
+from agent_service.execution.inputparts import model_input
 from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code
 from agent_service.execution.translation import Translator
 from agent_service.redis_clients import REDIS_ERRORS
@@ -70,7 +71,7 @@ class Execution:
             await asyncio.gather(*(s.wait_ready(self.settings.mcp_timeout_s) for s in setup.servers))
             result = Runner.run_streamed(
                 setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
-                task.message,
+                model_input(task, self.settings.inputs),
                 session=model_history(self.settings, self.redis, task.session_id),
                 max_turns=self.settings.max_turns,
                 run_config=setup.run_config,

@@ -19,6 +19,8 @@ from typing import Any
 from agents import Tool
 
 from agent_service.models import demo_answers as answers
+from agent_service.models.demo_attachments import content_text as text_of
+from agent_service.models.demo_attachments import received_answer
 from agent_service.models.demo_questions import Plan, parse_question
 from agent_service.models.demo_sql import for_dialect
 
@@ -40,6 +42,9 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
     users = [i for i, item in enumerate(items) if item.get("role") == "user"]
     last = users[-1] if users else -1
     question = text_of(items[last].get("content")) if users else ""
+    received = received_answer(items[last].get("content")) if users else None
+    if received:
+        return Reply(received)
     plan = parse_question(question)
     if plan.kind == "history":
         return Reply(answers.history_answer([text_of(items[i].get("content")) for i in users[:-1]]))
@@ -84,17 +89,6 @@ def _from_output(plan: Plan, text: str) -> Reply:
     if output is None:
         return Reply(answers.tool_error_answer(plan, text))
     return Reply(answers.answer(plan, output))
-
-
-def text_of(content: Any) -> str:
-    """Plain text of a message content / tool output (str, or a list of text parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return "" if content is None else str(content)
 
 
 def _tool_outputs(items: list[dict]) -> dict[str, str]:

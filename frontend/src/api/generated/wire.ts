@@ -36,10 +36,13 @@ export interface Wire {
   Event?: Event
   Feedback?: Feedback
   FeedbackRequest?: FeedbackRequest
+  FilePart?: FilePart
   HTTPValidationError?: HTTPValidationError
   Health?: Health
+  ImagePart?: ImagePart
   Me?: Me
   Message?: Message
+  PartRecord?: PartRecord
   ProgressEvent?: ProgressEvent
   QueryData?: QueryData
   Refusal?: Refusal
@@ -56,6 +59,7 @@ export interface Wire {
   ShareList?: ShareList
   SharedConversation?: SharedConversation
   TaskState?: TaskState
+  TextPart?: TextPart
   Timings?: Timings
   TokenEvent?: TokenEvent
   ToolCall?: ToolCall
@@ -71,6 +75,7 @@ export interface Wire {
 }
 export interface AgentInfo {
   description?: string
+  inputs?: ('text' | 'image' | 'file')[]
   name: string
   tools?: string[]
 }
@@ -164,8 +169,24 @@ export interface ChatRequest {
   message?: string | null
   multitask?: 'reject' | 'enqueue' | 'interrupt'
   on_disconnect?: 'continue' | 'cancel'
+  parts?: (TextPart | ImagePart | FilePart)[] | null
   regenerate?: string | null
   session_id?: string | null
+}
+export interface TextPart {
+  text: string
+  type: 'text'
+}
+export interface ImagePart {
+  detail?: 'auto' | 'low' | 'high'
+  image_url: string
+  type: 'image'
+}
+export interface FilePart {
+  data: string
+  filename: string
+  media_type: string
+  type: 'file'
 }
 /**
  * Terminal: the run finished; `response` is the whole answer.
@@ -344,6 +365,19 @@ export interface Me {
   via: 'key' | 'token' | 'proxy'
 }
 /**
+ * What the transcript keeps of one part: a text in full, an image or a file by type, name, media type
+ * and size (and an image's https URL), never its data.
+ */
+export interface PartRecord {
+  detail: string | null
+  filename: string | null
+  media_type: string | null
+  size: number | null
+  text: string | null
+  type: 'text' | 'image' | 'file'
+  url: string | null
+}
+/**
  * The body of a 429: which limit the request hit (Retry-After says when to try again).
  */
 export interface Refusal {
@@ -372,6 +406,7 @@ export interface SessionDetail {
 export interface SessionMessage {
   created_at: number
   feedback?: Feedback | null
+  parts: PartRecord[]
   role: 'user' | 'assistant'
   status: ('completed' | 'failed' | 'cancelled') | null
   task_id: string
@@ -400,6 +435,7 @@ export interface TurnVersion {
 }
 export interface TranscriptMessage {
   created_at: number
+  parts: PartRecord[]
   role: 'user' | 'assistant'
   status: ('completed' | 'failed' | 'cancelled') | null
   task_id: string
