@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { useAgents } from '../hooks/useAgents'
 import { useChat } from '../hooks/useChat'
 import { useHealth } from '../hooks/useHealth'
 import { useMediaQuery } from '../hooks/useMediaQuery'
@@ -10,6 +11,7 @@ import { useUiConfig } from '../hooks/useUiConfig'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, loadToken, saveApiKey, saveToken } from '../state/credentialStore'
 import type { Rating } from '../api/types'
+import { AgentPicker } from './AgentPicker'
 import { ApiKeyDialog } from './ApiKeyDialog'
 import { Composer } from './Composer'
 import { ConversationMenu } from './ConversationMenu'
@@ -40,6 +42,7 @@ export function App() {
   const token = pastedToken || uiConfig?.demo_token || ''
   const me = useMe(apiKey, token)
   const sessions = useSessions(apiKey, token)
+  const agents = useAgents(sessions.client, sessions.signed)
   const [query, setQuery] = useState('')
   const [renames, setRenames] = useState(0)
   const search = useSessionSearch(sessions.client, query, renames)
@@ -55,6 +58,7 @@ export function App() {
   const chat = useChat({
     apiKey,
     token,
+    agent: agents.chosen,
     onNeedKey: needCredentials,
     onSessionsChanged: () => void sessions.refresh(),
   })
@@ -128,7 +132,13 @@ export function App() {
   }
 
   const active = chat.messages.findLast((m): m is AssistantMessage => m.kind === 'assistant' && isActive(m))
-  const title = sessions.sessions.find((s) => s.session_id === chat.sessionId)?.title
+  const summary = sessions.sessions.find((s) => s.session_id === chat.sessionId)
+  /** The agent on screen: the open conversation's (undefined while not known), or the new chat's pick. */
+  const agentName = chat.sessionId ? (chat.agent ?? summary?.agent) : agents.chosen
+  const picked = agents.list?.agents.find((a) => a.name === agentName)
+  /** An agent without tools: data examples would only be declined. */
+  const talkOnly = Boolean(picked && !picked.tools?.length)
+  const title = summary?.title
 
   return (
     <>
@@ -140,7 +150,10 @@ export function App() {
           error={sessions.error}
           drawer={narrow}
           open={drawerOpen}
-          onNew={inDrawer(chat.newChat)}
+          onNew={inDrawer(() => {
+            chat.newChat()
+            agents.reload()
+          })}
           onOpen={(id) => inDrawer(() => chat.openSession(id))()}
           onDelete={(id) => void remove(id)}
           onRename={rename}
@@ -168,9 +181,18 @@ export function App() {
                 ☰
               </button>
             )}
-            <h1 className="chat__title" data-testid="chat-title" title={title}>
-              {chat.sessionId ? title || 'Conversation' : 'New chat'}
-            </h1>
+            <div className="chat__heading">
+              <h1 className="chat__title" data-testid="chat-title" title={title}>
+                {chat.sessionId ? title || 'Conversation' : 'New chat'}
+              </h1>
+              <AgentPicker
+                list={agents.list}
+                chosen={agents.chosen}
+                onChoose={agents.choose}
+                conversation={chat.sessionId ? agentName : null}
+                locked={chat.running}
+              />
+            </div>
             <ModelBadge health={health} />
             {chat.sessionId && <ConversationMenu key={chat.sessionId} client={sessions.client} sessionId={chat.sessionId} />}
             <UserBadge me={me} canSignIn={Boolean(uiConfig?.tokens)} onSignIn={() => setSignInPrompt('change')} />
@@ -188,16 +210,23 @@ export function App() {
             conversation={chat.sessionId}
             empty={
               <div className="empty" data-testid="empty-state">
-                <h2>Ask a question about your data</h2>
-                <ul>
-                  {EXAMPLES.map((q) => (
-                    <li key={q}>
-                      <button type="button" className="btn-link" onClick={() => chat.send(q)} disabled={chat.running}>
-                        {q}
-                      </button>
-                    </li>
-                  ))}
-                </ul>
+                <h2>{talkOnly ? 'Ask anything' : 'Ask a question about your data'}</h2>
+                {picked?.description && (agents.list?.agents.length ?? 0) > 1 && (
+                  <p className="muted" data-testid="agent-description">
+                    {picked.name}: {picked.description}
+                  </p>
+                )}
+                {!talkOnly && (
+                  <ul>
+                    {EXAMPLES.map((q) => (
+                      <li key={q}>
+                        <button type="button" className="btn-link" onClick={() => chat.send(q)} disabled={chat.running}>
+                          {q}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </div>
             }
           />
@@ -207,6 +236,7 @@ export function App() {
             stopping={Boolean(active?.stopping)}
             onSend={chat.send}
             onStop={chat.stop}
+            placeholder={talkOnly ? 'Message…' : undefined}
           />
         </main>
       </div>

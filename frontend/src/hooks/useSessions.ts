@@ -57,5 +57,5 @@ export function useSessions(apiKey: string, token = '') {
     }
   }, [signed, client])
 
-  return { sessions, error, refresh, remove, rename, client }
+  return { sessions, error, refresh, remove, rename, client, signed }
 }

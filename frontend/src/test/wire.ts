@@ -16,5 +16,5 @@ export const toolStep = (over: Partial<ToolStep> = {}): ToolStep => ({
 })
 
 export const sessionSummary = (over: Partial<SessionSummary> = {}): SessionSummary => ({
-  session_id: 's1', title: 'Title', created_at: 1, updated_at: 1, message_count: 0, active_task: null, ...over,
+  session_id: 's1', title: 'Title', created_at: 1, updated_at: 1, message_count: 0, active_task: null, agent: 'analytics', ...over,
 })

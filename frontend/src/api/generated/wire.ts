@@ -76,6 +76,7 @@ export interface AgentInfo {
 }
 export interface AgentList {
   agents: AgentInfo[]
+  default: string
 }
 export interface AnswerError {
   code: string
@@ -358,6 +359,7 @@ export interface RenameRequest {
 }
 export interface SessionDetail {
   active_task: string | null
+  agent: string
   created_at: number | null
   message_count: number
   messages: SessionMessage[]
@@ -415,6 +417,7 @@ export interface SessionList {
  */
 export interface SessionSummary {
   active_task: string | null
+  agent: string
   created_at: number | null
   message_count: number
   session_id: string
@@ -423,6 +426,7 @@ export interface SessionSummary {
 }
 export interface SessionMatch {
   active_task: string | null
+  agent: string
   created_at: number | null
   match: string | null
   message_count: number
