@@ -8,8 +8,10 @@ import { useSessions } from '../hooks/useSessions'
 import { useTheme } from '../hooks/useTheme'
 import { useMe } from '../hooks/useMe'
 import { useUiConfig } from '../hooks/useUiConfig'
+import { useVisiblePoll } from '../hooks/useVisiblePoll'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, loadToken, saveApiKey, saveToken } from '../state/credentialStore'
+import { SYNC_MS } from '../state/sessionSync'
 import type { Rating } from '../api/types'
 import { AgentPicker } from './AgentPicker'
 import { ApiKeyDialog } from './ApiKeyDialog'
@@ -62,6 +64,10 @@ export function App() {
     onNeedKey: needCredentials,
     onSessionsChanged: () => void sessions.refresh(),
   })
+  // another tab or device of this user: its runs and turns show here too (state/sessionSync.ts)
+  useVisiblePoll(() => void sessions.refresh(true), SYNC_MS, sessions.signed)
+  const { sync } = chat
+  useEffect(() => sync(sessions.sessions), [sync, sessions.sessions])
 
   const returnFocus = useRef(false)
   const closeDrawer = useCallback(() => {
@@ -147,6 +153,7 @@ export function App() {
           ref={sidebarRef}
           sessions={sessions.sessions}
           activeId={chat.sessionId}
+          activeRunning={chat.running}
           error={sessions.error}
           drawer={narrow}
           open={drawerOpen}

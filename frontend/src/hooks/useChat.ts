@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { GatewayClient } from '../api/gatewayClient'
 import type { ChatRequest, ConnectionState } from '../api/taskStream'
-import type { SessionDetail } from '../api/types'
+import type { SessionDetail, SessionSummary } from '../api/types'
 import { isActive, newId, pendingAnswer, type AssistantMessage, type ChatMessage, type UserMessage } from '../state/chatModel'
 import { LiveRun } from '../state/liveRun'
 import { openFailure, toUiError } from '../state/runErrors'
 import { clearRun, loadCurrentSession, saveCurrentSession, savedSeq } from '../state/runStore'
 import { restoreSession, type RestoreView } from '../state/sessionRestore'
+import { needsCheck, showsAll } from '../state/sessionSync'
 import { branchTurn, refusedBranch, retryPlan, withoutAttempt } from '../state/turnEdits'
 
 /**
@@ -15,8 +16,8 @@ import { branchTurn, refusedBranch, retryPlan, withoutAttempt } from '../state/t
  * server (on_disconnect=continue) and is rejoined when that session is reopened. Reading a run and
  * saving its events is state/liveRun.ts's, what a reopened session shows and rejoins
  * state/sessionRestore.ts's, what a regenerate, an edit or a retry does to the conversation
- * state/turnEdits.ts's, what an error or a run's end means state/runErrors.ts's; this hook wires them
- * to React state.
+ * state/turnEdits.ts's, what an error or a run's end means state/runErrors.ts's, when a run or a turn
+ * from elsewhere must be shown state/sessionSync.ts's; this hook wires them to React state.
  */
 
 export interface ChatApi {
@@ -38,6 +39,8 @@ export interface ChatApi {
   openSession: (id: string) => void
   newChat: () => void
   forgetSession: (id: string) => void
+  /** Shows what the session list says happened elsewhere in the open conversation (sessionSync.ts). */
+  sync: (sessions: SessionSummary[]) => void
 }
 
 interface Options {
@@ -60,10 +63,12 @@ export function useChat({ apiKey, token = '', agent = null, onNeedKey, onSession
   const sessionRef = useRef<string | null>(null)
   const viewToken = useRef(0)
   const client = useMemo(() => new GatewayClient(apiKey, '', token), [apiKey, token])
-  const latest = useRef({ apiKey, token, agent, onNeedKey, onSessionsChanged })
+  const latest = useRef({ apiKey, token, agent, onNeedKey, onSessionsChanged, messages, loadingSession })
   useLayoutEffect(() => {
-    latest.current = { apiKey, token, agent, onNeedKey, onSessionsChanged }
+    latest.current = { apiKey, token, agent, onNeedKey, onSessionsChanged, messages, loadingSession }
   })
+  /** The open session's `updated_at` when this tab last read it (sessionSync.ts). */
+  const seen = useRef<number | null | undefined>(undefined)
   /** The agent the new chat on screen was sent to, until its session is known. */
   const startedWith = useRef<string | null>(null)
 
@@ -165,6 +170,7 @@ export function useChat({ apiKey, token = '', agent = null, onNeedKey, onSession
     (token: number, current: () => boolean, show: (detail: SessionDetail) => boolean): RestoreView => ({
       current: () => token === viewToken.current && current(),
       read: (detail) => {
+        seen.current = detail.updated_at
         setSessionAgent(detail.agent)
         return show(detail)
       },
@@ -181,6 +187,7 @@ export function useChat({ apiKey, token = '', agent = null, onNeedKey, onSession
       const token = ++viewToken.current
       setSession(id)
       setSessionAgent(null)
+      seen.current = undefined
       setMessages([])
       setLoadingSession(true)
       try {
@@ -202,11 +209,24 @@ export function useChat({ apiKey, token = '', agent = null, onNeedKey, onSession
     [client, detach, restoreView, setSession],
   )
 
+  const sync = useCallback(
+    (sessions: SessionSummary[]) => {
+      const id = sessionRef.current
+      const busy = () => latest.current.loadingSession || latest.current.messages.some(isActive)
+      if (!id || busy()) return
+      if (!needsCheck(sessions.find((s) => s.session_id === id), seen.current, latest.current.messages)) return
+      const view = restoreView(viewToken.current, () => !busy(), (detail) => !showsAll(detail, latest.current.messages))
+      restoreSession(client, id, view).catch(() => undefined) // checked again on the next poll
+    },
+    [client, restoreView],
+  )
+
   const newChat = useCallback(() => {
     detach()
     viewToken.current += 1
     setSession(null)
     setSessionAgent(null)
+    seen.current = undefined
     setMessages([])
     setLoadingSession(false)
   }, [detach, setSession])
@@ -270,5 +290,6 @@ export function useChat({ apiKey, token = '', agent = null, onNeedKey, onSession
     openSession: (id: string) => void openSession(id),
     newChat,
     forgetSession,
+    sync,
   }
 }
