@@ -169,6 +169,8 @@ class SessionSummary(BaseModel):
     message_count: int
     active_task: str | None
     """The task still answering in this session, if any."""
+    agent: str
+    """The agent the conversation is with (GET /ai/api/agents); a later chat in it keeps it."""
 
 
 class SessionList(BaseModel):

@@ -6,7 +6,7 @@
 import type * as Wire from './generated/wire'
 
 export type {
-  CancelledEvent, ChartSuggestion, CompleteEvent, DataEvent, ErrorEvent, Feedback, Health, Me, ProgressEvent,
+  AgentInfo, AgentList, CancelledEvent, ChartSuggestion, CompleteEvent, DataEvent, ErrorEvent, Feedback, Health, Me, ProgressEvent,
   QueryData, RetryEvent, SessionDetail, SessionEvent, SessionMatch, SessionMessage, SessionSearch, SessionSummary,
   SharedConversation, ShareLink, TaskState, TokenEvent, ToolEvent, ToolResultEvent, ToolStep, TranscriptMessage,
   TurnVersion, UiConfig, WorkflowStep,

@@ -81,6 +81,7 @@ export interface AgentInfo {
 }
 export interface AgentList {
   agents: AgentInfo[]
+  default: string
 }
 export interface AnswerError {
   code: string
@@ -392,6 +393,7 @@ export interface RenameRequest {
 }
 export interface SessionDetail {
   active_task: string | null
+  agent: string
   created_at: number | null
   message_count: number
   messages: SessionMessage[]
@@ -451,6 +453,7 @@ export interface SessionList {
  */
 export interface SessionSummary {
   active_task: string | null
+  agent: string
   created_at: number | null
   message_count: number
   session_id: string
@@ -459,6 +462,7 @@ export interface SessionSummary {
 }
 export interface SessionMatch {
   active_task: string | null
+  agent: string
   created_at: number | null
   match: string | null
   message_count: number
