@@ -9,6 +9,9 @@ session, which revokes its links) or SHARE_TTL_S passes. The owner's index of sh
 session's set of share ids carry TTLs too (the newest share's; the session's), so nothing is left
 behind when everything has expired. The public view carries the title, the time
 it was shared and the messages; never the owner id, the session id or the owner's feedback.
+The share, the owner's index and the session's set are three Redis Cluster slots (contract/keys.py),
+so no transaction spans them; the order keeps every partial outcome harmless: on create the indexes
+first (an id without a share is dropped when listed), on revoke the share first (what revokes it).
 """
 
 from __future__ import annotations
@@ -62,15 +65,17 @@ class ShareStore:
             "expires_at": repr(now + self.ttl_s) if self.ttl_s else "",
         }
         key = keys.share(share_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={**meta, "messages": json.dumps(messages)})
-            if self.ttl_s:
-                pipe.expire(key, self.ttl_s)
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zadd(keys.owner_shares(owner), {share_id: now})
             if self.ttl_s:  # the index outlives none of its shares, and nothing longer
                 pipe.expire(keys.owner_shares(owner), self.ttl_s)
             pipe.sadd(keys.session_shares(session["session_id"]), share_id)
             pipe.expire(keys.session_shares(session["session_id"]), self.session_ttl_s)
+            await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={**meta, "messages": json.dumps(messages)})
+            if self.ttl_s:
+                pipe.expire(key, self.ttl_s)
             await pipe.execute()
         return _listing(share_id, meta)
 
@@ -108,8 +113,8 @@ class ShareStore:
         await self.redis.delete(keys.session_shares(session_id))
 
     async def _drop(self, owner: str, share_id: str, session_id: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.share(share_id))
+        await self.redis.delete(keys.share(share_id))
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zrem(keys.owner_shares(owner), share_id)
             pipe.srem(keys.session_shares(session_id), share_id)
             await pipe.execute()

@@ -110,7 +110,7 @@ def model_history(settings: Settings, redis: Redis, session_id: str) -> RedisSes
     return ModelHistory(
         session_id,
         redis_client=redis,
-        key_prefix=keys.HISTORY_PREFIX,
+        key_prefix=keys.history_prefix(session_id),
         ttl=settings.session_ttl_s,
         session_settings=SessionSettings(limit=settings.session_history_items),
     )
