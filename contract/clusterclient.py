@@ -17,10 +17,10 @@ ERRORS_ALLOW_RETRY, TimeoutError included, and the worker's writes are not idemp
 command may have run): its command client retries connection errors only, as on one Redis
 (agent_service/redis_clients.py).
 
-Pub/sub: the clients' `pubsub()` is redis-py's ClusterPubSub. A classic SUBSCRIBE goes to one node
-and hears every PUBLISH of the cluster (Redis forwards classic messages to all nodes), which is what
-the gateway's relay and the worker's control listener need: SUBSCRIBE/UNSUBSCRIBE of any channel on
-one connection, `get_message(timeout=...)`. Sharded pub/sub (SPUBLISH/SSUBSCRIBE, one connection
+Pub/sub: a classic SUBSCRIBE on one node hears every PUBLISH of the cluster (Redis forwards classic
+messages to all nodes), which is what the gateway's relay (its own connection to the default node,
+backend/subscriber.py) and the worker's control listener (redis-py's ClusterPubSub,
+`get_message(timeout=...)`) need: SUBSCRIBE/UNSUBSCRIBE of any channel on one connection. Sharded pub/sub (SPUBLISH/SSUBSCRIBE, one connection
 per shard, a message stays on its shard) would cut the fan-out across nodes but is not used.
 """
 
