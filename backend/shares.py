@@ -12,6 +12,12 @@ it was shared and the messages; never the owner id, the session id or the owner'
 The share, the owner's index and the session's set are three Redis Cluster slots (contract/keys.py),
 so no transaction spans them; the order keeps every partial outcome harmless: on create the indexes
 first (an id without a share is dropped when listed), on revoke the share first (what revokes it).
+
+A snapshot holds the current branch only: each message as it stands, without the earlier versions of a
+regenerated or edited turn (`versions`, with the turns that followed them: contract/transcript.py). A
+turn is often edited because it was wrong, or said too much; whoever reads the link sees the
+conversation its owner sees when reading it through, not what the owner replaced. The owner's export
+(backend/export.py) keeps every branch.
 """
 
 from __future__ import annotations
@@ -46,6 +52,11 @@ def _listing(share_id: str, meta: dict[str, str]) -> dict:
     }
 
 
+def _shown(message: dict) -> dict:
+    """A message as a snapshot keeps it: no feedback, no earlier versions (see the module docstring)."""
+    return {**{k: v for k, v in message.items() if k != "feedback"}, "versions": []}
+
+
 class ShareStore:
     def __init__(self, redis: Redis, ttl_s: int, session_ttl_s: int) -> None:
         self.redis = redis
@@ -53,10 +64,11 @@ class ShareStore:
         self.session_ttl_s = session_ttl_s
 
     async def create(self, owner: str, session: dict) -> dict:
-        """Snapshot `session` (SessionStore.get's shape, feedback left out) under a new random id."""
+        """Snapshot `session` (SessionStore.get's shape: its current branch, feedback left out) under a
+        new random id."""
         share_id = secrets.token_urlsafe(16)
         now = time.time()
-        messages = [{k: v for k, v in m.items() if k != "feedback"} for m in session["messages"]]
+        messages = [_shown(m) for m in session["messages"]]
         meta = {
             "owner": owner,
             "session_id": session["session_id"],

@@ -11,7 +11,8 @@ terminal error) must agree on three invariants, atomically, or clients see gaps 
   4. a terminal event that carries the turn (the worker's) appends it to the session's transcript in
      the same step, once per task (task field `transcribed`), unless the session was deleted: a client
      that saw `complete` and reloads the conversation at once finds the answer there. A regenerate /
-     edit turn (`Turn.cut`) first trims the transcript at the replaced question.
+     edit turn (`Turn.cut`) first trims the transcript at the replaced question; nothing trimmed is
+     lost, the turn's answer carries it as an earlier version (contract/transcript.py's `branch`).
 Each event is XADDed to `keys.task_events` with entry id "{seq}-1" (so a cursor is just the seq) and
 PUBLISHed on `keys.task_channel` (live delivery; pub/sub is lossy, the stream is the truth).
 Events must be serialized with seq=-1: the script splices the real seq into the JSON prefix
