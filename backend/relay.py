@@ -131,6 +131,7 @@ class Relay:
         self._orphans: set[str] = set()
         """Channels whose last listener left, to UNSUBSCRIBE (batched; retried after a failure)."""
         self._flush: asyncio.TimerHandle | None = None
+        self._flushing: asyncio.Future[None] | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -241,8 +242,8 @@ class Relay:
 
     def _flush_orphans(self) -> None:
         self._flush = None
-        if self._orphans:
-            asyncio.ensure_future(self._unsubscribe_orphans())
+        if self._orphans:  # held until done: the loop keeps only a weak reference to a task
+            self._flushing = asyncio.ensure_future(self._unsubscribe_orphans())
 
     def _dispatch(self, reply: Reply) -> None:
         kind = reply[0]

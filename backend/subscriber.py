@@ -68,7 +68,7 @@ class Subscriber:
         await conn.send_command(*args, check_health=False)
 
     async def _new_connection(self) -> AbstractConnection:
-        """A connection like the client's own, without a read timeout (a subscriber waits)."""
+        """A connection like the client's own, without a read timeout (a subscriber waits), in RESP2."""
         pool = getattr(self._client, "connection_pool", None)
         if pool is not None:
             cls, kwargs = pool.connection_class, pool.connection_kwargs
@@ -76,7 +76,9 @@ class Subscriber:
             await self._client.initialize()
             node = self._client.get_default_node()
             cls, kwargs = node.connection_class, node.connection_kwargs
-        return cls(**{**kwargs, "socket_timeout": None, "health_check_interval": 0})
+        # RESP2 whatever the client says: the replies are read as plain lists (and with hiredis RESP3
+        # push replies leak memory per message, redis-py#4339)
+        return cls(**{**kwargs, "socket_timeout": None, "health_check_interval": 0, "protocol": 2})
 
     async def run(self) -> None:
         """Connect, read until the connection fails, reconnect with backoff; until `stop()`."""

@@ -6,6 +6,7 @@ import asyncio
 
 import fakeredis
 import pytest
+from redis.asyncio import Redis
 from gateway_fixtures import gateway_settings, running_gateway
 from support.waiting import wait_until
 
@@ -122,3 +123,25 @@ async def test_lagging_stream_catches_up_from_the_log_without_gap_or_duplicate(s
         slow_client.resume.set()
         await asyncio.wait_for(slow_run, 5)
     assert slow_client.seqs == list(range(42))
+
+
+
+async def test_a_lost_pubsub_connection_marks_listeners_lagging_and_resubscribes(redis_server, real_redis):
+    """On a real Redis: the connection is killed server-side (as by a restart or a network cut)."""
+    relay = Relay(Redis.from_url(redis_server.url), queue_size=100, subscribe_timeout_s=2)
+    await relay.start()
+    try:
+        log = await _new_task(real_redis, "t9")
+        listener = await relay.listen("t9")
+        await real_redis.client_kill_filter(_type="pubsub")
+        await wait_until(lambda: listener.lagging, what="the listener marked lagging")
+        await wait_until(lambda: _live_again(relay, log, listener), what="live messages again")
+    finally:
+        await relay.stop()
+
+
+async def _live_again(relay, log, listener) -> bool:
+    if listener.lagging:  # what its stream does: resume, re-read the log (marked again once resubscribed)
+        relay.resume(listener)
+    await log.append(TokenEvent(task_id="t9", content="x"))
+    return await listener.next(0.2) is not None
