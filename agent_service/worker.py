@@ -61,6 +61,7 @@ class Worker:
         self._setups: dict[str, AgentSetup] | None = {DEFAULT_AGENT: setup} if setup is not None else None
         """Agent name → its setup (execution/registry.py); a given `setup` serves as the default agent."""
         self.tool_server: ToolServer | None = None
+        self.servers: dict[str, ToolServer] = {}  # the other tool servers by name (the task list's)
         self.metrics = WorkerMetrics()
         self.delivery = TaskDelivery(
             settings,
@@ -73,11 +74,8 @@ class Worker:
         )
         self.runs: set[asyncio.Task] = set()
         self.stopping = asyncio.Event()
-        self.liveness = (
-            LivenessThread(self.clients.sync, settings, self.delivery.lock_lost)
-            if self.clients.sync is not None
-            else None
-        )
+        sync = self.clients.sync
+        self.liveness = LivenessThread(sync, settings, self.delivery.lock_lost) if sync is not None else None
         self.heartbeat = Heartbeat(
             self.clients.command,
             settings,
@@ -119,13 +117,16 @@ class Worker:
 
     async def _build_setup(self) -> None:
         """The real agent: one MCP server for the process, the configured model (imports kept lazy)."""
-        from agent_service.execution.registry import agent_setups
+        from agent_service.execution.registry import agent_setups, tool_servers
         from agent_service.tools.analytics import mcp_params
 
         params = mcp_params(self.settings, self.settings.redis_url)
         self.tool_server = ToolServer(self.settings, params, metrics=self.metrics)
-        await self.tool_server.start()
-        self._setups = await agent_setups(self.settings, self.tool_server, ModelCallHooks(self.metrics))
+        self.servers = tool_servers(self.settings, self.metrics)
+        for server in (self.tool_server, *self.servers.values()):
+            await server.start()
+        hooks = ModelCallHooks(self.metrics)
+        self._setups = await agent_setups(self.settings, self.tool_server, hooks, self.servers)
 
     def _serve_metrics(self) -> WSGIServer | None:
         self.metrics.watch(
@@ -179,8 +180,8 @@ class Worker:
                 await self.heartbeat.remove()
             except REDIS_ERRORS:
                 log.warning("could not delete the heartbeat (it expires by itself)")
-            if self.tool_server is not None:
-                await self.tool_server.stop()
+            for server in filter(None, (self.tool_server, *self.servers.values())):
+                await server.stop()
             if metrics_server is not None:
                 await asyncio.to_thread(metrics_server.shutdown)
             await self.clients.aclose()

@@ -6,8 +6,9 @@ An entry point names an `AgentSpec` (or a function returning one):
     [project.entry-points."agent_stream.agents"]
     support = "my_package.agents:SUPPORT"     # AgentSpec(name="support", instructions=..., ...)
 
-Every agent shares the worker's model and its one tool server; `tools=True` gives an agent the
-analytics tools, listed once per process (each run clones its agent). The worker lists its agents in
+Every agent shares the worker's model; `tools=True` gives an agent the analytics tools, `server="tasks"`
+the tools of the worker's other tool server of that name (the task list, tools/tasks/), each listed
+once per process (each run clones its agent). The worker lists its agents in
 its heartbeat (contract/agents.py), which is how the gateway knows what a chat may ask for.
 """
 
@@ -23,8 +24,11 @@ from agents.mcp import MCPServer, MCPUtil
 from agent_service.config import Settings
 from agent_service.execution.agent import INSTRUCTIONS, build_agent
 from agent_service.execution.runstate import AgentSetup
+from agent_service.metrics import WorkerMetrics
 from agent_service.models import build_model
 from agent_service.observation import ModelCallHooks
+from agent_service.tools.supervisor import ToolServer
+from agent_service.tools.tasks.client import SERVER_NAME, tasks_tool_server
 from contract.agents import DEFAULT_AGENT, AgentInfo
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,13 @@ You are a helpful assistant in a team's internal chat. Answer concisely, in the 
 Markdown where it helps. You have no tools and no access to data: say so when a question needs them.
 """
 
+TASKS_INSTRUCTIONS = """\
+You keep the user's own task list with the tools list_tasks, add_task, update_task, complete_task and
+delete_task. Tasks are numbered per user; call list_tasks when you need the numbers. Every change is shown
+to the user for approval before it runs: when a change was rejected, say so and do not try it again.
+You can only ever see and change the list of the user you are talking to.
+"""
+
 
 @dataclass(frozen=True)
 class AgentSpec:
@@ -43,6 +54,8 @@ class AgentSpec:
     instructions: str
     tools: bool = False
     """True: the analytics tools of the worker's tool server."""
+    server: str = ""
+    """The name of another tool server of the worker whose tools this agent gets (e.g. "tasks")."""
 
 
 BUILT_IN = (
@@ -50,6 +63,7 @@ BUILT_IN = (
         DEFAULT_AGENT, "Natural-language analytics over the configured SQL database", INSTRUCTIONS, tools=True
     ),
     AgentSpec("chat", "A plain assistant, with no tools and no data access", CHAT_INSTRUCTIONS),
+    AgentSpec("tasks", "Your own task list: add, list, complete, delete", TASKS_INSTRUCTIONS, server="tasks"),
 )
 
 
@@ -71,30 +85,49 @@ def specs() -> list[AgentSpec]:
     return list(found.values())
 
 
-async def agent_setups(
-    settings: Settings, tool_server: MCPServer, hooks: ModelCallHooks | None
-) -> dict[str, AgentSetup]:
-    """Name → what a run of that agent needs (its agent, the RunConfig, the hooks)."""
-    model, model_settings = build_model(settings)
-    config = RunConfig(tracing_disabled=not settings.openai_api_key)
-    base = build_agent(settings, [tool_server], model, model_settings)
-    tools = await MCPUtil.get_function_tools(
-        tool_server,
+async def _function_tools(server: MCPServer, base) -> list:
+    return await MCPUtil.get_function_tools(
+        server,
         bool(base.mcp_config.get("convert_schemas_to_strict")),
         RunContextWrapper(context=None),
         base,
         **{k: v for k, v in base.mcp_config.items() if k == "failure_error_function"},
     )
+
+
+async def agent_setups(
+    settings: Settings,
+    tool_server: MCPServer,
+    hooks: ModelCallHooks | None,
+    servers: dict[str, MCPServer] | None = None,
+) -> dict[str, AgentSetup]:
+    """Name → what a run of that agent needs (its agent, the RunConfig, the hooks). `servers`: the
+    worker's other tool servers by name; an agent whose server is not among them is left out."""
+    model, model_settings = build_model(settings)
+    config = RunConfig(tracing_disabled=not settings.openai_api_key)
+    base = build_agent(settings, [tool_server], model, model_settings)
+    tools = await _function_tools(tool_server, base)
+    other = {name: await _function_tools(server, base) for name, server in (servers or {}).items()}
     setups = {}
     for spec in specs():
+        if spec.server and spec.server not in other:
+            log.warning(
+                "agent %s needs the tool server %r, which this worker has not", spec.name, spec.server
+            )
+            continue
         agent = base.clone(
             name=spec.name,
             instructions=spec.instructions,
             mcp_servers=[],
-            tools=list(tools) if spec.tools else [],
+            tools=list(other[spec.server]) if spec.server else list(tools) if spec.tools else [],
         )
         setups[spec.name] = AgentSetup(agent, config, hooks, spec.description)
     return setups
+
+
+def tool_servers(settings: Settings, metrics: WorkerMetrics | None = None) -> dict[str, ToolServer]:
+    """The worker's tool servers besides the analytics one, by the name an AgentSpec.server gives."""
+    return {SERVER_NAME: tasks_tool_server(settings, metrics)}
 
 
 def advertised(setups: dict[str, AgentSetup]) -> list[AgentInfo]:

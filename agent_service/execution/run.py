@@ -30,7 +30,7 @@ from redis.asyncio import Redis
 from agent_service.config import Settings
 from agent_service.execution.eventsink import EventSink
 from agent_service.execution.history import Conversation, model_history
-from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code
+from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code, run_context
 from agent_service.execution.translation import Translator
 from agent_service.redis_clients import REDIS_ERRORS
 from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ErrorEvent, tracing
@@ -74,6 +74,7 @@ class Execution:
             result = Runner.run_streamed(
                 setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
                 task.message,
+                context=run_context(task),  # the owner tool servers act for (never the model's word)
                 session=model_history(self.settings, self.redis, task.session_id),
                 max_turns=self.settings.max_turns,
                 run_config=setup.run_config,

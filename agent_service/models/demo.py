@@ -12,8 +12,9 @@ One run for a data question (each model call looks at the items after the latest
                                           transpiled to the `dialect` list_tables reports (demo_sql.py)
   call 3: run_query output present     → stream a summary built from the real rows (demo_answers.py)
 A write ("delete the cancelled orders") or a request for files, credentials or instructions is refused in
-words with no tool call (demo_refusals.py). "What did I ask before?" is answered from the conversation history in `input` (proves follow-ups see
-earlier turns); anything else gets the help text without a tool call. Token usage is estimated as a word
+words with no tool call (demo_refusals.py). "What did I ask before?" is answered from the conversation
+history in `input` (proves follow-ups see earlier turns); anything else gets the help text without a tool
+call. An agent with the task list tools (`tasks`) follows demo_tasks.py instead, where writes are the point. Token usage is estimated as a word
 count so CompleteEvent.usage is non-zero and deterministic. Delay between deltas: 1 / DEMO_TOKENS_PER_S.
 """
 
@@ -44,6 +45,7 @@ from openai.types.responses import (
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
 from agent_service.models import demo_answers as answers
+from agent_service.models import demo_tasks as tasks
 from agent_service.models.demo_questions import Plan, parse_question
 from agent_service.models.demo_sql import for_dialect
 
@@ -164,6 +166,9 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
     users = [i for i, item in enumerate(items) if item.get("role") == "user"]
     last = users[-1] if users else -1
     question = _text(items[last].get("content")) if users else ""
+    names = {getattr(t, "name", "") for t in tools}
+    if names & tasks.TOOLS:
+        return Reply(*tasks.decide(question, _tool_outputs(items[last + 1 :])))
     plan = parse_question(question)
     if plan.kind == "history":
         return Reply(answers.history_answer([_text(items[i].get("content")) for i in users[:-1]]))
@@ -175,7 +180,6 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
         return Reply(answers.help_text())
     if plan.kind == "unsupported":
         return Reply(answers.help_text(plan.text))
-    names = {getattr(t, "name", "") for t in tools}
     if plan.tool not in names or "list_tables" not in names:
         return Reply(
             f"I am the offline demo model and the analytics tools ({plan.tool}) are not connected, "
@@ -263,12 +267,8 @@ def _output(reply: Reply, items: list[dict], instructions: str | None) -> tuple[
             )
         ]
         produced = reply.text
-    seen = " ".join(
-        [
-            instructions or "",
-            *(_text(i.get("content") or i.get("output") or i.get("arguments")) for i in items),
-        ]
-    )
+    parts = (_text(i.get("content") or i.get("output") or i.get("arguments")) for i in items)
+    seen = " ".join([instructions or "", *parts])
     input_tokens, output_tokens = _words(seen), max(1, _words(produced))
     usage = ResponseUsage(
         input_tokens=input_tokens,

@@ -13,8 +13,8 @@ What the agent sees is this object (an `agents.mcp.MCPServer`); the stdio connec
 - Replacement is make-before-break: the new connection is opened first, new calls go to it, and the old
   one is closed only once its calls in flight have ended (at most MCP_TIMEOUT_S, their own timeout).
   A call that finds its connection closed (-32000: the process is gone) waits for the replacement and is
-  sent once more there: the analytics tools are read-only and idempotent, so a dying server costs the run
-  nothing but the wait.
+  sent once more there: the analytics tools are read-only and the task list's writes are keyed on the
+  task and call ids (tools/tasks/store.py), so a dying server costs the run nothing but the wait.
 - Capacity: at most MCP_MAX_INFLIGHT calls are sent at once; the rest wait here for a free slot, outside
   any request timeout, instead of piling up in the server. Measured on this 2-core host (list_tables +
   a GROUP BY run_query mix against the sample database, one caller process): one server answers
@@ -89,8 +89,10 @@ class ToolServer(MCPServer):
         params: dict[str, Any],
         name: str = "analytics",
         metrics: WorkerMetrics | None = None,
+        **policies: Any,
     ) -> None:
-        super().__init__(failure_error_function=None, custom_data_extractor=_tool_result_data)
+        """`policies`: the SDK's per-server `require_approval` and `tool_meta_resolver`."""
+        super().__init__(failure_error_function=None, custom_data_extractor=_tool_result_data, **policies)
         self._metrics = metrics
         self._name = name
         self._params = params
@@ -195,7 +197,7 @@ class ToolServer(MCPServer):
 
     async def _on_live(self, what: str, request: Callable[[ToolConnection], Awaitable[Any]]) -> Any:
         """Send `request` on the live connection; if that connection turns out closed, once more on
-        its replacement (every request here is read-only)."""
+        its replacement (every request here is read-only or idempotent)."""
         conn = await self._connection(None, self._timeout_s)
         try:
             return await request(conn)

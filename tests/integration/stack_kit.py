@@ -138,7 +138,11 @@ class LiveStack:
             env={"API_KEYS": f"{KEY_A},{KEY_B}", "MODEL_PROVIDER": "demo", "LOG_LEVEL": "WARNING"},
             log_dir=self.logs,
         )
-        self.worker_env = {**FAST_WORKER_ENV, **(worker_env or {})}
+        self.worker_env = {  # every stack its own task lists (the workers of one stack share them)
+            **FAST_WORKER_ENV,
+            "TASKS_DB_PATH": str(self.logs / "tasks.db"),
+            **(worker_env or {}),
+        }
         self.gateway_env = {
             "RATE_LIMIT": "10000/minute",
             "KEY_RATE_LIMIT": "10000/minute",

@@ -37,7 +37,7 @@ def test_an_installed_agent_joins_and_one_taking_a_built_in_name_does_not(monkey
         registry, "entry_points", lambda group: [_Point("support", extra), _Point("x", lambda: clash)]
     )
     names = [s.name for s in registry.specs()]
-    assert names == ["analytics", "chat", "support"]
+    assert names == ["analytics", "chat", "tasks", "support"]
     assert next(s for s in registry.specs() if s.name == "chat").description != "other chat"
 
 
