@@ -41,11 +41,13 @@ from contract import (
     TaskStatus,
     keys,
 )
+from contract.approvals import Decision, Outcome, Pauses
 
 log = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
-ACTIVE = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value)
+ACTIVE = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value, TaskStatus.AWAITING_APPROVAL.value)
+"""A task in one of these holds its session (a paused one too: its turn is not over)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class TaskStore:
         self.redis = redis
         self.log = eventlog
         self.settings = settings
+        self.pauses = Pauses(redis)
 
     # enqueue -------------------------------------------------------------------------------------
 
@@ -172,6 +175,17 @@ class TaskStore:
         if record is None or record.owner != owner:
             raise not_found("Task")
         return record
+
+    # approvals -----------------------------------------------------------------------------------
+
+    async def decide(self, record: TaskRecord, approval_id: str, decision: Decision) -> Outcome:
+        """One decision on the task's current pause (contract/approvals.py); the last re-queues it."""
+        if not record.pause or not record.payload:
+            return "unknown"
+        task = ChatTask.model_validate_json(record.payload)
+        return await self.pauses.decide(
+            task, record.pause, approval_id, decision, self.settings.task_live_ttl_s
+        )
 
     # cancel --------------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ Layout (all under one prefix so one Redis can be inspected or flushed by pattern
     agent:task:{task}:events            STREAM  the task's event log, entry id "{seq}-1"
     agent:task:{task}:live              PUBSUB  the same events, live (a doorbell plus payload)
     agent:task:{task}:lock              STRING  per-task run lock (never two runs of one task)
+    agent:task:{task}:pause             HASH    a run paused for approval: its RunState, the approvals and decisions, TTL
+    agent:approvals:deadlines           ZSET    paused task ids by their approval deadline (the reaper expires them)
     agent:session:{session}             HASH    owner, title, created_at, updated_at, message_count, active_task, agent
     agent:session:{session}:transcript  LIST    display messages (user / assistant turns) for the UI
     agent:session:{session}:queue       LIST    tasks waiting behind the active run ("multitask": "enqueue")
@@ -51,6 +53,8 @@ RATE_LIMIT_PREFIX = f"{PREFIX}:ratelimit"
 SCHEMA_CACHE_STATS = f"{PREFIX}:schema:stats"
 """HASH with the fields `hits` and `misses` of the analytics server's schema cache."""
 FEEDBACK_COUNTS = f"{PREFIX}:feedback:counts"
+APPROVAL_DEADLINES = f"{PREFIX}:approvals:deadlines"
+"""ZSET of paused task ids scored by when their approval request expires (contract/approvals.py)."""
 
 
 def processing(worker_id: str) -> str:
@@ -75,6 +79,12 @@ def task_channel(task_id: str) -> str:
 
 def task_lock(task_id: str) -> str:
     return f"{PREFIX}:task:{task_id}:lock"
+
+
+def task_pause(task_id: str) -> str:
+    """A run paused for a person's approval (contract/approvals.py, `PauseField`): written by the worker
+    that paused it, decided through any gateway, resumed by any worker, expired by the reaper."""
+    return f"{PREFIX}:task:{task_id}:pause"
 
 
 def session(session_id: str) -> str:

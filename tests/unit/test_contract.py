@@ -41,6 +41,8 @@ def test_key_strings_are_pinned():
     assert keys.task_events("t1") == "agent:task:t1:events"
     assert keys.task_channel("t1") == "agent:task:t1:live"
     assert keys.task_lock("t1") == "agent:task:t1:lock"
+    assert keys.task_pause("t1") == "agent:task:t1:pause"
+    assert keys.APPROVAL_DEADLINES == "agent:approvals:deadlines"
     assert keys.session("s1") == "agent:session:s1"
     assert keys.session_transcript("s1") == "agent:session:s1:transcript"
     assert keys.session_marks("s1") == "agent:session:s1:marks"

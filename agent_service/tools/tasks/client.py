@@ -1,9 +1,15 @@
-"""The worker's side of the task list server: its connection, and who each call is made for.
+"""The worker's side of the task list server: its connection, who each call is made for, and which
+calls a person approves first.
 
 Why the owner is injected here: the SDK calls `tool_meta_resolver` before every MCP call with the run
 context (RunContext: the task's owner and id, set by the worker from the authenticated task) and the
 tool call's id (the resolver's run_context is the SDK's ToolContext). Whatever the model writes, its
 arguments never reach this: a prompt naming another user's id cannot make a call act for that user.
+
+Why approval follows the server's annotations: a tool the server does not mark `read_only_hint` may
+change something, so it needs approval (the SDK's per-server `require_approval`, as a callable policy);
+a new write tool is covered without a list to keep in step, and a tool without annotations is treated
+as a write. `approval_message` is the sentence the person deciding reads (ApprovalRequiredEvent).
 """
 
 from __future__ import annotations
@@ -32,8 +38,35 @@ def caller_meta(ctx: MCPToolMetaContext) -> dict[str, str]:
     }
 
 
+def writes_need_approval(run_context: Any, agent: Any, tool: Any) -> bool:
+    annotations = getattr(tool, "annotations", None)
+    return not (annotations is not None and annotations.read_only_hint)
+
+
+_SENTENCES = {
+    "add_task": "Add the task “{title}” to your list?",
+    "update_task": "Rename task {number} to “{title}”?",
+    "complete_task": "Mark task {number} as done?",
+    "delete_task": "Delete task {number} from your list?",
+}
+
+
+def approval_message(tool: str, arguments: Mapping[str, Any]) -> str:
+    """The change in words; a tool without a sentence of its own is named with its arguments."""
+    try:
+        return _SENTENCES[tool].format(**arguments)
+    except (KeyError, IndexError, ValueError):
+        shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items())
+        return f"Run {tool.replace('_', ' ')}({shown})?"
+
+
 def tasks_tool_server(settings: Settings, metrics: WorkerMetrics | None = None) -> ToolServer:
-    """The supervised stdio connection to the task list server, with the caller injected."""
+    """The supervised stdio connection to the task list server: the caller injected, writes approved."""
     return ToolServer(
-        settings, mcp_params(settings), name=SERVER_NAME, metrics=metrics, tool_meta_resolver=caller_meta
+        settings,
+        mcp_params(settings),
+        name=SERVER_NAME,
+        metrics=metrics,
+        tool_meta_resolver=caller_meta,
+        require_approval=writes_need_approval,
     )
