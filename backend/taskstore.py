@@ -41,7 +41,7 @@ from contract import (
     TaskStatus,
     keys,
 )
-from contract.approvals import Decision, Outcome, Pauses
+from contract.approvals import CANCELLED_OUTPUT, Decision, Outcome, Pauses
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +195,10 @@ class TaskStore:
         if status not in ACTIVE:
             return status
         await self.redis.hset(keys.task(task_id), TaskField.CANCEL, "1")
+        if status == TaskStatus.AWAITING_APPROVAL.value:
+            if await self._close_pause(task_id, record):
+                return TaskStatus.CANCELLED.value
+            record = await self.get(task_id) or record  # decided meanwhile: cancel the queued resume
         # any active status: a task a draining worker handed back stays `running` while it waits in
         # the queue; the LREM decides the race with a worker taking it
         if await self._unqueue(record):
@@ -208,6 +212,18 @@ class TaskStore:
         await self.redis.publish(keys.CONTROL_CHANNEL, command.model_dump_json())
         current = await self.redis.hget(keys.task(task_id), TaskField.STATUS)
         return current or status
+
+    async def _close_pause(self, task_id: str, record: TaskRecord) -> bool:
+        """A paused task nobody holds: close its pause (once, unless the last decision came first) and
+        write `cancelled` ourselves."""
+        sid, ttl = record.session_id, self.settings.session_ttl_s
+        if not await self.pauses.close(
+            task_id, sid, expiring=False, reason=CANCELLED_OUTPUT, history_ttl_s=ttl
+        ):
+            return False
+        await self.log.append(CancelledEvent(task_id=task_id), session_id=sid or None)
+        await self.pauses.finish(task_id)
+        return True
 
     async def _unqueue(self, record: TaskRecord) -> bool:
         """LREM the task's exact payload from the main queue or its session queue. True if removed:

@@ -39,6 +39,10 @@ from contract.tasks import ChatTask, TaskField, TaskStatus
 KEY_GRACE_S = 300
 """How long a pause record outlives its deadline (the reaper's sweep closes it before that)."""
 
+EXPIRED_OUTPUT = "The approval request expired before the user decided; nothing was changed."
+CANCELLED_OUTPUT = "The run was cancelled before the user decided; nothing was changed."
+"""What a waiting call's output says in the model history once its pause is closed (`close`)."""
+
 Outcome = Literal["resumed", "recorded", "unknown", "decided", "expired", "closed"]
 
 

@@ -134,3 +134,52 @@ async def test_a_paused_task_holds_its_session_until_it_ends(live, client):
     after = await chat(client, live.urls[0], "list my tasks", session_id=frames.events[0]["session_id"])
     assert after.terminal["type"] == "complete" and "call mom" in after.terminal["response"]
     assert time.time() < approval["expires_at"]
+
+
+async def test_cancelling_a_paused_run_ends_it_and_writes_nothing(live, client):
+    _, approval = await paused(client, live.urls[0], "add a task paint the fence")
+    tid = approval["task_id"]
+    r = await client.post(f"{live.urls[1]}/ai/api/tasks/{tid}/cancel", headers={"X-API-Key": KEY_A})
+    assert r.status_code == 202 and r.json()["status"] == "cancelled"
+    rest = await rejoin(client, live.urls[0], tid, approval["seq"])
+    assert rest.types == ["cancelled"]
+    assert (await decide(client, live.urls[0], approval, approve=True)).status_code == 409
+    assert "paint the fence" not in titles(live)
+
+
+async def test_a_pause_nobody_answers_expires_with_a_terminal_event_and_the_session_goes_on(client):
+    with LiveStack(worker_env={"DEMO_TOKENS_PER_S": "0", "APPROVAL_TTL_S": "2"}) as live:
+        url = live.gateway()
+        live.worker()
+        live.wait_workers(1)
+        frames, approval = await paused(client, url, "add a task buy milk")
+        rest = await rejoin(client, url, approval["task_id"], approval["seq"])
+        assert rest.types == ["error"] and rest.terminal["code"] == "approval_expired", rest.events
+        assert (await decide(client, url, approval, approve=True)).status_code == 409
+        assert titles(live) == []
+        session = frames.events[0]["session_id"]
+        after = await chat(client, url, "list my tasks", session_id=session)
+        assert after.terminal["response"] == "Your task list is empty."
+
+
+async def test_a_resumed_run_killed_after_its_write_is_redelivered_without_writing_twice(client):
+    # 2 tokens/s: the answer after the write streams for seconds, long enough to kill its worker
+    with LiveStack(worker_env={"DEMO_TOKENS_PER_S": "2", "APPROVAL_TTL_S": "120"}) as live:
+        url = live.gateway()
+        victim = live.worker()
+        live.wait_workers(1)
+        _, approval = await paused(client, url, "add a task buy milk and bread and eggs")
+        r = await decide(client, url, approval, approve=True)
+        assert r.json()["status"] == "resumed"
+        until_written = lambda e: e["type"] == "tool_result"  # noqa: E731
+        written = await rejoin(client, url, approval["task_id"], approval["seq"], until=until_written)
+        assert written.events[-1]["type"] == "tool_result"
+        victim.signal(signal.SIGKILL)
+        victim.popen.wait(10)
+        live.worker()
+        rest = await rejoin(client, url, approval["task_id"], written.events[-1]["seq"])
+        assert "retry" in rest.types and rest.terminal["type"] == "complete", rest.types
+        retried = rest.events[rest.types.index("retry") :]
+        assert [e["type"] for e in retried].count("tool_result") == 1  # the call was sent again
+        assert rest.terminal["response"] == "Added task 1: “buy milk and bread and eggs”."
+        assert titles(live) == ["buy milk and bread and eggs"]

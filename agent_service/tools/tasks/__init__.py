@@ -10,16 +10,12 @@ from there (server.py); the tools' input schemas have no owner argument at all.
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING, Any
+
+from agent_service.tools.stdio import stdio_params
 
 if TYPE_CHECKING:
     from agent_service.config import Settings
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-"""The directory that holds `agent_service/`: the subprocess's PYTHONPATH and working directory, so it
-runs this checkout's code whether or not (and wherever) the package is installed."""
 
 META_OWNER = "agent-stream/owner"
 """`_meta` key: the owner id of the authenticated request the chat task came from."""
@@ -36,20 +32,7 @@ def tasks_database_url(settings: Settings) -> str:
 
 def mcp_params(settings: Settings) -> dict[str, Any]:
     """MCPServerStdio params for the task list server."""
-    env = {
-        "TASKS_DATABASE_URL": tasks_database_url(settings),
-        "PYTHONPATH": os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH", "")) if p),
-        "PYTHONUNBUFFERED": "1",
-    }
-    for name in ("COVERAGE_PROCESS_START", "COVERAGE_FILE"):  # so coverage runs reach the subprocess
-        if os.environ.get(name):
-            env[name] = os.environ[name]
-    return {
-        "command": sys.executable,
-        "args": ["-m", "agent_service.tools.tasks"],
-        "env": env,
-        "cwd": REPO_ROOT,
-    }
+    return stdio_params("agent_service.tools.tasks", {"TASKS_DATABASE_URL": tasks_database_url(settings)})
 
 
 __all__ = ["META_CALL", "META_OWNER", "META_TASK", "mcp_params", "tasks_database_url"]
