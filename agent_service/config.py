@@ -13,11 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from contract.settings import SharedSettings, env_file
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _names(value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
 
 
 def _default_worker_id() -> str:
@@ -56,6 +60,10 @@ class Settings(SharedSettings):
     openai_max_connections: int = 1000
     """HTTP connections one worker opens to the model endpoint (one per model call in flight), all kept
     alive for reuse; calls past it wait for a free connection."""
+    model_inputs: str = "text,image,file"
+    """What the model reads in a message, comma-separated: text, image, file. Advertised per agent in the
+    heartbeat: the gateway refuses an image or a file the model does not read with a 422 (set `text` for a
+    text-only model). The demo model reads all three and says what it received."""
     demo_tokens_per_s: float = 40
     """Token rate of the offline demo model (0 = as fast as possible)."""
     max_turns: int = 10
@@ -87,8 +95,17 @@ class Settings(SharedSettings):
     """Tool calls one worker sends its MCP server at once; more wait in the worker for a free slot (one
     analytics server's throughput stops growing at about 8 concurrent calls, only its latency grows)."""
 
+    mcp_servers_file: Path | None = None
+    """A .toml or .json file declaring more MCP servers (stdio or streamable HTTP) and agents that use
+    them (agent_service/tools/catalog.py); empty: only the bundled analytics server and the built-in
+    agents."""
+
     session_history_items: int = 100
-    """How many history items the model sees on a follow-up."""
+    """How many history items the model sees on a follow-up (the first bound; HISTORY_MAX_TOKENS the second)."""
+    history_max_tokens: int = 32000
+    """Token budget of what the model is sent of the conversation (history + the new question, counted
+    offline with tiktoken's o200k_base): the oldest history is left out past it, never between a tool
+    call and its output (agent_service/execution/historybudget.py). 0 = no token bound."""
     token_flush_ms: int = 30
     """Model deltas are coalesced into one token event per this many ms (one Redis write per batch)."""
     max_attempts: int = 3
@@ -97,6 +114,24 @@ class Settings(SharedSettings):
     reaper_interval_s: float = 2
     cancel_poll_s: float = 1.0
     """How often a worker re-reads the cancel flag of the tasks it runs (fallback for lost pub/sub messages)."""
+
+    @field_validator("mcp_servers_file", mode="before")
+    @classmethod
+    def _no_file(cls, value):
+        return value or None  # MCP_SERVERS_FILE= (empty) means none
+
+    @field_validator("model_inputs")
+    @classmethod
+    def _inputs(cls, value: str) -> str:
+        unknown = set(_names(value)) - {"text", "image", "file"}
+        if unknown:
+            raise ValueError(f"MODEL_INPUTS names text, image or file, not {', '.join(sorted(unknown))}")
+        return value
+
+    @property
+    def inputs(self) -> list[str]:
+        """MODEL_INPUTS as a list, in the order text, image, file (text is always read)."""
+        return ["text", *(i for i in ("image", "file") if i in _names(self.model_inputs))]
 
     @model_validator(mode="after")
     def _provider(self):

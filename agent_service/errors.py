@@ -1,8 +1,10 @@
 """The worker's exceptions.
 
     WorkerError                     every exception the worker defines
-    └── ToolServerNotStarted        the MCP server gave no connection within its start timeout
-                                    (tools/supervisor.py): the worker logs it and exits 1
+    ├── ToolServerNotStarted        the analytics MCP server gave no connection within its start
+    │                               timeout (tools/supervisor.py): the worker logs it and exits 1
+    └── CatalogError                MCP_SERVERS_FILE cannot be read or is invalid (tools/catalog.py):
+                                    the worker logs the one message and exits 1
     The analytics MCP server's own (a separate process, agent_service/tools/analytics/; kept there):
     QueryError                      a query or schema lookup failed; its message goes to the model
     └── TooBig                      the column names alone do not fit in QUERY_MAX_BYTES
@@ -22,3 +24,7 @@ class WorkerError(Exception):
 
 class ToolServerNotStarted(WorkerError):
     """The MCP server did not connect within the start timeout; the worker cannot serve without it."""
+
+
+class CatalogError(WorkerError):
+    """MCP_SERVERS_FILE is unreadable or invalid; the message names the file and each problem."""

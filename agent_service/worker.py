@@ -13,10 +13,12 @@ Why it is built this way:
   reason "handback" (result.cancel(), no terminal event, task requeued → next attempt shows a RetryEvent),
   delete the heartbeat, SREM (only with an empty processing list: anything left there after a failed
   hand-back must stay reapable), exit 0. A second signal skips the wait.
-- The MCP tools are converted to the agent's function tools once, when the worker starts: given the
-  server itself, the SDK lists and converts them (strict JSON schema, a deep copy of each) at every
-  model turn of every run, 8 % of a worker's CPU with hundreds of runs in flight. The tools still call
-  the ToolServer, so reconnects underneath are unchanged; the analytics tool set is fixed per process.
+- MCP servers (tools/servers.py): the analytics server must connect at start-up, a declared one that is
+  down costs its agents their tools, never the worker. A bad MCP_SERVERS_FILE exits 1 with one message.
+- The MCP tools are converted to the agent's function tools once per connection (execution/registry.py):
+  given the server itself, the SDK lists and converts them (strict JSON schema, a deep copy of each) at
+  every model turn of every run, 8 % of a worker's CPU with hundreds of runs in flight. The tools still
+  call the ToolServer, so reconnects underneath are unchanged.
 - Background loops (heartbeat, control subscriber, cancel-flag poll, reaper) are independent tasks, each
   catching its own Redis errors. The heartbeat and lock renewals themselves are sent by a thread
   (liveness.py), so a busy loop cannot make the worker look dead.
@@ -28,6 +30,7 @@ import asyncio
 import logging
 import signal
 from collections import Counter
+from typing import TYPE_CHECKING
 from wsgiref.simple_server import WSGIServer
 
 from agent_service.config import Settings
@@ -37,12 +40,14 @@ from agent_service.delivery.liveness import LivenessThread
 from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.reaper import Reaper
 from agent_service.delivery.taskqueue import TAKE_BATCH, TaskQueue
+from agent_service.errors import CatalogError
 from agent_service.execution.registry import advertised
 from agent_service.metrics import WorkerMetrics
-from agent_service.observation import ModelCallHooks
 from agent_service.redis_clients import REDIS_ERRORS, RedisClients
-from agent_service.tools.supervisor import ToolServer
 from contract.agents import DEFAULT_AGENT
+
+if TYPE_CHECKING:
+    from agent_service.tools.servers import ToolServers
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +65,13 @@ class Worker:
         self.queue = TaskQueue(self.clients.command, self.clients.blocking, self.worker_id)
         self._setups: dict[str, AgentSetup] | None = {DEFAULT_AGENT: setup} if setup is not None else None
         """Agent name → its setup (execution/registry.py); a given `setup` serves as the default agent."""
-        self.tool_server: ToolServer | None = None
-        self.servers: dict[str, ToolServer] = {}  # the other tool servers by name (the task list's)
+        self.tool_servers: ToolServers | None = None
         self.metrics = WorkerMetrics()
         self.delivery = TaskDelivery(
             settings,
             self.clients.command,
             self.queue,
             self._agent_setup,
-            on_tool_error=self._tool_error,
-            prepare=self._tools_ready,
             metrics=self.metrics,
         )
         self.runs: set[asyncio.Task] = set()
@@ -83,8 +85,8 @@ class Worker:
             busy=lambda: len(self.runs),
             accepting=lambda: not self.stopping.is_set(),
             keeper=self.liveness,
-            role_warnings=lambda: self.tool_server.role_warnings if self.tool_server else [],
-            agents=lambda: advertised(self._setups or {}),
+            role_warnings=lambda: self.tool_servers.analytics.role_warnings if self.tool_servers else [],
+            agents=lambda: advertised(self._setups or {}, self.settings.inputs),
         )
         self.control = ControlListener(
             self.clients.pubsub, self.clients.command, self.delivery, settings.cancel_poll_s
@@ -99,14 +101,6 @@ class Worker:
         assert self._setups is not None
         return self._setups.get(agent)
 
-    async def _tools_ready(self) -> None:
-        if self.tool_server is not None:
-            await self.tool_server.wait_ready(self.settings.mcp_timeout_s)
-
-    def _tool_error(self) -> None:
-        if self.tool_server is not None:
-            self.tool_server.suspect()
-
     def request_stop(self) -> None:
         if self.stopping.is_set():
             log.warning("second stop signal: handing running tasks back now")
@@ -116,23 +110,16 @@ class Worker:
         self.stopping.set()
 
     async def _build_setup(self) -> None:
-        """The real agent: one MCP server for the process, the configured model (imports kept lazy)."""
-        from agent_service.execution.registry import agent_setups, tool_servers
-        from agent_service.tools.analytics import mcp_params
+        """The real agents, their MCP servers, the configured model (imports kept lazy)."""
+        from agent_service.execution.registry import start_agents
 
-        params = mcp_params(self.settings, self.settings.redis_url)
-        self.tool_server = ToolServer(self.settings, params, metrics=self.metrics)
-        self.servers = tool_servers(self.settings, self.metrics)
-        for server in (self.tool_server, *self.servers.values()):
-            await server.start()
-        hooks = ModelCallHooks(self.metrics)
-        self._setups = await agent_setups(self.settings, self.tool_server, hooks, self.servers)
+        self.tool_servers, self._setups = await start_agents(self.settings, self.metrics)
 
     def _serve_metrics(self) -> WSGIServer | None:
         self.metrics.watch(
             runs=lambda: len(self.runs),
             loop_lag_s=lambda: self.heartbeat.lag_ms / 1000,
-            reconnects=lambda: max(self.tool_server.connects - 1, 0) if self.tool_server else 0,
+            reconnects=lambda: self.tool_servers.reconnects if self.tool_servers else 0,
             sync=self.clients.sync,
         )
         return self.metrics.serve(self.settings.worker_metrics_port, self.settings.worker_metrics_host)
@@ -150,8 +137,11 @@ class Worker:
         if self._setups is None:
             try:
                 await self._build_setup()
-            except Exception:
-                log.exception("could not start the agent (MCP server / model)")
+            except Exception as exc:
+                if isinstance(exc, CatalogError):
+                    log.error("%s", exc)
+                else:
+                    log.exception("could not start the agent (MCP server / model)")
                 await self.clients.aclose()
                 return 1
         await self._requeue_leftovers()
@@ -180,8 +170,8 @@ class Worker:
                 await self.heartbeat.remove()
             except REDIS_ERRORS:
                 log.warning("could not delete the heartbeat (it expires by itself)")
-            for server in filter(None, (self.tool_server, *self.servers.values())):
-                await server.stop()
+            if self.tool_servers is not None:
+                await self.tool_servers.stop()
             if metrics_server is not None:
                 await asyncio.to_thread(metrics_server.shutdown)
             await self.clients.aclose()

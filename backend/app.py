@@ -217,7 +217,13 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
             expose_headers=EXPOSED_HEADERS,
             max_age=600,
         )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_message_chars * 6 + 65536)
+    body_max = (
+        settings.max_message_chars * 6
+        + 65536
+        + settings.parts_max_bytes * 4 // 3
+        + 4 * settings.max_parts * 1024
+    )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=body_max)
     app.add_middleware(ErrorTrackingMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)

@@ -4,7 +4,8 @@ A request naming a turn (`regenerate` / `edit`, backend/schemas.py) starts an or
 carries `ChatTask.replaces`; the worker then cuts the model history and the transcript at that turn
 (agent_service/execution/history.py). The gateway only decides whether that is allowed and what the question is:
   - 404 for an unknown session or turn (and for another owner's, so ids cannot be probed);
-  - 422 for a turn that belongs to another of the owner's sessions;
+  - 422 for a turn that belongs to another of the owner's sessions, and for regenerating a turn that
+    carried an image or a file (the transcript keeps a record of them, not their data: send it again);
   - 409 while the session has an active run (a cut under a running turn would lose it), or when the
     turn's start in the model history was never recorded (keys.session_marks: turns from before
     branching existed), since the model would then see the replaced turn.
@@ -20,13 +21,18 @@ from backend.schemas import ChatRequest
 from backend.sessionrecord import SessionRecord
 from backend.taskstore import ACTIVE, TaskStore
 from contract import TranscriptMessage, keys
+from contract.parts import question_text
 
 
-async def question_for(redis: Redis, tasks: TaskStore, owner: str, body: ChatRequest) -> tuple[str, str]:
-    """(the question to run, the task id it replaces or "")."""
+async def question_for(
+    redis: Redis, tasks: TaskStore, owner: str, body: ChatRequest
+) -> tuple[str, list, str]:
+    """(the question to run as text, its parts (empty for a plain message), the task id it replaces or "")."""
+    parts = list(body.parts or [])
+    message = question_text(parts) if parts else body.message or ""
     target = body.replaces
     if not target:
-        return body.message or "", ""
+        return message, parts, ""
     sid = body.session_id or ""
     session = SessionRecord.parse(await redis.hgetall(keys.session(sid)))
     if session is None or session.owner != owner:
@@ -42,15 +48,19 @@ async def question_for(redis: Redis, tasks: TaskStore, owner: str, body: ChatReq
         raise not_found("Turn")
     if not await redis.hexists(keys.session_marks(sid), target):
         raise ApiError(409, "this turn predates regenerate / edit and cannot be replaced")
-    return (asked if body.regenerate else body.message or ""), target
+    if not body.regenerate:
+        return message, parts, target
+    if any(p.type != "text" for p in asked.parts):
+        raise ApiError(422, "this turn carried an image or a file, which is not kept: send it again")
+    return asked.text, [], target
 
 
-async def _question(redis: Redis, session_id: str, task_id: str) -> str | None:
+async def _question(redis: Redis, session_id: str, task_id: str) -> TranscriptMessage | None:
     for raw in await redis.lrange(keys.session_transcript(session_id), 0, -1):
         try:
             message = TranscriptMessage.model_validate_json(raw)
         except ValidationError:
             continue
         if message.role == "user" and message.task_id == task_id:
-            return message.text
+            return message
     return None

@@ -1,5 +1,6 @@
 """Starting a chat turn, the steps both chat routes and the OpenAI-compatible route share once the
-stream slot is held: capacity (503), the turn a regenerate / edit replaces (404/409/422), SUBSCRIBE the
+stream slot is held: capacity (503), whether the agent's model reads the question's images and files
+(422, backend/messageparts.py), the turn a regenerate / edit replaces (404/409/422), SUBSCRIBE the
 task channel, the enqueue transaction (404/409 on the session). Subscribing before the task exists on
 the queue means even a worker that answers at once cannot publish before we listen.
 """
@@ -16,6 +17,7 @@ from redis.exceptions import RedisError
 from backend.branching import question_for
 from backend.capacity import Admission
 from backend.errors import ApiError
+from backend.messageparts import check_inputs
 from backend.schemas import ChatRequest
 from backend.streamopening import StreamOpening
 from backend.taskstore import Enqueued, TaskStore
@@ -55,11 +57,13 @@ async def start_turn(
         capacity = await admission.check()
         if body.agent is not None and body.agent not in capacity.agents:
             raise unknown_agent(body.agent, capacity.agents)
-        message, replaces = await question_for(tasks.redis, tasks, owner, body)
+        await check_inputs(tasks.redis, body, capacity.agents)
+        message, parts, replaces = await question_for(tasks.redis, tasks, owner, body)
         task = ChatTask(
             session_id=body.session_id or uuid.uuid4().hex,
             owner=owner,
             message=message,
+            parts=parts,
             request_id=getattr(request.state, "request_id", ""),
             on_disconnect=body.on_disconnect,
             multitask="reject" if replaces else QUEUED_AS[body.multitask],

@@ -65,6 +65,14 @@ class Settings(SharedSettings):
     """Dev only: GET /ai/api/ui-config hands the UI an HS256 token for this subject (the devstack sets
     `demo`). Anyone who can reach the gateway then is that user: never set it in production."""
     max_message_chars: int = 16000
+    """Longest accepted chat message (for one sent as `parts`: its text parts together); longer get 413."""
+    max_parts: int = 10
+    """Parts one chat message sent as `parts` may have; more get 422."""
+    part_max_bytes: int = 2 * 1024 * 1024
+    """Largest image or file one part may carry (decoded bytes); a larger one gets 413."""
+    parts_max_bytes: int = 4 * 1024 * 1024
+    """All the images and files of one message together (decoded bytes); more get 413. The request body
+    limit grows by this much as base64."""
     rate_limit: str = "60/minute"
     """New chats per user on POST /ai/api/chat/stream, in fixed windows counted in Redis (e.g. '60/minute;1000/hour'); empty = no limit."""
     key_rate_limit: str = "600/minute"

@@ -6,7 +6,9 @@
     │   │                                                 "error_description", backend/auth.py)
     │   ├── 404 not found / other owner's resource      (never reveals which of the two)
     │   ├── 409 session has an active run               (+ "task_id")
-    │   ├── 413 message too long                        (before anything is enqueued)
+    │   ├── 413 message too long, parts too large       (before anything is enqueued; backend/messageparts.py)
+    │   ├── 422 too many parts, an image or file the    (+ "inputs": what the agent's model reads)
+    │   │       agent's model does not read
     │   ├── 429 rate limit / open-stream cap            (+ Retry-After, and "limit": user_rate | key_rate
     │   │                                                 | user_streams | key_streams | share_rate; backend/limits.py)
     │   └── 503 queue full / relay / JWKS unavailable   (+ Retry-After)
@@ -136,10 +138,25 @@ async def _redis_error(request: Request, exc: RedisError) -> JSONResponse:
     )
 
 
+INPUT_ECHO_CHARS = 200
+"""A 422 echoes each invalid input, but a string longer than this (an image's base64) only by its start."""
+
+
+def _brief(value):
+    if isinstance(value, str) and len(value) > INPUT_ECHO_CHARS:
+        return f"{value[:INPUT_ECHO_CHARS]}… ({len(value)} characters)"
+    if isinstance(value, dict):
+        return {k: _brief(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_brief(v) for v in value]
+    return value
+
+
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return _json(request, {"detail": "request body is not valid JSON"}, 422)
+    errors = [{**e, "input": _brief(e["input"])} if "input" in e else e for e in errors]
     return _json(request, {"detail": jsonable_encoder(errors)}, 422)
 
 

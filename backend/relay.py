@@ -11,15 +11,15 @@ Why this shape:
   marked `lagging` and no longer fed. Its stream then catches up from the event log (the truth;
   pub/sub is only a fast doorbell). A slow client can therefore neither block other streams nor
   grow the subscriber's Redis output buffer until Redis kills the shared connection.
-- One reader task loops on `get_message(timeout=1)`: bounded waits, no busy spin, and the
-  connection's health-check PING stays serviced.
+- The connection is backend/subscriber.py's: one reader task takes each reply straight off the
+  socket (no per-message timeout context or retry wrapper), PINGs while idle and reconnects.
 - The connection always holds one base subscription (keys.CONTROL_CHANNEL, whose rare cancel
-  commands are ignored here): with zero subscriptions redis-py would health-check *and read* inside
-  a later SUBSCRIBE, racing the reader task on the same socket.
-- Redis restarts: redis-py reconnects and re-subscribes on the next read; errors in between are
-  logged and retried with backoff. Messages published during the gap are lost — the streams notice
-  (seq gap or silence) and re-read the log.
-- The pub/sub client does not decode (backend/connections.py): a message's data goes to the
+  commands are ignored here), so a connection without any stream still answers its PINGs in
+  subscribed mode.
+- Redis restarts: the reader reconnects with backoff and re-subscribes every channel that still
+  has listeners. Messages published during the gap are lost, so every listener is marked lagging
+  at the loss: its stream re-reads the log (the truth) once it is fed again.
+- The pub/sub connection does not decode (backend/connections.py): a message's data goes to the
   listeners, and on to the clients, as the bytes it arrived as; only the channel name is decoded.
 `listen()` returns only after Redis confirmed the SUBSCRIBE, so a caller that subscribes before it
 enqueues cannot miss the first live event (redis/redis#1089).
@@ -36,6 +36,7 @@ from collections import defaultdict
 from redis.asyncio import Redis
 
 from backend.errors import unavailable
+from backend.subscriber import Reply, Subscriber
 from contract import keys
 
 log = logging.getLogger(__name__)
@@ -122,12 +123,14 @@ class Relay:
         self.queue_size = queue_size
         self.subscribe_timeout_s = subscribe_timeout_s
         self.retry_after_s = retry_after_s
-        self.pubsub = client.pubsub()
+        self.subscriber = Subscriber(
+            client, on_reply=self._dispatch, on_connect=self._subscribe_all, on_disconnect=self._lost
+        )
         self._channels: dict[str, _Channel] = {}
         self._pending: defaultdict[str, int] = defaultdict(int)
         self._orphans: set[str] = set()
         """Channels whose last listener left, to UNSUBSCRIBE (batched; retried after a failure)."""
-        self._next_unsubscribe = 0.0
+        self._flush: asyncio.TimerHandle | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
@@ -135,17 +138,18 @@ class Relay:
     # lifecycle -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._read_loop(), name="relay-reader")
+        self._task = asyncio.create_task(self.subscriber.run(), name="relay-reader")
 
     async def stop(self) -> None:
         # Flag, then cancel, then a bounded wait: on Python 3.11 a cancel that lands as a read's own
         # timeout fires can be swallowed (asyncio wait_for/timeout race), and the loop must still end.
         self._stopping = True
+        self.subscriber.stop()
+        if self._flush is not None:
+            self._flush.cancel()
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task}, timeout=3)
-        with contextlib.suppress(Exception):
-            await self.pubsub.aclose()
         with contextlib.suppress(Exception):
             await self.client.aclose()
 
@@ -176,7 +180,7 @@ class Relay:
             self._orphans.discard(name)
             self._pending[name] += 1
             try:
-                await self.pubsub.subscribe(name)
+                await self.subscriber.send("SUBSCRIBE", name)
             except BaseException:
                 self._pending[name] -= 1
                 await self.release(listener)
@@ -203,7 +207,9 @@ class Relay:
         if channel.listeners:
             return
         del self._channels[name]
-        self._orphans.add(name)  # the reader unsubscribes them in batches (UNSUBSCRIBE_EVERY_S)
+        self._orphans.add(name)  # unsubscribed in batches, UNSUBSCRIBE_EVERY_S after the first
+        if self._flush is None and not self._stopping:
+            self._flush = asyncio.get_running_loop().call_later(UNSUBSCRIBE_EVERY_S, self._flush_orphans)
 
     def resume(self, listener: Listener) -> None:
         """The stream is about to re-read the log: feed it live messages again from now on.
@@ -215,37 +221,36 @@ class Relay:
 
     # reader --------------------------------------------------------------------------------------
 
-    async def _read_loop(self) -> None:
-        backoff = 0.1
-        while not self._stopping:
-            try:
-                if not self._connected.is_set():
-                    await self.pubsub.subscribe(keys.CONTROL_CHANNEL)
-                    self._connected.set()
-                message = await self.pubsub.get_message(timeout=1.0)
-                if message is not None:
-                    self._dispatch(message)
-                if self._orphans and time.monotonic() >= self._next_unsubscribe:
-                    self._next_unsubscribe = time.monotonic() + UNSUBSCRIBE_EVERY_S
-                    await self._unsubscribe_orphans()
-                backoff = 0.1
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the reader must outlive any Redis failure
-                log.warning("relay reader: %s: %s (retrying in %.1fs)", type(exc).__name__, exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
+    async def _subscribe_all(self) -> None:
+        """On every (re)connect: the base channel and every channel that has listeners."""
+        names = list(self._channels)
+        for name in names:
+            self._pending[name] += 1
+        await self.subscriber.send("SUBSCRIBE", keys.CONTROL_CHANNEL, *names)
+        self._connected.set()
 
-    def _dispatch(self, message: dict) -> None:
-        kind = message.get("type")
-        if kind not in ("message", "subscribe"):
-            return
-        name = message["channel"].decode()
-        if kind == "message":
-            channel = self._channels.get(name)
+    def _lost(self) -> None:
+        """The connection is gone, and with it whatever was published until the reconnect."""
+        self._connected.clear()
+        self._pending.clear()
+        self._orphans.clear()
+        for channel in self._channels.values():
+            for listener in channel.listeners:
+                listener.lagging = True
+                listener.wake()
+
+    def _flush_orphans(self) -> None:
+        self._flush = None
+        if self._orphans:
+            asyncio.ensure_future(self._unsubscribe_orphans())
+
+    def _dispatch(self, reply: Reply) -> None:
+        kind = reply[0]
+        if kind == b"message":
+            channel = self._channels.get(reply[1].decode())
             if channel is None:
                 return
-            data = message["data"]
+            data = reply[2]
             for listener in channel.listeners:
                 if listener.lagging:
                     continue
@@ -253,12 +258,20 @@ class Relay:
                     log.info(
                         "listener of task %s lagging: it catches up from the event log", listener.task_id
                     )
-        elif kind == "subscribe":
+        elif kind == b"subscribe":
+            name = reply[1].decode()
+            if name not in self._pending:
+                return
             self._pending[name] = max(0, self._pending[name] - 1)
             channel = self._channels.get(name)
-            if channel is not None and self._pending[name] == 0 and channel.ready is not None:
-                channel.ready.set()
-                channel.ready = None
+            if channel is not None and self._pending[name] == 0:
+                if channel.ready is not None:
+                    channel.ready.set()
+                    channel.ready = None
+                else:  # subscribed again after a reconnect: what was published before is in the log
+                    for listener in channel.listeners:
+                        listener.lagging = True
+                        listener.wake()
             if self._pending[name] == 0:
                 del self._pending[name]
 
@@ -267,7 +280,6 @@ class Relay:
         self._orphans.clear()
         if names:
             try:
-                await self.pubsub.unsubscribe(*names)
-            except BaseException:
-                self._orphans.update(n for n in names if n not in self._channels)
-                raise
+                await self.subscriber.send("UNSUBSCRIBE", *names)
+            except Exception as exc:  # the connection is down: its loss dropped every subscription
+                log.info("relay: unsubscribe skipped: %s", exc)

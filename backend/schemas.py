@@ -10,6 +10,7 @@ from backend.feedback import Feedback
 from backend.limits import RefusedLimit
 from contract import ChatTask
 from contract.agents import AGENT_NAME_PATTERN
+from contract.parts import MessagePart
 from contract.transcript import TranscriptMessage
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -27,7 +28,12 @@ class ChatRequest(BaseModel):
 
     message: str | None = None
     """The user's question (not blank; at most MAX_MESSAGE_CHARS, else 413). Required, except with
-    `regenerate` (which asks the replaced turn's question again)."""
+    `parts` (exactly one of the two) or `regenerate` (which asks the replaced turn's question again)."""
+    parts: list[MessagePart] | None = None
+    """The question as parts, in place of `message`: text, images (a data URL or an https URL) and files
+    (base64), after OpenAI's input parts (contract/parts.py). At most MAX_PARTS (else 422), each image or
+    file at most PART_MAX_BYTES and all of them PARTS_MAX_BYTES (else 413); an image or a file for an
+    agent whose model reads only text is a 422."""
     session_id: SessionId | None = None
     """Continue this conversation; null starts a new one."""
     on_disconnect: Literal["continue", "cancel"] = "continue"
@@ -59,8 +65,14 @@ class ChatRequest(BaseModel):
             raise ValueError("regenerate and edit exclude each other")
         if (self.regenerate or self.edit) and not self.session_id:
             raise ValueError("regenerate and edit need the session_id of the turn")
-        if self.message is None and not self.regenerate:
-            raise ValueError("message is required")
+        if self.message is not None and self.parts is not None:
+            raise ValueError("send either message or parts, not both")
+        if self.parts is not None and not self.parts:
+            raise ValueError("parts must not be empty")
+        if self.parts is not None and self.regenerate:
+            raise ValueError("regenerate asks the turn's own question again: it takes no parts")
+        if self.message is None and self.parts is None and not self.regenerate:
+            raise ValueError("message (or parts) is required")
         return self
 
     @property
@@ -173,6 +185,8 @@ class SessionSummary(BaseModel):
     message_count: int
     active_task: str | None
     """The task still answering in this session, if any."""
+    agent: str
+    """The agent the conversation is with (GET /ai/api/agents); a later chat in it keeps it."""
 
 
 class SessionList(BaseModel):

@@ -45,8 +45,12 @@ DETACH = "gateway.detached_streams"
 """Scope key: a list the app's outermost layer provides to take streams over after their head."""
 
 
+FRAME_END = b"\n\n"
+"""Ends every frame, and occurs nowhere else in one: event data is JSON, which escapes newlines."""
+
+
 def event_frame(seq: int, data: bytes | str) -> bytes:
-    return b"id: %d\ndata: %s\n\n" % (seq, data.encode() if isinstance(data, str) else data)
+    return b"id: %d\ndata: %s" % (seq, data.encode() if isinstance(data, str) else data) + FRAME_END
 
 
 def start_message(headers: dict[str, str] | None = None) -> dict:

@@ -46,7 +46,7 @@ from backend.metrics import GatewayMetrics
 from backend.relay import Listener, Relay
 from backend.taskstore import TaskStore
 from backend.ticker import Ticker
-from contract import TERMINAL_TYPES, ErrorEvent, EventLog, logfields, peek
+from contract import TERMINAL_TYPES, ErrorEvent, Event, EventLog, logfields, peek
 from contract.tasks import TaskStatus
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class TaskStream(sse.SseResponse):
         "quiet_until",
         "_on_client_close",
         "_closed",
+        "_first",
     )
 
     def __init__(
@@ -97,8 +98,11 @@ class TaskStream(sse.SseResponse):
         backlog: bool = True,
         headers: dict[str, str] | None = None,
         on_client_close: ClientClose | None = None,
+        first: Event | None = None,
     ) -> None:
-        """`listener` must already be subscribed; the stream releases it (and `slot`) when it ends."""
+        """`listener` must already be subscribed; the stream releases it (and `slot`) when it ends.
+        `first`: an event the caller knows the log holds (the session event it just wrote), sent
+        before anything else, so the first frame does not wait for its echo on pub/sub."""
         settings = deps.settings
         super().__init__(headers, ping_s=settings.sse_ping_s, send_timeout_s=settings.sse_send_timeout_s)
         self.deps = deps
@@ -116,6 +120,7 @@ class TaskStream(sse.SseResponse):
         self.quiet_until = self.progress_at + settings.stream_gap_s
         self._on_client_close = on_client_close
         self._closed = False
+        self._first = first
 
     async def stream(self, receive: Receive, send: Send) -> None:
         """The body (frames until the terminal event, shutdown, a gone client or a stalled send),
@@ -133,6 +138,11 @@ class TaskStream(sse.SseResponse):
     def disconnected(self) -> None:
         self.listener.wake()
 
+    async def write(self, data: bytes, last: bool = False) -> None:
+        await super().write(data, last)
+        if data is not sse.PING and data is not sse.RECONNECT:
+            self.deps.metrics.events_relayed.inc(data.count(sse.FRAME_END))
+
     async def close(self) -> None:
         """Leave the ticker, release the listener and the stream slot (idempotent)."""
         if self._closed:
@@ -149,6 +159,9 @@ class TaskStream(sse.SseResponse):
         need_read = self.backlog
         backoff = 0.2
         self.start_pings()
+        if self._first is not None and self._first.seq > self.last:
+            first, self._first = self._first, None
+            await self.write(self._emit(first.seq, first.model_dump_json(), first.type in TERMINAL_TYPES))
         while not self.gone:
             if self.deps.lifecycle.closing:
                 await self.write(sse.RECONNECT, last=True)
@@ -204,7 +217,6 @@ class TaskStream(sse.SseResponse):
                 backoff = min(backoff * 2, 2.0)
 
     def _emit(self, seq: int, data: bytes | str, terminal: bool) -> bytes:
-        self.deps.metrics.events_relayed.inc()
         self.progress_at = time.monotonic()
         self.last = seq
         self.finished = terminal

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from backend.limits import Slot
 from backend.relay import Listener
 from backend.stream import ClientClose, StreamDeps, TaskStream
+from contract import Event
 
 
 class StreamOpening:
@@ -50,6 +51,7 @@ class StreamOpening:
         backlog: bool = True,
         headers: dict[str, str] | None = None,
         on_client_close: ClientClose | None = None,
+        first: Event | None = None,
     ) -> TaskStream:
         """The response, which from now on releases the listener and the slot when it ends."""
         assert self.listener is not None, "listen() first"
@@ -63,6 +65,7 @@ class StreamOpening:
             backlog=backlog,
             headers=headers,
             on_client_close=on_client_close,
+            first=first,
         )
 
     def take(self) -> tuple[Listener, Slot | None]:

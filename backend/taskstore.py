@@ -56,6 +56,12 @@ class Enqueued:
     queued_behind: str | None
     """The active task this one waits behind ("multitask": "enqueue"), else None."""
 
+    @property
+    def first_event(self) -> SessionEvent:
+        """The task's first logged event as the log holds it (seq 0), written by the enqueue: a
+        stream can send it at once instead of waiting for its echo on pub/sub."""
+        return SessionEvent(task_id=self.task.task_id, session_id=self.task.session_id, seq=0)
+
 
 def title_for(message: str) -> str:
     line = " ".join(message.split())

@@ -22,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from contract.agents import DEFAULT_AGENT
+from contract.parts import MessagePart
 
 
 class TaskStatus(enum.StrEnum):
@@ -56,6 +57,10 @@ class ChatTask(BaseModel):
     owner: str
     """Opaque id of the API key that created the task (a hash, never the key)."""
     message: str
+    """The question; for a message sent as `parts`, its readable text (contract/parts.py `question_text`)."""
+    parts: list[MessagePart] = Field(default_factory=list)
+    """A message sent as parts (text, image, file), whole: the worker sends these to the model, not
+    `message`. Empty for a plain message."""
     request_id: str = ""
     created_at: float = Field(default_factory=time.time)
     on_disconnect: Literal["continue", "cancel"] = "continue"

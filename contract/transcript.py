@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contract.events import QueryData
+from contract.parts import PartRecord
 
 
 class ToolStep(BaseModel):
@@ -39,6 +40,9 @@ class TranscriptMessage(BaseModel):
     created_at: float
     status: Literal["completed", "failed", "cancelled"] | None = None
     """Assistant messages only: how the turn ended."""
+    parts: list[PartRecord] = Field(default_factory=list)
+    """User messages sent as parts only: a record of each (a text in full, an image or a file by type,
+    name and size, never its data: contract/parts.py); `text` is then the question's readable text."""
     tools: list[ToolStep] = Field(default_factory=list)
     versions: list[TurnVersion] = Field(default_factory=list)
     """Assistant messages only: the earlier versions of this turn (regenerated or edited away), oldest

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from pydantic import ValidationError
 from redis.asyncio import Redis
@@ -62,8 +62,6 @@ class TaskDelivery:
         redis: Redis,
         queue: TaskQueue,
         setup: Callable[[str], AgentSetup | None],
-        on_tool_error: Callable[[], None] | None = None,
-        prepare: Callable[[], Awaitable[None]] | None = None,
         metrics: WorkerMetrics | None = None,
     ) -> None:
         self.settings = settings
@@ -76,7 +74,7 @@ class TaskDelivery:
         )
         self.locks = TaskLocks(redis, self.worker_id, settings.worker_heartbeat_ttl_s * 1000)
         self.conversation = Conversation(redis, settings)
-        self.execution = Execution(settings, redis, self.conversation, setup, on_tool_error, prepare)
+        self.execution = Execution(settings, redis, self.conversation, setup)
         self.active: dict[str, ActiveRun] = {}
         self.mean_run_s = 0.0
         """Moving average of how long a run takes (the gateway's fallback for predicting waits)."""

@@ -24,6 +24,7 @@ from contract import (
     Usage,
     WorkflowStep,
 )
+from contract.parts import record
 
 
 @dataclass
@@ -92,7 +93,11 @@ class RunRecord:
         `versions`: where a regenerate / edit replaces a turn, from Conversation.branch)."""
         task = self.task
         user = TranscriptMessage(
-            role="user", text=task.message, task_id=task.task_id, created_at=task.created_at
+            role="user",
+            text=task.message,
+            task_id=task.task_id,
+            created_at=task.created_at,
+            parts=[record(part) for part in task.parts],
         )
         assistant = TranscriptMessage(
             role="assistant",

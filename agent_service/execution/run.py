@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agents import Runner, RunState
@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from agent_service.config import Settings
 from agent_service.execution.eventsink import EventSink
 from agent_service.execution.history import Conversation, model_history
+from agent_service.execution.inputparts import model_input
 from agent_service.execution.pause import Approvals
 from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code, run_context
 from agent_service.execution.translation import Translator
@@ -47,9 +48,6 @@ class Execution:
     conversation: Conversation
     setup: Callable[[str], AgentSetup | None]
     """Agent name → its setup; None for an agent this worker does not run."""
-    on_tool_error: Callable[[], None] | None = None
-    prepare: Callable[[], Awaitable[None]] | None = None
-    """Awaited before each agent run (the worker waits for its MCP server to be connected)."""
     approvals: Approvals = field(init=False)
 
     def __post_init__(self) -> None:
@@ -82,8 +80,8 @@ class Execution:
         )
         attached = otel_context.attach(trace.set_span_in_context(span))  # the SDK's run task inherits it
         try:
-            if self.prepare is not None:
-                await self.prepare()
+            # a replacement of one of its MCP servers in progress is waited for (bounded; one down is not)
+            await asyncio.gather(*(s.wait_ready(self.settings.mcp_timeout_s) for s in setup.servers))
             result = Runner.run_streamed(
                 agent,
                 start,
@@ -117,8 +115,9 @@ class Execution:
         except Exception as exc:
             code = error_code(exc)
             log.warning("run failed: %s (%s)", type(exc).__name__, code, exc_info=True)
-            if code == "tool_error" and self.on_tool_error is not None:
-                self.on_tool_error()
+            if code == "tool_error":  # probe its servers now (one is replaced only if it does not answer)
+                for server in setup.servers:
+                    server.suspect()
         finally:
             otel_context.detach(attached)
             if code is not None:
@@ -131,10 +130,11 @@ class Execution:
                 setup.hooks.forget(result.context_wrapper)
         await self._conclude(run, sink, result, code)
 
-    async def _start(self, task: ChatTask, agent, sink: EventSink) -> str | RunState | None:
-        """The run's input: the question, or a resumed task's paused run (None: it is gone)."""
+    async def _start(self, task: ChatTask, agent, sink: EventSink) -> str | list | RunState | None:
+        """The run's input: the question (its text or parts), or a resumed task's paused run (None: it
+        is gone)."""
         if not task.resume:
-            return task.message
+            return model_input(task, self.settings.inputs)
         try:
             return await self.approvals.resume(task, agent, sink)
         except REDIS_ERRORS:

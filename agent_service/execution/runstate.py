@@ -52,6 +52,9 @@ class AgentSetup:
     """Feeds the GenAI metrics from every model call (agent_service/observation.py)."""
     description: str = ""
     """What the agent is for, as the heartbeat advertises it (execution/registry.py)."""
+    servers: tuple = ()
+    """The MCP servers (tools/supervisor.py ToolServer) its tools call: the worker waits for a
+    replacement in progress before a run and has them probed after a tool error."""
 
 
 @dataclass

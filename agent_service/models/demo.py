@@ -12,9 +12,12 @@ One run for a data question (each model call looks at the items after the latest
                                           transpiled to the `dialect` list_tables reports (demo_sql.py)
   call 3: run_query output present     → stream a summary built from the real rows (demo_answers.py)
 A write ("delete the cancelled orders") or a request for files, credentials or instructions is refused in
-words with no tool call (demo_refusals.py). "What did I ask before?" is answered from the conversation
-history in `input` (proves follow-ups see earlier turns); anything else gets the help text without a tool
-call. An agent with the task list tools (`tasks`) follows demo_tasks.py instead, where writes are the point. Token usage is estimated as a word
+words with no tool call (demo_refusals.py). A message with images or files is answered with what arrived
+(demo_attachments.py). "What did I ask before?" is answered from the conversation history in `input`
+(proves follow-ups see earlier turns); anything else gets the help text without a tool call. An agent
+with the task list tools (`tasks`) follows demo_tasks.py instead, where writes are the point. Tools
+other than the analytics ones (an operator's own MCP servers) are called the generic way: demo_policy.py,
+which holds the policy. Token usage is estimated as a word
 count so CompleteEvent.usage is non-zero and deterministic. Delay between deltas: 1 / DEMO_TOKENS_PER_S.
 """
 
@@ -25,7 +28,6 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from agents import Model, ModelResponse, ModelSettings, ModelTracing, Tool, Usage
@@ -44,21 +46,9 @@ from openai.types.responses import (
 )
 from openai.types.responses.response_usage import InputTokensDetails, OutputTokensDetails
 
-from agent_service.models import demo_answers as answers
-from agent_service.models import demo_tasks as tasks
-from agent_service.models.demo_questions import Plan, parse_question
-from agent_service.models.demo_sql import for_dialect
+from agent_service.models.demo_policy import Reply, decide, text_of
 
 MODEL_NAME = "offline-demo"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What one model call produces: text to stream, or one function call."""
-
-    text: str = ""
-    tool: str | None = None
-    arguments: dict | None = None
 
 
 class DemoModel(Model):
@@ -161,54 +151,6 @@ class DemoModel(Model):
         )
 
 
-def decide(items: list[dict], tools: list[Tool]) -> Reply:
-    """The whole demo policy: what to do next given the conversation so far (pure, deterministic)."""
-    users = [i for i, item in enumerate(items) if item.get("role") == "user"]
-    last = users[-1] if users else -1
-    question = _text(items[last].get("content")) if users else ""
-    names = {getattr(t, "name", "") for t in tools}
-    if names & tasks.TOOLS:
-        return Reply(*tasks.decide(question, _tool_outputs(items[last + 1 :])))
-    plan = parse_question(question)
-    if plan.kind == "history":
-        return Reply(answers.history_answer([_text(items[i].get("content")) for i in users[:-1]]))
-    if plan.kind == "refusal":
-        return Reply(plan.text)
-    if not tools:  # an agent without tools (the `chat` agent): no analytics help either
-        return Reply(answers.no_tools_answer(question))
-    if plan.kind == "help":
-        return Reply(answers.help_text())
-    if plan.kind == "unsupported":
-        return Reply(answers.help_text(plan.text))
-    if plan.tool not in names or "list_tables" not in names:
-        return Reply(
-            f"I am the offline demo model and the analytics tools ({plan.tool}) are not connected, "
-            "so I cannot query the database right now."
-        )
-    outputs = _tool_outputs(items[last + 1 :])
-    if "list_tables" not in outputs:
-        return Reply(tool="list_tables", arguments={})
-    if plan.tool == "list_tables":
-        return _from_output(plan, outputs["list_tables"])
-    listing = answers.parse_tool_output(outputs["list_tables"]) or {}
-    available = [t.get("name") for t in listing.get("tables", [])]
-    if listing and any(t not in available for t in plan.tables):
-        return Reply(answers.missing_tables_answer(plan, available))
-    if plan.tool not in outputs:
-        arguments = plan.arguments
-        if "sql" in arguments:
-            arguments = {**arguments, "sql": for_dialect(arguments["sql"], listing.get("dialect"))}
-        return Reply(tool=plan.tool, arguments=arguments)
-    return _from_output(plan, outputs[plan.tool])
-
-
-def _from_output(plan: Plan, text: str) -> Reply:
-    output = answers.parse_tool_output(text)
-    if output is None:
-        return Reply(answers.tool_error_answer(plan, text))
-    return Reply(answers.answer(plan, output))
-
-
 def tokenize(text: str) -> list[str]:
     """Word-sized deltas whose concatenation is exactly `text`."""
     return re.findall(r"\s*\S+|\s+$", text) or [text]
@@ -218,27 +160,6 @@ def _items(input: str | list) -> list[dict]:
     if isinstance(input, str):
         return [{"role": "user", "content": input}]
     return [i if isinstance(i, dict) else i.model_dump(exclude_unset=True) for i in input]
-
-
-def _text(content: Any) -> str:
-    """Plain text of a message content / tool output (str, or a list of text parts)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    if isinstance(content, dict):
-        return str(content.get("text", ""))
-    return "" if content is None else str(content)
-
-
-def _tool_outputs(items: list[dict]) -> dict[str, str]:
-    """Tool name → output text for the function calls answered after the latest user message."""
-    names = {i.get("call_id"): i.get("name") for i in items if i.get("type") == "function_call"}
-    return {
-        names.get(i.get("call_id"), ""): _text(i.get("output"))
-        for i in items
-        if i.get("type") == "function_call_output"
-    }
 
 
 def _output(reply: Reply, items: list[dict], instructions: str | None) -> tuple[list, ResponseUsage]:
@@ -267,8 +188,12 @@ def _output(reply: Reply, items: list[dict], instructions: str | None) -> tuple[
             )
         ]
         produced = reply.text
-    parts = (_text(i.get("content") or i.get("output") or i.get("arguments")) for i in items)
-    seen = " ".join([instructions or "", *parts])
+    seen = " ".join(
+        [
+            instructions or "",
+            *(text_of(i.get("content") or i.get("output") or i.get("arguments")) for i in items),
+        ]
+    )
     input_tokens, output_tokens = _words(seen), max(1, _words(produced))
     usage = ResponseUsage(
         input_tokens=input_tokens,

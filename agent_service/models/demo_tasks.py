@@ -1,7 +1,7 @@
 """The offline demo model's policy for the `tasks` agent (an agent whose tools include the task list's).
 
 Why its own module: the analytics policy (demo_questions.py) refuses every write in words, which is right
-for a read-only analyst and wrong for a task list, whose whole point is writing. So demo.py hands a
+for a read-only analyst and wrong for a task list, whose whole point is writing. So demo_policy.py hands a
 question to this policy whenever the agent has the task list tools, before the analytics parsing.
 
 One run (each model call sees the items after the latest user message):

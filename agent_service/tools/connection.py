@@ -1,15 +1,19 @@
-"""One stdio connection to the MCP tool server (one subprocess), as `ToolServer` uses it.
+"""One connection to an MCP tool server (a stdio subprocess or a streamable HTTP session), as `ToolServer`
+uses it: the SDK's client (`MCPServerStdio` / `MCPServerStreamableHttp`) made fresh for each connection.
 
 Why an owner task: MCPServerStdio.connect()/cleanup() enter and exit anyio cancel scopes, which must
 happen in the same asyncio task, so one task per connection connects, waits until it is told to
 close, and cleans up. Closing waits for the calls in flight first (bounded), so retiring a connection
 that still answers never fails a call.
-It keeps what the supervisor judges health by: `last_answer` (the last time the server answered a
+It keeps what its health is judged by (`watch`, which the supervisor awaits): `last_answer` (the last time the server answered a
 call or a probe; a JSON-RPC error reply is an answer too, a client-side timeout or a closed
-connection is not) and `dead` (the transport closed: the subprocess is gone).
+connection is not) and `dead` (the transport closed: the subprocess is gone, or the HTTP server went away,
+which mcp's streamable HTTP client reports with the same -32000 Connection closed).
 A call that wants the server's MCP progress notifications (run_query's "validating"/"querying") goes to
-the session directly with a progress callback: the SDK's `call_tool` has no way to pass one. On stdio
-that skips nothing the SDK adds but its HTTP error mapping.
+the session directly with a progress callback: the SDK's `call_tool` has no way to pass one (only the
+analytics server, on stdio, asks: that skips nothing the SDK adds but its HTTP error mapping). Every other
+call goes through the SDK's `call_tool`, which on streamable HTTP sends one request at a time per
+session and, with max_retry_attempts=0 (its default, kept), never re-sends a call.
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ import time
 from typing import Any
 
 from agents.exceptions import UserError
-from agents.mcp import MCPServerStdio
+from agents.mcp import MCPServerStdio, MCPServerStreamableHttp
 from mcp.shared.exceptions import MCPError
 from mcp_types import CONNECTION_CLOSED, REQUEST_TIMEOUT
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
+
+from contract.logfields import error_text
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +37,8 @@ _NOT_ANSWERS = {CONNECTION_CLOSED, REQUEST_TIMEOUT}
 
 
 class ToolConnection:
-    def __init__(self, name: str, params: dict[str, Any], timeout_s: float) -> None:
-        self.server = MCPServerStdio(
-            params=params, name=name, cache_tools_list=True, client_session_timeout_seconds=timeout_s
-        )
+    def __init__(self, server: MCPServerStdio | MCPServerStreamableHttp) -> None:
+        self.server = server
         self.dead = False
         self.inflight = 0
         self.last_answer = 0.0
@@ -133,3 +137,43 @@ class ToolConnection:
             else:
                 await session.send_ping()
         self.last_answer = time.monotonic()
+
+    async def watch(
+        self, suspect: asyncio.Event, interval_s: float, timeout_s: float, failures_max: int
+    ) -> str:
+        """Return (why) when this connection must be replaced: closed, or `failures_max` unanswered
+        probes in a row while no call was answered either. Probes every `interval_s` it is idle, and at
+        once when `suspect` is set (a run saw a tool failure)."""
+        failures = 0
+        while True:
+            try:
+                await asyncio.wait_for(suspect.wait(), interval_s)
+            except TimeoutError:
+                pass
+            suspect.clear()
+            if self.dead:
+                return "connection closed"
+            started = time.monotonic()
+            if self.last_answer >= started - interval_s:
+                failures = 0  # calls are being answered: that is the health check
+                continue
+            try:
+                await self.probe(timeout_s)
+                failures = 0
+                continue
+            except Exception as exc:
+                if self.dead or (isinstance(exc, MCPError) and exc.code == CONNECTION_CLOSED):
+                    self.dead = True
+                    return f"connection closed ({error_text(exc)})"
+                if self.last_answer >= started:
+                    failures = 0
+                    continue
+                failures += 1
+                log.warning(
+                    "MCP server %s probe failed (%s), %s in a row",
+                    self.server.name,
+                    error_text(exc),
+                    failures,
+                )
+            if failures >= failures_max:
+                return f"did not answer {failures} probes"

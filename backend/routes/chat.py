@@ -12,7 +12,8 @@ Every refusal comes before the task is written: a chat that got its `session` ev
 with a wait the workers can meet, so busy never ends it with an error.
 Subscribing before the task exists on the queue means even a worker that answers instantly cannot
 publish before we listen, so the stream needs no first log read; should pub/sub lose a message
-anyway, the ticker finds the log ahead of the stream and it re-reads (backend/stream.py).
+anyway, the ticker finds the log ahead of the stream and it re-reads (backend/stream.py). The first
+frame, the `session` event the enqueue itself wrote, is sent at once rather than on its pub/sub echo.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from backend.answer import ChatAnswer, wait_for_answer
 from backend.auth import CurrentPrincipal
 from backend.chatturn import cancel_left, events_url, start_turn, task_headers
 from backend.deps import AdmissionDep, SettingsDep, StreamsDep, TasksDep
-from backend.errors import ApiError
+from backend.messageparts import check_size
 from backend.schemas import ChatRequest, Refusal
 from backend.stream import TaskStream
 from backend.streamopening import StreamOpening
@@ -38,8 +39,7 @@ log = logging.getLogger(__name__)
 
 
 async def checked_body(body: ChatRequest, settings: SettingsDep) -> ChatRequest:
-    if len(body.message or "") > settings.max_message_chars:
-        raise ApiError(413, f"message is longer than {settings.max_message_chars} characters")
+    check_size(body, settings)
     return body
 
 
@@ -49,8 +49,11 @@ REFUSALS: dict[int | str, dict] = {
     401: {"description": "Missing or invalid API key"},
     404: {"description": "Unknown session or turn to regenerate / edit (or another owner's)"},
     409: {"description": "The session has an active run, or the turn cannot be replaced"},
-    413: {"description": "Message too long"},
-    422: {"description": "Invalid body, or a regenerate / edit turn of another session"},
+    413: {"description": "Message too long, or an image or file (or all of them) over its size limit"},
+    422: {
+        "description": "Invalid body (malformed or too many parts), a regenerate / edit turn of another "
+        "session, or an image or file for an agent whose model reads only text (`inputs` lists what it reads)"
+    },
     429: {
         "model": Refusal,
         "description": "A rate limit or open-stream cap, of the user or of the API key: the body's "
@@ -94,6 +97,7 @@ async def chat_stream(
             backlog=False,
             headers=headers,
             on_client_close=cancel_on_disconnect if body.on_disconnect == "cancel" else None,
+            first=enqueued.first_event,
         )
 
 

@@ -36,6 +36,7 @@ from backend.auth import require_principal
 from backend.chatturn import start_turn
 from backend.errors import ApiError, not_found
 from backend.follower import follow
+from backend.messageparts import check_size
 from backend.principal import Principal
 from backend.schemas import ChatRequest
 from backend.streamopening import StreamOpening, give_back
@@ -125,9 +126,7 @@ class Socket:
 
     async def _chat(self, message: dict[str, Any]) -> None:
         body = ChatRequest.model_validate({k: v for k, v in message.items() if k != "type"})
-        limit = self.deps.settings.max_message_chars
-        if len(body.message or "") > limit:
-            raise ApiError(413, f"message is longer than {limit} characters")
+        check_size(body, self.deps.settings)
         admitted = await self.deps.slots.admit(self.principal)
         async with StreamOpening(self.deps, admitted.slot) as opening:
             task, _ = await start_turn(

@@ -1,5 +1,5 @@
 """Validate, run, correct — and dual output — through the worker's real path: TaskDelivery + the SDK's
-Runner + the supervised ToolServer over the real analytics subprocess, real Redis; only the model is
+Runner + the supervised AnalyticsServer over the real analytics subprocess, real Redis; only the model is
 scripted (agents.testing.ScriptedModel)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from agents.testing import ScriptedModel, function_call
 from agent_service.delivery.pickup import AgentSetup, TaskDelivery
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.tools.analytics import mcp_params
-from agent_service.tools.supervisor import ToolServer
+from agent_service.tools.analyticsclient import AnalyticsServer
 from contract import TranscriptMessage, keys
 from tests.unit.worker_kit import enqueue, events_of, settings, text_step
 
@@ -26,7 +26,7 @@ FIXED = "SELECT COUNT(*) AS n FROM orders"
 @pytest.fixture
 async def tools(tmp_path, redis_server):
     cfg = settings(sample_db_path=tmp_path / "sample.db", redis_url=redis_server.url)
-    server = ToolServer(cfg, mcp_params(cfg, redis_server.url))
+    server = AnalyticsServer(cfg, mcp_params(cfg, redis_server.url))
     await server.start()
     yield server
     await server.stop()

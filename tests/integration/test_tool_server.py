@@ -12,8 +12,8 @@ from support.waiting import wait_until
 from agent_service.config import Settings
 from agent_service.tools import supervisor as toolserver
 from agent_service.tools.analytics import mcp_params
+from agent_service.tools.analyticsclient import AnalyticsServer
 from agent_service.tools.connection import ToolConnection
-from agent_service.tools.supervisor import ToolServer
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ async def tools(tmp_path, monkeypatch):
     monkeypatch.setattr(toolserver, "PING_INTERVAL_S", 0.2)
     monkeypatch.setattr(toolserver, "PING_TIMEOUT_S", 0.5)
     settings = Settings(sample_db_path=tmp_path / "sample.db", query_timeout_s=30, mcp_max_inflight=4)
-    server = ToolServer(settings, mcp_params(settings))
+    server = AnalyticsServer(settings, mcp_params(settings))
     await server.start()
     yield server
     await server.stop()
@@ -49,7 +49,7 @@ def _count(result) -> int:
 
 
 async def test_an_idle_server_answers_its_probes_and_is_kept(tools, caplog):
-    caplog.set_level(logging.WARNING, logger="agent_service.tools.supervisor")
+    caplog.set_level(logging.WARNING, logger="agent_service.tools")
     await asyncio.sleep(2)  # ~10 probe rounds, no calls
     assert tools.connects == 1
     assert "probe failed" not in caplog.text
@@ -115,7 +115,7 @@ async def test_tool_calls_are_timed_by_tool_with_an_error_type_for_refused_sql(t
 
     metrics = WorkerMetrics()
     settings = Settings(sample_db_path=tmp_path / "sample.db")
-    server = ToolServer(settings, mcp_params(settings), metrics=metrics)
+    server = AnalyticsServer(settings, mcp_params(settings), metrics=metrics)
     await server.start()
     try:
         await server.call_tool("list_tables", {})

@@ -25,9 +25,10 @@ class _Point:
         return self._value
 
 
-def test_the_built_in_agents_are_analytics_with_tools_and_chat_without():
+def test_the_built_in_agents_are_analytics_and_tasks_on_their_servers_and_chat_on_none():
     by_name = {s.name: s for s in registry.BUILT_IN}
-    assert by_name["analytics"].tools and not by_name["chat"].tools
+    assert by_name["analytics"].server_names == ("analytics",) and by_name["chat"].server_names == ()
+    assert by_name["tasks"].server_names == ("tasks",)
 
 
 def test_an_installed_agent_joins_and_one_taking_a_built_in_name_does_not(monkeypatch):
@@ -57,9 +58,11 @@ async def advertising(server):
 
 async def test_the_agents_route_lists_what_live_workers_run(server, advertising):
     async with running_gateway(gateway_settings(), server) as client:
-        listed = (await client.get("/ai/api/agents", headers=HEADERS_A)).json()["agents"]
+        body = (await client.get("/ai/api/agents", headers=HEADERS_A)).json()
+    listed = body["agents"]
     assert [a["name"] for a in listed] == ["analytics", "chat"]
     assert listed[0]["tools"] == ["run_query"]
+    assert body["default"] == "analytics"
 
 
 async def test_an_unknown_agent_is_a_422_that_names_the_agents(server, advertising):
@@ -89,6 +92,14 @@ async def test_a_session_keeps_its_agent_and_refuses_another(server, advertising
     assert again.status_code == 200 and other.status_code == 422
     assert [t.agent for t in advertising.taken] == ["chat", "chat"]
     assert listed["agent"] == "chat"
+
+
+async def test_the_session_list_names_each_conversations_agent(server, advertising):
+    async with running_gateway(gateway_settings(), server) as client:
+        for agent in ("chat", None):
+            await client.post("/ai/api/chat", json={"message": "hi", "agent": agent}, headers=HEADERS_A)
+        listing = (await client.get("/ai/api/sessions", headers=HEADERS_A)).json()["sessions"]
+    assert [s["agent"] for s in listing] == ["analytics", "chat"]  # newest first
 
 
 async def test_a_chat_naming_no_agent_gets_the_default(server, advertising):

@@ -63,7 +63,9 @@ async def test_message_over_the_limit_is_413_and_nothing_is_enqueued(server):
 
 
 async def test_huge_body_is_413_before_it_is_parsed(server):
-    async with running_gateway(gateway_settings(max_message_chars=10), server) as client:
+    async with running_gateway(
+        gateway_settings(max_message_chars=10, parts_max_bytes=1000), server
+    ) as client:
         response = await client.post(CHAT, content=b"x" * 200_000, headers=HEADERS_A)
     assert response.status_code == 413
 
@@ -73,6 +75,8 @@ async def test_chunked_body_over_the_limit_is_413_before_auth(server):
         for _ in range(50):
             yield b"x" * 10_000
 
-    async with running_gateway(gateway_settings(max_message_chars=10), server) as client:
+    async with running_gateway(
+        gateway_settings(max_message_chars=10, parts_max_bytes=1000), server
+    ) as client:
         response = await client.post(CHAT, content=chunks())  # no key, no Content-Length
     assert response.status_code == 413

@@ -1,5 +1,7 @@
-"""The worker's side of the task list server: its connection, who each call is made for, and which
-calls a person approves first.
+"""The worker's side of the task list server: its supervised connection (`TasksServer`, one of the
+worker's ToolServers, tools/servers.py), who each call is made for, and which calls a person approves
+first. Both policies are the server's, set here once, so every agent that names the "tasks" server gets
+them.
 
 Why the owner is injected here: the SDK calls `tool_meta_resolver` before every MCP call with the run
 context (RunContext: the task's owner and id, set by the worker from the authenticated task) and the
@@ -21,10 +23,10 @@ from agents.mcp import MCPToolMetaContext
 
 from agent_service.config import Settings
 from agent_service.metrics import WorkerMetrics
+from agent_service.tools.catalog import TASKS_SERVER
+from agent_service.tools.stdio import stdio_client
 from agent_service.tools.supervisor import ToolServer
 from agent_service.tools.tasks import META_CALL, META_OWNER, META_TASK, mcp_params
-
-SERVER_NAME = "tasks"
 
 
 def caller_meta(ctx: MCPToolMetaContext) -> dict[str, str]:
@@ -60,13 +62,18 @@ def approval_message(tool: str, arguments: Mapping[str, Any]) -> str:
         return f"Run {tool.replace('_', ' ')}({shown})?"
 
 
-def tasks_tool_server(settings: Settings, metrics: WorkerMetrics | None = None) -> ToolServer:
+class TasksServer(ToolServer):
     """The supervised stdio connection to the task list server: the caller injected, writes approved."""
-    return ToolServer(
-        settings,
-        mcp_params(settings),
-        name=SERVER_NAME,
-        metrics=metrics,
-        tool_meta_resolver=caller_meta,
-        require_approval=writes_need_approval,
-    )
+
+    resend_calls = True
+    """Its writes are idempotent on the chat task's and the tool call's ids (store.py)."""
+
+    def __init__(self, settings: Settings, metrics: WorkerMetrics | None = None) -> None:
+        super().__init__(
+            TASKS_SERVER,
+            stdio_client(TASKS_SERVER, mcp_params(settings), settings.mcp_timeout_s),
+            settings,
+            metrics,
+            tool_meta_resolver=caller_meta,
+            require_approval=writes_need_approval,
+        )

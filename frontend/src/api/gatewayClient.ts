@@ -2,7 +2,7 @@ import { ApiError } from './apiError'
 import { authHeaders } from './credentials'
 import type * as Wire from './generated/wire'
 import type {
-  ExportFormat, Feedback, Health, Me, Rating, SessionDetail, SessionSearch, SessionSummary, SharedConversation, ShareLink,
+  AgentList, ExportFormat, Feedback, Health, Me, Rating, SessionDetail, SessionSearch, SessionSummary, SharedConversation, ShareLink,
   TaskState, UiConfig,
 } from './types'
 
@@ -97,6 +97,11 @@ export class GatewayClient {
   /** Who the gateway takes these credentials for (GET /ai/api/me). */
   async me(): Promise<Me> {
     return this.json<Me>('/ai/api/me')
+  }
+
+  /** The agents a new conversation may be with, as the live workers run them, and the default one. */
+  async listAgents(): Promise<AgentList> {
+    return this.json<AgentList>('/ai/api/agents')
   }
 
   async getTask(taskId: string): Promise<TaskState> {

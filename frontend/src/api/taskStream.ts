@@ -2,6 +2,7 @@ import { ApiError } from './apiError'
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff'
 import { authHeaders } from './credentials'
 import { sseFrames } from './sseFrames'
+import type * as Wire from './generated/wire'
 import { isTerminal, parseEvent, type AgentEvent } from './types'
 
 /**
@@ -14,17 +15,8 @@ import { isTerminal, parseEvent, type AgentEvent } from './types'
  * It stops after the terminal event (complete | error | cancelled), or when the task is gone (204).
  */
 
-export interface ChatRequest {
-  /** Optional only with `regenerate` (the gateway asks that turn's question again). */
-  message?: string
-  session_id: string | null
-  on_disconnect?: 'continue' | 'cancel'
-  multitask?: 'reject' | 'enqueue'
-  /** Task id of the turn whose answer is replaced (same question). */
-  regenerate?: string
-  /** Task id of the turn whose question is replaced by `message`. */
-  edit?: string
-}
+/** The body of POST /ai/api/chat/stream, as the backend declares it. */
+export type ChatRequest = Wire.ChatRequest
 
 export type ConnectionState = 'connecting' | 'streaming' | 'reconnecting' | 'closed'
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
+import { useAgents } from '../hooks/useAgents'
 import { useChat } from '../hooks/useChat'
 import { useHealth } from '../hooks/useHealth'
 import { useMediaQuery } from '../hooks/useMediaQuery'
@@ -7,9 +8,12 @@ import { useSessions } from '../hooks/useSessions'
 import { useTheme } from '../hooks/useTheme'
 import { useMe } from '../hooks/useMe'
 import { useUiConfig } from '../hooks/useUiConfig'
+import { useVisiblePoll } from '../hooks/useVisiblePoll'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, loadToken, saveApiKey, saveToken } from '../state/credentialStore'
+import { SYNC_MS } from '../state/sessionSync'
 import type { Rating } from '../api/types'
+import { AgentPicker } from './AgentPicker'
 import { ApiKeyDialog } from './ApiKeyDialog'
 import { Composer } from './Composer'
 import { ConversationMenu } from './ConversationMenu'
@@ -40,6 +44,7 @@ export function App() {
   const token = pastedToken || uiConfig?.demo_token || ''
   const me = useMe(apiKey, token)
   const sessions = useSessions(apiKey, token)
+  const agents = useAgents(sessions.client, sessions.signed)
   const [query, setQuery] = useState('')
   const [renames, setRenames] = useState(0)
   const search = useSessionSearch(sessions.client, query, renames)
@@ -55,9 +60,14 @@ export function App() {
   const chat = useChat({
     apiKey,
     token,
+    agent: agents.chosen,
     onNeedKey: needCredentials,
     onSessionsChanged: () => void sessions.refresh(),
   })
+  // another tab or device of this user: its runs and turns show here too (state/sessionSync.ts)
+  useVisiblePoll(() => void sessions.refresh(true), SYNC_MS, sessions.signed)
+  const { sync } = chat
+  useEffect(() => sync(sessions.sessions), [sync, sessions.sessions])
 
   const returnFocus = useRef(false)
   const closeDrawer = useCallback(() => {
@@ -128,7 +138,13 @@ export function App() {
   }
 
   const active = chat.messages.findLast((m): m is AssistantMessage => m.kind === 'assistant' && isActive(m))
-  const title = sessions.sessions.find((s) => s.session_id === chat.sessionId)?.title
+  const summary = sessions.sessions.find((s) => s.session_id === chat.sessionId)
+  /** The agent on screen: the open conversation's (undefined while not known), or the new chat's pick. */
+  const agentName = chat.sessionId ? (chat.agent ?? summary?.agent) : agents.chosen
+  const picked = agents.list?.agents.find((a) => a.name === agentName)
+  /** An agent without tools: data examples would only be declined. */
+  const talkOnly = Boolean(picked && !picked.tools?.length)
+  const title = summary?.title
 
   return (
     <>
@@ -137,10 +153,14 @@ export function App() {
           ref={sidebarRef}
           sessions={sessions.sessions}
           activeId={chat.sessionId}
+          activeRunning={chat.running}
           error={sessions.error}
           drawer={narrow}
           open={drawerOpen}
-          onNew={inDrawer(chat.newChat)}
+          onNew={inDrawer(() => {
+            chat.newChat()
+            agents.reload()
+          })}
           onOpen={(id) => inDrawer(() => chat.openSession(id))()}
           onDelete={(id) => void remove(id)}
           onRename={rename}
@@ -168,9 +188,18 @@ export function App() {
                 ☰
               </button>
             )}
-            <h1 className="chat__title" data-testid="chat-title" title={title}>
-              {chat.sessionId ? title || 'Conversation' : 'New chat'}
-            </h1>
+            <div className="chat__heading">
+              <h1 className="chat__title" data-testid="chat-title" title={title}>
+                {chat.sessionId ? title || 'Conversation' : 'New chat'}
+              </h1>
+              <AgentPicker
+                list={agents.list}
+                chosen={agents.chosen}
+                onChoose={agents.choose}
+                conversation={chat.sessionId ? agentName : null}
+                locked={chat.running}
+              />
+            </div>
             <ModelBadge health={health} />
             {chat.sessionId && <ConversationMenu key={chat.sessionId} client={sessions.client} sessionId={chat.sessionId} />}
             <UserBadge me={me} canSignIn={Boolean(uiConfig?.tokens)} onSignIn={() => setSignInPrompt('change')} />
@@ -188,16 +217,23 @@ export function App() {
             conversation={chat.sessionId}
             empty={
               <div className="empty" data-testid="empty-state">
-                <h2>Ask a question about your data</h2>
-                <ul>
-                  {EXAMPLES.map((q) => (
-                    <li key={q}>
-                      <button type="button" className="btn-link" onClick={() => chat.send(q)} disabled={chat.running}>
-                        {q}
-                      </button>
-                    </li>
-                  ))}
-                </ul>
+                <h2>{talkOnly ? 'Ask anything' : 'Ask a question about your data'}</h2>
+                {picked?.description && (agents.list?.agents.length ?? 0) > 1 && (
+                  <p className="muted" data-testid="agent-description">
+                    {picked.name}: {picked.description}
+                  </p>
+                )}
+                {!talkOnly && (
+                  <ul>
+                    {EXAMPLES.map((q) => (
+                      <li key={q}>
+                        <button type="button" className="btn-link" onClick={() => chat.send(q)} disabled={chat.running}>
+                          {q}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </div>
             }
           />
@@ -207,6 +243,7 @@ export function App() {
             stopping={Boolean(active?.stopping)}
             onSend={chat.send}
             onStop={chat.stop}
+            placeholder={talkOnly ? 'Message…' : undefined}
           />
         </main>
       </div>

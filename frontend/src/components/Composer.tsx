@@ -6,13 +6,15 @@ interface Props {
   stopping: boolean
   onSend: (text: string) => void
   onStop: () => void
+  /** What the empty field invites (the agent decides: data questions, or anything). */
+  placeholder?: string
 }
 
 /**
  * Message input. Enter sends, Shift+Enter adds a line. Typing stays possible while an answer streams;
  * only sending is blocked then (the gateway rejects a second run in a session with 409).
  */
-export function Composer({ running, canStop, stopping, onSend, onStop }: Props) {
+export function Composer({ running, canStop, stopping, onSend, onStop, placeholder = 'Ask about your data…' }: Props) {
   const [text, setText] = useState('')
   const ref = useRef<HTMLTextAreaElement>(null)
   const canSend = !running && text.trim().length > 0
@@ -46,7 +48,7 @@ export function Composer({ running, canStop, stopping, onSend, onStop }: Props) 
         data-testid="composer-input"
         value={text}
         rows={2}
-        placeholder="Ask about your data… (Enter to send, Shift+Enter for a new line)"
+        placeholder={`${placeholder} (Enter to send, Shift+Enter for a new line)`}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         autoFocus

@@ -6,6 +6,8 @@ import { timeLabel, toMs } from '../lib/relativeDay'
 interface Props {
   session: SessionSummary
   active: boolean
+  /** A run is answering in it (here or elsewhere). */
+  running?: boolean
   onOpen: (id: string) => void
   onDelete: (id: string) => void
   /** Resolves when saved; rejects with a message to show (the field stays open). */
@@ -16,9 +18,10 @@ interface Props {
 
 /**
  * One conversation: its title (up to two lines, full text on hover), time of the last message, size.
- * ✎ turns the title into a field: Enter or leaving it saves, Escape cancels.
+ * ✎ turns the title into a field: Enter or leaving it saves, Escape cancels. A conversation with a run in
+ * progress says "Answering" in place of the time.
  */
-export function SessionListItem({ session, active, onOpen, onDelete, onRename, match }: Props) {
+export function SessionListItem({ session, active, running = false, onOpen, onDelete, onRename, match }: Props) {
   const title = session.title || 'Untitled conversation'
   const ms = toMs(session.updated_at)
   const count = `${session.message_count} message${session.message_count === 1 ? '' : 's'}`
@@ -73,7 +76,15 @@ export function SessionListItem({ session, active, onOpen, onDelete, onRename, m
           <span className="session-item__title">{title}</span>
           {match && <span className="session-item__match" data-testid="session-match">{match}</span>}
           <span className="session-item__meta" data-testid="session-meta">
-            {ms !== null ? `${timeLabel(ms)} · ` : ''}
+            {running ? (
+              <span className="session-item__live" data-testid="session-running">
+                Answering ·{' '}
+              </span>
+            ) : ms !== null ? (
+              `${timeLabel(ms)} · `
+            ) : (
+              ''
+            )}
             {count}
           </span>
         </button>

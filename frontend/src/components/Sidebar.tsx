@@ -6,6 +6,8 @@ import { SessionListItem } from './SessionListItem'
 interface Props {
   sessions: SessionSummary[]
   activeId: string | null
+  /** The open conversation is answering in this tab (the list may not say so yet). */
+  activeRunning?: boolean
   error: string | null
   /** On narrow screens the sidebar is a drawer: hidden (and inert) unless open. */
   drawer: boolean
@@ -29,11 +31,16 @@ interface Props {
  * server searches titles and text) and the key setting.
  */
 export function Sidebar(props: Props) {
-  const { sessions, activeId, error, drawer, open, onNew, onOpen, onDelete, onRename, onChangeKey, ref } = props
+  const { sessions, activeId, activeRunning, error, drawer, open, onNew, onOpen, onDelete, onRename, onChangeKey, ref } = props
   const { query, onQuery, found, searching, searchError } = props
   const groups = groupByDay(sessions, (s) => toMs(s.updated_at))
   const item = (s: SessionSummary, match?: string | null) => (
-    <SessionListItem key={s.session_id} session={s} active={s.session_id === activeId} onOpen={onOpen} onDelete={onDelete} onRename={onRename} match={match} />
+    <SessionListItem
+      key={s.session_id}
+      session={s}
+      active={s.session_id === activeId}
+      running={Boolean(s.active_task) || (s.session_id === activeId && activeRunning)}
+      onOpen={onOpen} onDelete={onDelete} onRename={onRename} match={match} />
   )
   const searchingNow = Boolean(query.trim())
   return (

@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { GatewayClient } from '../api/gatewayClient'
 import type { ChatRequest, ConnectionState } from '../api/taskStream'
+import type { SessionDetail, SessionSummary } from '../api/types'
 import { isActive, newId, pendingAnswer, type AssistantMessage, type ChatMessage, type UserMessage } from '../state/chatModel'
 import { LiveRun } from '../state/liveRun'
 import { openFailure, toUiError } from '../state/runErrors'
 import { clearRun, loadCurrentSession, saveCurrentSession, savedSeq } from '../state/runStore'
-import { restoreSession } from '../state/sessionRestore'
+import { restoreSession, type RestoreView } from '../state/sessionRestore'
+import { needsCheck, showsAll } from '../state/sessionSync'
 import { branchTurn, refusedBranch, retryPlan, withoutAttempt } from '../state/turnEdits'
 
 /**
@@ -14,13 +16,15 @@ import { branchTurn, refusedBranch, retryPlan, withoutAttempt } from '../state/t
  * server (on_disconnect=continue) and is rejoined when that session is reopened. Reading a run and
  * saving its events is state/liveRun.ts's, what a reopened session shows and rejoins
  * state/sessionRestore.ts's, what a regenerate, an edit or a retry does to the conversation
- * state/turnEdits.ts's, what an error or a run's end means state/runErrors.ts's; this hook wires them
- * to React state.
+ * state/turnEdits.ts's, what an error or a run's end means state/runErrors.ts's, when a run or a turn
+ * from elsewhere must be shown state/sessionSync.ts's; this hook wires them to React state.
  */
 
 export interface ChatApi {
   messages: ChatMessage[]
   sessionId: string | null
+  /** The agent of the conversation on screen (null: a new chat, or not known yet). */
+  agent: string | null
   connection: ConnectionState
   reconnectAttempt: number
   running: boolean
@@ -35,29 +39,38 @@ export interface ChatApi {
   openSession: (id: string) => void
   newChat: () => void
   forgetSession: (id: string) => void
+  /** Shows what the session list says happened elsewhere in the open conversation (sessionSync.ts). */
+  sync: (sessions: SessionSummary[]) => void
 }
 
 interface Options {
   apiKey: string
   /** A signed-in user's bearer token (the user then owns the conversations). */
   token?: string
+  /** The agent a new conversation is started with (null: name none, the gateway's default answers). */
+  agent?: string | null
   onNeedKey: (reason: 'missing' | 'rejected') => void
   onSessionsChanged: () => void
 }
 
-export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Options): ChatApi {
+export function useChat({ apiKey, token = '', agent = null, onNeedKey, onSessionsChanged }: Options): ChatApi {
   const [messages, setMessages] = useState<ChatMessage[]>([])
   const [sessionId, setSessionId] = useState<string | null>(null)
+  const [sessionAgent, setSessionAgent] = useState<string | null>(null)
   const [connection, setConnection] = useState<ConnectionState>('closed')
   const [reconnectAttempt, setReconnectAttempt] = useState(0)
   const [loadingSession, setLoadingSession] = useState(false)
   const sessionRef = useRef<string | null>(null)
   const viewToken = useRef(0)
   const client = useMemo(() => new GatewayClient(apiKey, '', token), [apiKey, token])
-  const latest = useRef({ apiKey, token, onNeedKey, onSessionsChanged })
+  const latest = useRef({ apiKey, token, agent, onNeedKey, onSessionsChanged, messages, loadingSession })
   useLayoutEffect(() => {
-    latest.current = { apiKey, token, onNeedKey, onSessionsChanged }
+    latest.current = { apiKey, token, agent, onNeedKey, onSessionsChanged, messages, loadingSession }
   })
+  /** The open session's `updated_at` when this tab last read it (sessionSync.ts). */
+  const seen = useRef<number | null | undefined>(undefined)
+  /** The agent the new chat on screen was sent to, until its session is known. */
+  const startedWith = useRef<string | null>(null)
 
   const setSession = useCallback((id: string | null) => {
     sessionRef.current = id
@@ -76,7 +89,10 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       (liveRef.current ??= new LiveRun({
         credentials: () => ({ apiKey: latest.current.apiKey, token: latest.current.token }),
         session: () => sessionRef.current,
-        followSession: setSession,
+        followSession: (id) => {
+          setSession(id)
+          setSessionAgent(startedWith.current)
+        },
         showAnswer: replaceAnswer,
         showUser: (user) => setMessages((ms) => ms.map((m) => (m.id === user.id ? user : m))),
         showConnection: (state, attempt) => {
@@ -105,7 +121,10 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
       const user: UserMessage = { kind: 'user', id: newId('u'), text: message }
       const answer = pendingAnswer(message)
       setMessages((ms) => [...ms, user, answer])
-      void live().read(user, answer, (s) => s.start({ message, session_id: sessionRef.current }))
+      const session_id = sessionRef.current
+      const named = session_id ? null : latest.current.agent // a conversation keeps its agent
+      if (!session_id) startedWith.current = named
+      void live().read(user, answer, (s) => s.start({ message, session_id, ...(named ? { agent: named } : {}) }))
     },
     [live],
   )
@@ -146,20 +165,33 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
     [branch, messages],
   )
 
+  /** How a restore shows a session while the view is still `token`'s and `current`; `show`: whether to. */
+  const restoreView = useCallback(
+    (token: number, current: () => boolean, show: (detail: SessionDetail) => boolean): RestoreView => ({
+      current: () => token === viewToken.current && current(),
+      read: (detail) => {
+        seen.current = detail.updated_at
+        setSessionAgent(detail.agent)
+        return show(detail)
+      },
+      show: setMessages,
+      rejoin: (user, answer, resume) => void live().read(user, answer, (s) => s.rejoin(), resume),
+    }),
+    [live],
+  )
+
   /** Opens a session: its transcript, plus its unfinished run (if this tab was reading one) rejoined. */
   const openSession = useCallback(
     async (id: string) => {
       detach()
       const token = ++viewToken.current
       setSession(id)
+      setSessionAgent(null)
+      seen.current = undefined
       setMessages([])
       setLoadingSession(true)
       try {
-        await restoreSession(client, id, {
-          current: () => token === viewToken.current,
-          show: setMessages,
-          rejoin: (user, answer, resume) => void live().read(user, answer, (s) => s.rejoin(), resume),
-        })
+        await restoreSession(client, id, restoreView(token, () => true, () => true))
       } catch (error) {
         if (token !== viewToken.current) return
         const failure = openFailure(error)
@@ -174,13 +206,27 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
         if (token === viewToken.current) setLoadingSession(false)
       }
     },
-    [client, detach, live, setSession],
+    [client, detach, restoreView, setSession],
+  )
+
+  const sync = useCallback(
+    (sessions: SessionSummary[]) => {
+      const id = sessionRef.current
+      const busy = () => latest.current.loadingSession || latest.current.messages.some(isActive)
+      if (!id || busy()) return
+      if (!needsCheck(sessions.find((s) => s.session_id === id), seen.current, latest.current.messages)) return
+      const view = restoreView(viewToken.current, () => !busy(), (detail) => !showsAll(detail, latest.current.messages))
+      restoreSession(client, id, view).catch(() => undefined) // checked again on the next poll
+    },
+    [client, restoreView],
   )
 
   const newChat = useCallback(() => {
     detach()
     viewToken.current += 1
     setSession(null)
+    setSessionAgent(null)
+    seen.current = undefined
     setMessages([])
     setLoadingSession(false)
   }, [detach, setSession])
@@ -231,6 +277,7 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
   return {
     messages,
     sessionId,
+    agent: sessionAgent,
     connection,
     reconnectAttempt,
     running: messages.some(isActive),
@@ -243,5 +290,6 @@ export function useChat({ apiKey, token = '', onNeedKey, onSessionsChanged }: Op
     openSession: (id: string) => void openSession(id),
     newChat,
     forgetSession,
+    sync,
   }
 }

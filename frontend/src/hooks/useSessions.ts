@@ -7,19 +7,21 @@ function listError(e: unknown): string {
   return e instanceof ApiError && e.status === 401 ? 'Sign in or enter a valid API key to see your conversations.' : 'Could not load conversations.'
 }
 
-/** The sidebar's session list (GET /ai/api/sessions), refreshed on demand; delete and rename. */
+/** The sidebar's session list (GET /ai/api/sessions), refreshed on demand; delete and rename. A `quiet`
+ *  refresh (a background poll) that fails leaves the list and its error as they were. */
 export function useSessions(apiKey: string, token = '') {
   const [sessions, setSessions] = useState<SessionSummary[]>([])
   const [error, setError] = useState<string | null>(null)
   const client = useMemo(() => new GatewayClient(apiKey, '', token), [apiKey, token])
   const signed = Boolean(apiKey || token)
 
-  const refresh = useCallback(async () => {
+  const refresh = useCallback(async (quiet = false) => {
     if (!signed) return
     try {
       setSessions(await client.listSessions())
       setError(null)
     } catch (e) {
+      if (quiet) return
       setSessions([])
       setError(listError(e))
     }
@@ -57,5 +59,5 @@ export function useSessions(apiKey: string, token = '') {
     }
   }, [signed, client])
 
-  return { sessions, error, refresh, remove, rename, client }
+  return { sessions, error, refresh, remove, rename, client, signed }
 }

@@ -47,6 +47,8 @@ export function replayView(history: ChatMessage[], taskId: string, state: TaskSt
 export interface RestoreView {
   /** False once the tab has moved on (another session, a new chat): nothing more is shown. */
   current: () => boolean
+  /** The session as read; false: the tab already shows all of it, so nothing is shown or rejoined. */
+  read?: (detail: SessionDetail) => boolean
   show: (messages: ChatMessage[]) => void
   rejoin: (user: UserMessage, answer: AssistantMessage, resume: Resume) => void
 }
@@ -55,7 +57,7 @@ export interface RestoreView {
  *  last seq, or one started elsewhere from its start). Errors of the requests are the caller's. */
 export async function restoreSession(client: Pick<GatewayClient, 'getSession' | 'getTask'>, id: string, view: RestoreView): Promise<void> {
   const detail = await client.getSession(id)
-  if (!view.current()) return
+  if (!view.current() || (view.read && !view.read(detail))) return
   const plan = restorePlan(detail, loadRun(id))
   if (plan.kind === 'rejoin') {
     const { user, answer, taskId, lastSeq } = plan.run

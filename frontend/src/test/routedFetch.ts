@@ -3,7 +3,7 @@ import { jsonResponse, type RecordedCall } from './sseMock'
 
 export type Route = (call: RecordedCall) => Response | undefined
 
-/** A fetch that answers by method + URL and records every call; health and an empty list by default. */
+/** A fetch that answers by method + URL and records every call; health, an empty list and one agent by default. */
 export function routedFetch(route: Route): RecordedCall[] {
   const calls: RecordedCall[] = []
   globalThis.fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
@@ -18,6 +18,7 @@ export function routedFetch(route: Route): RecordedCall[] {
     if (call.url === '/ai/api/health') return jsonResponse(200, { status: 'healthy', redis_status: 'ok', version: '0', protocol: 1, models: ['demo'], workers_alive: 1 })
     if (call.url === '/ai/api/ui-config') return jsonResponse(200, { api_key_hint: null, tokens: false, demo_token: null })
     if (call.url === '/ai/api/sessions') return jsonResponse(200, { sessions: [] })
+    if (call.url === '/ai/api/agents') return jsonResponse(200, { agents: [{ name: 'analytics', description: 'SQL', tools: ['run_query'] }], default: 'analytics' })
     throw new Error(`unrouted ${call.method} ${call.url}`)
   }) as typeof fetch
   return calls

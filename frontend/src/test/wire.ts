@@ -3,11 +3,11 @@ import type { SessionMessage, SessionSummary, ToolStep } from '../api/types'
 /** Complete wire objects (every field the backend always sends), for tests to override. */
 
 export const userMessage = (over: Partial<SessionMessage> = {}): SessionMessage => ({
-  role: 'user', text: 'q', task_id: 't1', created_at: 1, status: null, tools: [], versions: [], ...over,
+  role: 'user', text: 'q', task_id: 't1', created_at: 1, status: null, tools: [], versions: [], parts: [], ...over,
 })
 
 export const assistantMessage = (over: Partial<SessionMessage> = {}): SessionMessage => ({
-  role: 'assistant', text: 'a', task_id: 't1', created_at: 2, status: 'completed', tools: [], versions: [], ...over,
+  role: 'assistant', text: 'a', task_id: 't1', created_at: 2, status: 'completed', tools: [], versions: [], parts: [], ...over,
 })
 
 export const toolStep = (over: Partial<ToolStep> = {}): ToolStep => ({
@@ -16,5 +16,5 @@ export const toolStep = (over: Partial<ToolStep> = {}): ToolStep => ({
 })
 
 export const sessionSummary = (over: Partial<SessionSummary> = {}): SessionSummary => ({
-  session_id: 's1', title: 'Title', created_at: 1, updated_at: 1, message_count: 0, active_task: null, ...over,
+  session_id: 's1', title: 'Title', created_at: 1, updated_at: 1, message_count: 0, active_task: null, agent: 'analytics', ...over,
 })

@@ -40,10 +40,13 @@ export interface Wire {
   Event?: Event
   Feedback?: Feedback
   FeedbackRequest?: FeedbackRequest
+  FilePart?: FilePart
   HTTPValidationError?: HTTPValidationError
   Health?: Health
+  ImagePart?: ImagePart
   Me?: Me
   Message?: Message
+  PartRecord?: PartRecord
   ProgressEvent?: ProgressEvent
   QueryData?: QueryData
   Refusal?: Refusal
@@ -60,6 +63,7 @@ export interface Wire {
   ShareList?: ShareList
   SharedConversation?: SharedConversation
   TaskState?: TaskState
+  TextPart?: TextPart
   Timings?: Timings
   TokenEvent?: TokenEvent
   ToolCall?: ToolCall
@@ -75,11 +79,13 @@ export interface Wire {
 }
 export interface AgentInfo {
   description?: string
+  inputs?: ('text' | 'image' | 'file')[]
   name: string
   tools?: string[]
 }
 export interface AgentList {
   agents: AgentInfo[]
+  default: string
 }
 export interface AnswerError {
   code: string
@@ -197,8 +203,24 @@ export interface ChatRequest {
   message?: string | null
   multitask?: 'reject' | 'enqueue' | 'interrupt'
   on_disconnect?: 'continue' | 'cancel'
+  parts?: (TextPart | ImagePart | FilePart)[] | null
   regenerate?: string | null
   session_id?: string | null
+}
+export interface TextPart {
+  text: string
+  type: 'text'
+}
+export interface ImagePart {
+  detail?: 'auto' | 'low' | 'high'
+  image_url: string
+  type: 'image'
+}
+export interface FilePart {
+  data: string
+  filename: string
+  media_type: string
+  type: 'file'
 }
 /**
  * Terminal: the run finished; `response` is the whole answer.
@@ -377,6 +399,19 @@ export interface Me {
   via: 'key' | 'token' | 'proxy'
 }
 /**
+ * What the transcript keeps of one part: a text in full, an image or a file by type, name, media type
+ * and size (and an image's https URL), never its data.
+ */
+export interface PartRecord {
+  detail: string | null
+  filename: string | null
+  media_type: string | null
+  size: number | null
+  text: string | null
+  type: 'text' | 'image' | 'file'
+  url: string | null
+}
+/**
  * The body of a 429: which limit the request hit (Retry-After says when to try again).
  */
 export interface Refusal {
@@ -391,6 +426,7 @@ export interface RenameRequest {
 }
 export interface SessionDetail {
   active_task: string | null
+  agent: string
   created_at: number | null
   message_count: number
   messages: SessionMessage[]
@@ -405,6 +441,7 @@ export interface SessionDetail {
 export interface SessionMessage {
   created_at: number
   feedback?: Feedback | null
+  parts: PartRecord[]
   role: 'user' | 'assistant'
   status: ('completed' | 'failed' | 'cancelled') | null
   task_id: string
@@ -433,6 +470,7 @@ export interface TurnVersion {
 }
 export interface TranscriptMessage {
   created_at: number
+  parts: PartRecord[]
   role: 'user' | 'assistant'
   status: ('completed' | 'failed' | 'cancelled') | null
   task_id: string
@@ -448,6 +486,7 @@ export interface SessionList {
  */
 export interface SessionSummary {
   active_task: string | null
+  agent: string
   created_at: number | null
   message_count: number
   session_id: string
@@ -456,6 +495,7 @@ export interface SessionSummary {
 }
 export interface SessionMatch {
   active_task: string | null
+  agent: string
   created_at: number | null
   match: string | null
   message_count: number
