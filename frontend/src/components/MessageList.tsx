@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react'
 import type { ConnectionState } from '../api/taskStream'
-import type { Feedback, Rating } from '../api/types'
+import type { ApprovalDecision, Feedback, Rating } from '../api/types'
 import { useAutoScroll } from '../hooks/useAutoScroll'
 import { isActive, type AssistantMessage, type ChatMessage } from '../state/chatModel'
 import { AssistantMessageView } from './AssistantMessageView'
@@ -16,13 +16,15 @@ interface Props {
   /** Regenerate the last answer / edit a question (absent: read-only). */
   onRegenerate?: (answerId: string) => void
   onEdit?: (userId: string, text: string) => void
+  /** Sends a decision on an approval request of a live answer. */
+  onDecide?: (taskId: string, approvalId: string, decision: ApprovalDecision) => Promise<unknown>
   empty: React.ReactNode
   /** Changes when another conversation is shown (which starts at its newest message). */
   conversation?: string | null
 }
 
 /** The conversation, following new content until the user scrolls up (then: jump to latest). */
-export function MessageList({ messages, connection, attempt, loading, onRetry, onFeedback, onRegenerate, onEdit, empty, conversation = null }: Props) {
+export function MessageList({ messages, connection, attempt, loading, onRetry, onFeedback, onRegenerate, onEdit, onDecide, empty, conversation = null }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   /** answer id → the version shown (absent: the newest). Flipping only changes what is shown. */
   const [shown, setShown] = useState<Record<string, number>>({})
@@ -57,7 +59,7 @@ export function MessageList({ messages, connection, attempt, loading, onRetry, o
           ) : (
             <AssistantMessageView
               key={m.id} answer={m} live={isActive(m)} connection={connection} attempt={attempt} onRetry={onRetry} onFeedback={onFeedback}
-              onRegenerate={canRegenerate ? onRegenerate : undefined} versions={flip}
+              onRegenerate={canRegenerate ? onRegenerate : undefined} versions={flip} onDecide={isActive(m) ? onDecide : undefined}
             />
           )
         })}
