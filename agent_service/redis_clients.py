@@ -25,6 +25,8 @@ TaskRecord of contract/tasks.py) reads one type. Nothing here needs bytes: a que
 JSON, which pydantic parses from `str` and which LREM matches as the same bytes on the server, and
 the SDK's RedisSession (execution/history.py) reads either. `pubsub` delivers bytes, as the gateway's
 does: a control message is only parsed as JSON.
+With REDIS_CLUSTER the four are redis-py RedisCluster clients built from the same choices
+(contract/clusterclient.py); the command client then retries connection errors, never timeouts.
 Tests pass one fakeredis client (decoding, like `command`) for the asyncio three via
 `RedisClients.single` (no `sync`: the heartbeat then beats from the loop).
 """
@@ -41,6 +43,7 @@ from redis.exceptions import ConnectionError, RedisError, TimeoutError
 from redis.retry import Retry as SyncRetry
 
 from agent_service.config import Settings
+from contract.clusterclient import gated_cluster
 
 COMMAND_SOCKET_TIMEOUT_S = 5.0
 POOL_MARGIN = 16
@@ -60,6 +63,43 @@ def _reconnect_once() -> Retry:
     return Retry(NoBackoff(), 1, supported_errors=(ConnectionError,))
 
 
+def _pool_size(settings: Settings) -> int:
+    return settings.redis_max_connections or settings.worker_concurrency + POOL_MARGIN
+
+
+def _options(settings: Settings) -> dict[str, dict]:
+    """Each client's timeouts, retries, protocol and decoding (the module docstring says why)."""
+    connect = {"socket_connect_timeout": CONNECT_TIMEOUT_S}
+    return {
+        "command": {
+            "socket_timeout": COMMAND_SOCKET_TIMEOUT_S,
+            "retry": _reconnect_once(),
+            "health_check_interval": 10,
+            "decode_responses": True,
+            **connect,
+        },
+        "blocking": {
+            "socket_timeout": settings.poll_timeout_s + COMMAND_SOCKET_TIMEOUT_S,
+            "retry": _no_retry(),
+            "decode_responses": True,
+            **connect,
+        },
+        "pubsub": {
+            "protocol": 2,
+            "socket_timeout": None,
+            "retry": _no_retry(),
+            "health_check_interval": 30,
+            **connect,
+        },
+        "sync": {
+            "socket_timeout": COMMAND_SOCKET_TIMEOUT_S,
+            "retry": SyncRetry(NoBackoff(), 1, supported_errors=(ConnectionError, TimeoutError)),
+            "decode_responses": True,
+            **connect,
+        },
+    }
+
+
 @dataclass
 class RedisClients:
     command: aioredis.Redis
@@ -69,42 +109,35 @@ class RedisClients:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RedisClients:
-        url = settings.redis_url
+        if settings.redis_cluster:
+            return cls._cluster(settings)
+        url, options = settings.redis_url, _options(settings)
         command = aioredis.Redis.from_pool(
             aioredis.BlockingConnectionPool.from_url(
                 url,
-                max_connections=settings.redis_max_connections or settings.worker_concurrency + POOL_MARGIN,
+                max_connections=_pool_size(settings),
                 timeout=settings.redis_pool_timeout_s,
-                socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
-                socket_connect_timeout=CONNECT_TIMEOUT_S,
-                retry=_reconnect_once(),
-                health_check_interval=10,
-                decode_responses=True,
+                **options["command"],
             )
         )
-        blocking = aioredis.Redis.from_url(
-            url,
-            socket_timeout=settings.poll_timeout_s + COMMAND_SOCKET_TIMEOUT_S,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            retry=_no_retry(),
-            decode_responses=True,
-        )
-        pubsub = aioredis.Redis.from_url(
-            url,
-            protocol=2,
-            socket_timeout=None,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            retry=_no_retry(),
-            health_check_interval=30,
-        )
-        sync = redis.Redis.from_url(
-            url,
-            socket_timeout=COMMAND_SOCKET_TIMEOUT_S,
-            socket_connect_timeout=CONNECT_TIMEOUT_S,
-            retry=SyncRetry(NoBackoff(), 1, supported_errors=(ConnectionError, TimeoutError)),
-            decode_responses=True,
-        )
+        blocking = aioredis.Redis.from_url(url, **options["blocking"])
+        pubsub = aioredis.Redis.from_url(url, **options["pubsub"])
+        sync = redis.Redis.from_url(url, **options["sync"])
         return cls(command=command, blocking=blocking, pubsub=pubsub, sync=sync)
+
+    @classmethod
+    def _cluster(cls, settings: Settings) -> RedisClients:
+        """The same four on a Redis Cluster (contract/clusterclient.py), with the same options; the
+        pool wait is the cluster client's gate, and `sync` is redis-py's synchronous RedisCluster."""
+        url, options, wait_s = settings.redis_url, _options(settings), settings.redis_pool_timeout_s
+        return cls(
+            command=gated_cluster(
+                url, permits=_pool_size(settings), wait_s=wait_s, retry_timeouts=False, **options["command"]
+            ),
+            blocking=gated_cluster(url, permits=2, wait_s=wait_s, **options["blocking"]),
+            pubsub=gated_cluster(url, permits=2, wait_s=wait_s, **options["pubsub"]),
+            sync=redis.RedisCluster.from_url(url, **options["sync"]),  # type: ignore[arg-type]
+        )
 
     @classmethod
     def single(cls, client: aioredis.Redis) -> RedisClients:

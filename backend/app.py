@@ -35,6 +35,7 @@ from backend.relay import Relay
 from backend.routes import (
     agents,
     chat,
+    chatstream,
     docs,
     health,
     me,
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, *, redis_factory: RedisFactory 
 
     errors.install(app)
 
+    app.router.routes[:0] = chatstream.routes()  # serves the chat stream route declared in chat.router
     app.include_router(chat.router)
     app.include_router(agents.router)
     app.include_router(tasks.router)

@@ -122,6 +122,12 @@ async def require_principal(
     return principal
 
 
+async def principal_of(request: Request) -> Principal:
+    """`require_principal` outside FastAPI's dependency solving (the lean chat stream route), reading
+    the same two credentials the same way."""
+    return await require_principal(request, await _key_scheme(request), await _bearer_scheme(request))
+
+
 async def require_openai_principal(
     request: Request,
     api_key: Annotated[str | None, Depends(_key_scheme)],

@@ -6,9 +6,12 @@ carries `ChatTask.replaces`; the worker then cuts the model history and the tran
   - 404 for an unknown session or turn (and for another owner's, so ids cannot be probed);
   - 422 for a turn that belongs to another of the owner's sessions, and for regenerating a turn that
     carried an image or a file (the transcript keeps a record of them, not their data: send it again);
-  - 409 while the session has an active run (a cut under a running turn would lose it), or when the
+  - 409 while the session has an active run (a cut under a running turn would lose it), when the
     turn's start in the model history was never recorded (keys.session_marks: turns from before
-    branching existed), since the model would then see the replaced turn.
+    branching existed), since the model would then see the replaced turn, and for a turn on an
+    earlier branch (it has a mark but is no longer in the transcript's current path: it lives in an
+    earlier version's tail, contract/transcript.py), since the model history holds only the current
+    branch: a conversation continues from its latest version.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from backend.sessionrecord import SessionRecord
 from backend.taskstore import ACTIVE, TaskStore
 from contract import TranscriptMessage, keys
 from contract.parts import question_text
+
+EARLIER_BRANCH = "this turn is on an earlier version of the conversation: continue from the latest"
 
 
 async def question_for(
@@ -41,6 +46,8 @@ async def question_for(
     if active and (running := await tasks.get(active)) is not None and running.status in ACTIVE:
         raise ApiError(409, "session has an active run", extra={"task_id": active})
     asked = await _question(redis, sid, target)
+    if asked is None and await redis.hexists(keys.session_marks(sid), target):
+        raise ApiError(409, EARLIER_BRANCH)
     if asked is None:
         record = await tasks.get(target)
         if record and record.owner == owner and record.session_id != sid:

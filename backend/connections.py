@@ -22,6 +22,8 @@ clients decode (agent_service/redis_clients.py), so the code they share (contrac
 TaskRecord of contract/tasks.py) reads one type. The relay forwards each published event to its
 clients as the bytes it arrived as (backend/relay.py, backend/sse.py): decoding it would cost a
 decode and an encode per message per stream for nothing.
+With REDIS_CLUSTER both are redis-py RedisCluster clients built from the same choices
+(contract/clusterclient.py: the pool wait, what pub/sub on a cluster does).
 `RedisFactory` is the seam unit tests use to hand in fakeredis clients sharing one FakeServer.
 """
 
@@ -34,6 +36,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 
 from backend.config import Settings
+from contract.clusterclient import GatedCluster, gated_cluster
 
 Purpose = Literal["commands", "pubsub"]
 
@@ -44,6 +47,8 @@ class RedisFactory(Protocol):
 
 def connect(settings: Settings, purpose: Purpose) -> Redis:
     """Build (lazily connecting) the command client or the relay's pub/sub client."""
+    if settings.redis_cluster:
+        return _cluster(settings, purpose)  # type: ignore[return-value]
     if purpose == "pubsub":
         return Redis.from_url(
             settings.redis_url,
@@ -64,3 +69,30 @@ def connect(settings: Settings, purpose: Purpose) -> Redis:
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
     )
     return Redis.from_pool(pool)
+
+
+def _cluster(settings: Settings, purpose: Purpose) -> GatedCluster:
+    """The same two clients on a Redis Cluster (contract/clusterclient.py): the same timeouts,
+    retries, protocols and decoding; the command client's pool wait is the cluster client's gate."""
+    common = {
+        "socket_connect_timeout": settings.redis_connect_timeout_s,
+        "socket_timeout": settings.redis_socket_timeout_s,
+        "wait_s": settings.redis_pool_timeout_s,
+    }
+    if purpose == "pubsub":
+        return gated_cluster(
+            settings.redis_url,
+            permits=4,
+            decode_responses=False,
+            protocol=2,
+            health_check_interval=10,
+            retry=Retry(NoBackoff(), 0),
+            **common,
+        )
+    return gated_cluster(
+        settings.redis_url,
+        permits=settings.redis_max_connections,
+        decode_responses=True,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
+        **common,
+    )

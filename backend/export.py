@@ -1,6 +1,12 @@
 """A conversation as a file: JSON (the session as the API returns it, feedback included) or Markdown
 (for people: each turn, its tool steps with their SQL, how it ended, the feedback given and the
-earlier versions of a regenerated or edited turn)."""
+earlier versions of a regenerated or edited turn).
+
+Both carry every branch: an export is the owner's own record, so an earlier version of a turn comes
+with the turns that followed it on its branch (TurnVersion.tail, contract/transcript.py). The JSON has
+them as stored; the Markdown quotes them under the answer that replaced them, an earlier version's own
+earlier versions one quote level deeper. A shared link, made for others, shows the current branch
+only (backend/shares.py)."""
 
 from __future__ import annotations
 
@@ -50,30 +56,45 @@ def as_markdown(session: dict) -> str:
     lines = [f"# {session['title'] or 'Conversation'}", ""]
     lines += [f"_Exported {_when(time.time())} · {len(session['messages'])} messages_", ""]
     for message in session["messages"]:
-        if message["role"] == "user":
-            lines += [f"## You · {_when(message['created_at'])}", "", message["text"], ""]
-            continue
-        status = message.get("status") or ""
-        lines += [f"## Assistant · {_when(message['created_at'])}" + (f" · {status}" if status else ""), ""]
-        for step in message.get("tools") or []:
-            lines += _tool(step)
-        lines += [message["text"] or "_(no text)_", ""]
-        feedback = message.get("feedback")
-        if feedback:
-            comment = f" — {feedback['comment']}" if feedback.get("comment") else ""
-            lines += [f"> Feedback: {THUMBS.get(feedback['rating'], feedback['rating'])}{comment}", ""]
-        lines += _versions(message.get("versions") or [])
+        lines += _message(message)
     return "\n".join(lines)
 
 
+def _message(message: dict) -> list[str]:
+    if message["role"] == "user":
+        return [f"## You · {_when(message['created_at'])}", "", message["text"], ""]
+    status = message.get("status") or ""
+    lines = [f"## Assistant · {_when(message['created_at'])}" + (f" · {status}" if status else ""), ""]
+    for step in message.get("tools") or []:
+        lines += _tool(step)
+    lines += [message["text"] or "_(no text)_", ""]
+    feedback = message.get("feedback")
+    if feedback:
+        comment = f" — {feedback['comment']}" if feedback.get("comment") else ""
+        lines += [f"> Feedback: {THUMBS.get(feedback['rating'], feedback['rating'])}{comment}", ""]
+    return lines + _versions(message.get("versions") or [])
+
+
 def _versions(versions: list[dict]) -> list[str]:
-    """The earlier versions of a regenerated / edited turn, oldest first, as quotes under the answer."""
+    """The earlier versions of a regenerated / edited turn, oldest first, as quotes under the answer:
+    each with the question it answered and the turns that followed it on that branch (its `tail`,
+    whose own earlier versions are quoted one level deeper)."""
     lines = []
     for n, version in enumerate(versions, 1):
         answer = version["answer"]
         lines += [f"> Earlier version {n} of {len(versions) + 1} · asked: {version['question']}", ">"]
-        lines += [f"> {line}" for line in (answer["text"] or "_(no text)_").splitlines()] + [""]
+        lines += _quoted((answer["text"] or "_(no text)_").splitlines())
+        tail = version.get("tail") or []
+        if tail:
+            lines += [">", f"> _Then, on that version ({len(tail)} messages):_", ">"]
+            for message in tail:
+                lines += _quoted(_message(message))
+        lines += [""]
     return lines
+
+
+def _quoted(lines: list[str]) -> list[str]:
+    return [f"> {line}" if line else ">" for line in lines]
 
 
 def as_json(session: dict) -> str:

@@ -5,7 +5,9 @@ keys.session_feedback(s) (task_id → Feedback JSON) rather than being written i
 and is merged into each assistant message when a session is read or exported. The counter hash
 keys.FEEDBACK_COUNTS counts ratings given (a new rating, or a changed one, adds one to its rating;
 a repeated rating with a new comment does not), never decremented, so it can back a monotonic metric.
-One Lua script does the write, the TTL and the count together, and refuses a deleted session. The
+One Lua script does the write and the TTL together, refuses a deleted session and says whether the
+rating is new; the count follows it (the counter hash is global, the script stays in the session's
+Redis Cluster slot: contract/keys.py), so a gateway killed in between loses that one count. The
 hash expires with its session: SESSION_TTL_S from the last feedback, and every new message of the
 session refreshes it with the session's own TTL (backend/taskstore.py).
 """
@@ -29,10 +31,7 @@ if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-if (not old) or cjson.decode(old)['rating'] ~= ARGV[3] then
-  redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
-  return 1
-end
+if (not old) or cjson.decode(old)['rating'] ~= ARGV[3] then return 1 end
 return 0
 """
 
@@ -55,11 +54,13 @@ class FeedbackStore:
         """Store (or replace) the feedback on one answer; the caller has checked the answer exists."""
         feedback = Feedback(rating=rating, comment=comment, updated_at=time.time())
         done = await self._set(
-            keys=[keys.session_feedback(session_id), keys.session(session_id), keys.FEEDBACK_COUNTS],
+            keys=[keys.session_feedback(session_id), keys.session(session_id)],
             args=[task_id, feedback.model_dump_json(), rating, self.ttl_s],
         )
         if int(done) < 0:
             raise not_found("Session")
+        if int(done):
+            await self.redis.hincrby(keys.FEEDBACK_COUNTS, rating, 1)
         return feedback
 
     async def clear(self, session_id: str, task_id: str) -> bool:

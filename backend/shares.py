@@ -9,6 +9,15 @@ session, which revokes its links) or SHARE_TTL_S passes. The owner's index of sh
 session's set of share ids carry TTLs too (the newest share's; the session's), so nothing is left
 behind when everything has expired. The public view carries the title, the time
 it was shared and the messages; never the owner id, the session id or the owner's feedback.
+The share, the owner's index and the session's set are three Redis Cluster slots (contract/keys.py),
+so no transaction spans them; the order keeps every partial outcome harmless: on create the indexes
+first (an id without a share is dropped when listed), on revoke the share first (what revokes it).
+
+A snapshot holds the current branch only: each message as it stands, without the earlier versions of a
+regenerated or edited turn (`versions`, with the turns that followed them: contract/transcript.py). A
+turn is often edited because it was wrong, or said too much; whoever reads the link sees the
+conversation its owner sees when reading it through, not what the owner replaced. The owner's export
+(backend/export.py) keeps every branch.
 """
 
 from __future__ import annotations
@@ -43,6 +52,11 @@ def _listing(share_id: str, meta: dict[str, str]) -> dict:
     }
 
 
+def _shown(message: dict) -> dict:
+    """A message as a snapshot keeps it: no feedback, no earlier versions (see the module docstring)."""
+    return {**{k: v for k, v in message.items() if k != "feedback"}, "versions": []}
+
+
 class ShareStore:
     def __init__(self, redis: Redis, ttl_s: int, session_ttl_s: int) -> None:
         self.redis = redis
@@ -50,10 +64,11 @@ class ShareStore:
         self.session_ttl_s = session_ttl_s
 
     async def create(self, owner: str, session: dict) -> dict:
-        """Snapshot `session` (SessionStore.get's shape, feedback left out) under a new random id."""
+        """Snapshot `session` (SessionStore.get's shape: its current branch, feedback left out) under a
+        new random id."""
         share_id = secrets.token_urlsafe(16)
         now = time.time()
-        messages = [{k: v for k, v in m.items() if k != "feedback"} for m in session["messages"]]
+        messages = [_shown(m) for m in session["messages"]]
         meta = {
             "owner": owner,
             "session_id": session["session_id"],
@@ -62,15 +77,17 @@ class ShareStore:
             "expires_at": repr(now + self.ttl_s) if self.ttl_s else "",
         }
         key = keys.share(share_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={**meta, "messages": json.dumps(messages)})
-            if self.ttl_s:
-                pipe.expire(key, self.ttl_s)
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zadd(keys.owner_shares(owner), {share_id: now})
             if self.ttl_s:  # the index outlives none of its shares, and nothing longer
                 pipe.expire(keys.owner_shares(owner), self.ttl_s)
             pipe.sadd(keys.session_shares(session["session_id"]), share_id)
             pipe.expire(keys.session_shares(session["session_id"]), self.session_ttl_s)
+            await pipe.execute()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={**meta, "messages": json.dumps(messages)})
+            if self.ttl_s:
+                pipe.expire(key, self.ttl_s)
             await pipe.execute()
         return _listing(share_id, meta)
 
@@ -108,8 +125,8 @@ class ShareStore:
         await self.redis.delete(keys.session_shares(session_id))
 
     async def _drop(self, owner: str, share_id: str, session_id: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(keys.share(share_id))
+        await self.redis.delete(keys.share(share_id))
+        async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zrem(keys.owner_shares(owner), share_id)
             pipe.srem(keys.session_shares(session_id), share_id)
             await pipe.execute()

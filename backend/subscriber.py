@@ -8,6 +8,7 @@ callback with the reply as it came: `[b"message", channel, data]`, `[b"subscribe
 What `PubSub` gave that this keeps:
 - connecting: the same `Connection` class and options as the pub/sub client's pool (URL, AUTH,
   HELLO, TLS, timeouts), only without a socket timeout on reads: a subscriber waits for messages;
+  on a Redis Cluster, those of one node, which hears every classic PUBLISH of the cluster;
 - liveness: a PING every `health_s` (answered in subscribed mode by a `pong` reply); when nothing at
   all arrived for three intervals the connection is closed and the reader reconnects;
 - re-subscription: after every (re)connect the owner's `on_connect` sends what it needs, and its
@@ -46,10 +47,7 @@ class Subscriber:
         on_disconnect: Callable[[], None],
         health_s: float = 10.0,
     ) -> None:
-        pool = client.connection_pool
-        self._make = lambda: pool.connection_class(
-            **{**pool.connection_kwargs, "socket_timeout": None, "health_check_interval": 0}
-        )
+        self._client = client
         self._on_reply = on_reply
         self._on_connect = on_connect
         self._on_disconnect = on_disconnect
@@ -69,12 +67,24 @@ class Subscriber:
             raise RedisConnectionError("pub/sub connection is down")
         await conn.send_command(*args, check_health=False)
 
+    async def _new_connection(self) -> AbstractConnection:
+        """A connection like the client's own, without a read timeout (a subscriber waits)."""
+        pool = getattr(self._client, "connection_pool", None)
+        if pool is not None:
+            cls, kwargs = pool.connection_class, pool.connection_kwargs
+        else:  # a Redis Cluster client: any one node hears every classic PUBLISH
+            await self._client.initialize()
+            node = self._client.get_default_node()
+            cls, kwargs = node.connection_class, node.connection_kwargs
+        return cls(**{**kwargs, "socket_timeout": None, "health_check_interval": 0})
+
     async def run(self) -> None:
         """Connect, read until the connection fails, reconnect with backoff; until `stop()`."""
         backoff = 0.1
         while not self._stopping:
-            conn = self._make()
+            conn: AbstractConnection | None = None
             try:
+                conn = await self._new_connection()
                 await conn.connect()
                 self._conn, self._seen = conn, time.monotonic()
                 await self._on_connect()
@@ -94,10 +104,11 @@ class Subscriber:
                 if not self._stopping:
                     log.warning("relay reader: %s (retrying in %.1fs)", error_text(exc), backoff)
             finally:
-                lost = self._conn is conn
+                lost = conn is not None and self._conn is conn
                 self._conn = None
-                with contextlib.suppress(Exception):
-                    await conn.disconnect(nowait=True)
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.disconnect(nowait=True)
                 if lost:
                     self._on_disconnect()
             if not self._stopping:

@@ -1,9 +1,13 @@
 """Task records on the gateway side: enqueue (one transaction), status, cancel, the no-worker watchdog.
 
-Enqueue is ONE MULTI/EXEC: the task hash, the session hash + owner index,
-the `session` event (seq 0, through EventLog.append_in so seq/TTL rules hold) and the LPUSH onto
-agent:tasks (or RPUSH onto the session's queue with "multitask": "enqueue") land together or not
-at all — a worker can never pop a task whose hash or first event is missing.
+Enqueue is ONE MULTI/EXEC: the task hash, the session hash, the `session` event (seq 0, through
+EventLog.append_in so seq/TTL rules hold) and, with "multitask": "enqueue" behind an active run, the
+RPUSH onto the session's queue, the owner index's ZADD and the LPUSH onto agent:tasks land together
+or not at all — a worker can never pop a task whose hash or first event is missing.
+On a Redis Cluster (REDIS_CLUSTER) the owner index and agent:tasks are in other slots than the
+session's (contract/keys.py), so those two follow right after EXEC, in one more round trip. The
+order keeps the guarantee above; what a cluster loses is the enqueue of a gateway killed (or whose
+EXEC reply is lost) between the two: that task reaches no worker and expires with its TTL.
 It runs under WATCH of the task and session keys, for two reasons:
 - optimistic concurrency: two POSTs on one session cannot both become its active run; a session
   that changes between the check and EXEC (another POST, or a run ending) is re-checked;
@@ -104,7 +108,9 @@ class TaskStore:
                 await pipe.watch(tkey)
             else:
                 await pipe.watch(tkey, skey)
-                if await pipe.exists(tkey):
+                # not pipe.exists(): on a cluster pipeline redis-py splits EXISTS by slot and, while
+                # WATCHing, never sends it (it answers with the pipeline itself, which is truthy)
+                if await pipe.execute_command("EXISTS", tkey):
                     await pipe.reset()
                     return Enqueued(task, await self._behind(task))
                 session = SessionRecord.parse(await pipe.hgetall(skey))
@@ -152,17 +158,26 @@ class TaskStore:
             # the gateway's side keys of a session (feedback, its share ids) expire with it
             pipe.expire(keys.session_feedback(task.session_id), s.session_ttl_s)
             pipe.expire(keys.session_shares(task.session_id), s.session_ttl_s)
-            owner_index = keys.owner_sessions(task.owner)
-            pipe.zadd(owner_index, {task.session_id: now})
-            pipe.expire(owner_index, s.session_ttl_s)
             await self.log.append_in(pipe, SessionEvent(task_id=task.task_id, session_id=task.session_id))
             if behind:
                 pipe.rpush(keys.session_queue(task.session_id), payload)
                 pipe.expire(keys.session_queue(task.session_id), s.task_live_ttl_s)
-            else:
-                pipe.lpush(keys.TASK_QUEUE, payload)
+            if not s.redis_cluster:
+                self._list_and_queue(pipe, task, payload, now, queued=not behind)
             await pipe.execute()
+        if s.redis_cluster:
+            async with self.redis.pipeline(transaction=False) as after:
+                self._list_and_queue(after, task, payload, now, queued=not behind)
+                await after.execute()
         return Enqueued(task, behind)
+
+    def _list_and_queue(self, pipe, task: ChatTask, payload: str, now: float, *, queued: bool) -> None:
+        """The owner index (the session tops the owner's list) and the LPUSH onto agent:tasks."""
+        owner_index = keys.owner_sessions(task.owner)
+        pipe.zadd(owner_index, {task.session_id: now})
+        pipe.expire(owner_index, self.settings.session_ttl_s)
+        if queued:
+            pipe.lpush(keys.TASK_QUEUE, payload)
 
     async def _active_run(self, pipe, active: str) -> str | None:
         """The session's active task if it is still queued/running (a stale pointer is ignored)."""

@@ -7,7 +7,8 @@ Redis busy. So a stream only ever waits on its listener (backend/relay.py), and 
   - wakes the streams whose keep-alive ping is due (they write it themselves);
   - ends a stream whose client stopped reading: a send pending past SSE_SEND_TIMEOUT_S (the write
     buffer is full, uvicorn waits for it to drain) cancels that stream's task;
-  - checks the streams that were quiet for STREAM_GAP_S in one batched Lua call per 500 streams:
+  - checks the streams that were quiet for STREAM_GAP_S in one batched Lua call per 500 streams (on
+    a Redis Cluster, where one script reaches one slot, a pipeline of one call per stream):
     each stream's task status and its event log's last seq. Only a stream that may have missed an
     event (the log is ahead of its cursor: a lost pub/sub message), whose task vanished or finished,
     or that a watchdog may have to end is woken to re-read the log and run its checks
@@ -75,6 +76,7 @@ class Ticker:
         self.streams: set[TaskStream] = set()
         self._ended: list[Slot] = []
         self._quiet = redis.register_script(_QUIET)
+        self.cluster = settings.redis_cluster
         self._task: asyncio.Task | None = None
         self._next_refresh = time.monotonic() + self.refresh_s
 
@@ -135,7 +137,13 @@ class Ticker:
         names = []
         for stream in quiet:
             names += (keys.task(stream.task_id), keys.task_events(stream.task_id))
-        reply = await self._quiet(keys=names, args=[TaskField.STATUS])
+        if not self.cluster:
+            reply = await self._quiet(keys=names, args=[TaskField.STATUS])
+        else:  # one script call per task: a cluster script reaches one slot
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for task_key, log_key in zip(names[::2], names[1::2], strict=True):
+                    pipe.eval(_QUIET, 2, task_key, log_key, TaskField.STATUS)
+                reply = [value for row in await pipe.execute() for value in row]
         silent_running = []
         for i, stream in enumerate(quiet):
             status, seq = reply[2 * i], int(reply[2 * i + 1])

@@ -23,6 +23,10 @@ class SharedSettings(BaseSettings):
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     """Redis for the queue, event logs, sessions and rate limits."""
+    redis_cluster: bool = False
+    """REDIS_URL names one node of a Redis Cluster (the others are discovered from it): both
+    services then use redis-py's RedisCluster (contract/clusterclient.py); keys are slotted for it
+    either way (contract/keys.py). The database number in the URL must be 0."""
     session_ttl_s: int = 7 * 24 * 3600
     """Conversation history, transcript and session metadata expire this long after the last message."""
     event_retention_s: int = 600

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import enum
 import time
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from contract import keys
 from contract.agents import DEFAULT_AGENT
 from contract.parts import MessagePart
 
@@ -52,7 +52,8 @@ STATUS_FOR_TERMINAL = {
 class ChatTask(BaseModel):
     """One chat turn to run. Serialized once by the gateway; workers treat the bytes as opaque ids."""
 
-    task_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    task_id: str
+    """Minted in the session's Redis Cluster slot when not given (keys.task_id_for)."""
     session_id: str
     owner: str
     """Opaque id of the API key that created the task (a hash, never the key)."""
@@ -78,6 +79,13 @@ class ChatTask(BaseModel):
     """The pause this delivery resumes (keys.task_pause, PauseField.PAUSE_ID): the gateway enqueues the
     task again with it once every approval of that pause is decided. A payload whose `resume` is not
     the task's current pause (TaskField.PAUSE) is a stale copy, and dropped."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mint_task_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "task_id" not in data and isinstance(data.get("session_id"), str):
+            return {"task_id": keys.task_id_for(data["session_id"]), **data}
+        return data
 
 
 def task_id_of(payload: str) -> str | None:

@@ -46,8 +46,8 @@ def queue_beat(pipe, beat: WorkerBeat, ttl_s: int, task_ids: list[str]) -> None:
     per task id; the renewals' replies (1 renewed, 0 lost) follow the first two."""
     pipe.set(keys.heartbeat(beat.worker_id), beat.model_dump_json(), ex=ttl_s)
     pipe.sadd(keys.WORKERS, beat.worker_id)
-    for task_id in task_ids:
-        pipe.eval(RENEW, 1, keys.task_lock(task_id), beat.worker_id, ttl_s * 1000)
+    for task_id in task_ids:  # execute_command: redis-py's synchronous ClusterPipeline has no eval()
+        pipe.execute_command("EVAL", RENEW, 1, keys.task_lock(task_id), beat.worker_id, ttl_s * 1000)
 
 
 class Heartbeat:

@@ -9,7 +9,10 @@ the removal happened, so a task can't be requeued twice or lost between the two 
 Why requeue also deletes the task's lock (when it is still held by the list's worker): a requeued task
 must be runnable by the next worker. A lock left behind by a failed release would otherwise make the next
 pickup see "locked by a live worker" until it expires. The task id is read from the payload, so every
-caller (hand-back, orphan sweep, leftovers at start) gets this without knowing about locks.
+caller (hand-back, orphan sweep, leftovers at start) gets this without knowing about locks. The lock
+is in the task's Redis Cluster slot, the lists in the queue's (contract/keys.py), so it is deleted
+first, by its own compare-and-delete: a task back on the queue never waits for our lock, and a lock
+deleted before a requeue that then fails only leaves the item in our list for the orphan sweep.
 
 Why `take_more`: a worker with hundreds of runs in flight has a busy event loop, and each BLMOVE is a
 few loop turns away from the next; one task per turn capped pickups at ~30/s while 400 tasks waited
@@ -22,11 +25,11 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
+from agent_service.delivery.tasklock import COMPARE_AND_DELETE
 from contract import keys, task_id_of
 
 _REQUEUE = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 1 then
-  if KEYS[3] and redis.call('GET', KEYS[3]) == ARGV[2] then redis.call('DEL', KEYS[3]) end
   redis.call('RPUSH', KEYS[2], ARGV[1])
   return 1
 end
@@ -54,6 +57,7 @@ class TaskQueue:
         self.worker_id = worker_id
         self.processing = keys.processing(worker_id)
         self._requeue = redis.register_script(_REQUEUE)
+        self._release_lock = redis.register_script(COMPARE_AND_DELETE)
         self._take_more = redis.register_script(_TAKE_MORE)
 
     async def take(self, timeout_s: float) -> str | None:
@@ -74,11 +78,10 @@ class TaskQueue:
         """Move one task from a processing list back to the head (pop end) of agent:tasks, deleting
         its lock first if that list's worker still holds it."""
         owner = worker_id or self.worker_id
-        keys_ = [keys.processing(owner), keys.TASK_QUEUE]
         task_id = task_id_of(payload)
         if task_id is not None:
-            keys_.append(keys.task_lock(task_id))
-        return bool(await self._requeue(keys=keys_, args=[payload, owner]))
+            await self._release_lock(keys=[keys.task_lock(task_id)], args=[owner])
+        return bool(await self._requeue(keys=[keys.processing(owner), keys.TASK_QUEUE], args=[payload]))
 
     async def in_processing(self, worker_id: str | None = None) -> list[str]:
         return await self.redis.lrange(keys.processing(worker_id or self.worker_id), 0, -1)

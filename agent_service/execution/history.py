@@ -28,8 +28,9 @@ execution/record.py) ride on the terminal event's append, which records them in
 keys.session_transcript with the session's message_count and updated_at in the same step
 (contract/eventlog.py): the answer is in the transcript exactly when the terminal event is in the
 log, once, and never for a deleted session. A regenerate / edit turn carries the transcript index of
-the replaced question (`Turn.cut`) and the replaced answers as its `versions`, read from the
-transcript when the turn ends (`Conversation.branch`).
+the replaced question (`Turn.cut`) and the replaced answers as its `versions`, each earlier version
+with the turns that followed it (the rule: contract/transcript.py's `branch`), read from the
+transcript when the turn ends (`Conversation.branch`). The model history keeps only the new branch.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from agent_service.config import Settings
-from contract import ChatTask, TaskField, TranscriptMessage, TurnVersion, keys
+from contract import ChatTask, TaskField, TranscriptMessage, keys
+from contract.transcript import Branch, branch
 
 log = logging.getLogger(__name__)
 HISTORY_LEN_FIELD = TaskField.HISTORY_LEN
@@ -110,7 +112,7 @@ def model_history(settings: Settings, redis: Redis, session_id: str) -> RedisSes
     return ModelHistory(
         session_id,
         redis_client=redis,
-        key_prefix=keys.HISTORY_PREFIX,
+        key_prefix=keys.history_prefix(session_id),
         ttl=settings.session_ttl_s,
         session_settings=SessionSettings(limit=settings.session_history_items),
     )
@@ -133,25 +135,18 @@ class Conversation:
             )
         )
 
-    async def branch(self, task: ChatTask) -> tuple[int, list[TurnVersion]]:
-        """Where the replaced turn's question sits in the transcript, and the versions the new
-        answer inherits (the replaced answer's own earlier ones, then the replaced answer).
-        (-1, []) for an ordinary task, or when the replaced turn is no longer in the transcript."""
+    async def branch(self, task: ChatTask) -> Branch:
+        """Where a regenerate / edit turn goes in the transcript and the versions its answer
+        inherits (the rule: contract/transcript.py's `branch`), read when the turn ends."""
         if not task.replaces:
-            return -1, []
-        messages = []
+            return Branch()
+        messages: list[TranscriptMessage | None] = []
         for raw in await self.redis.lrange(keys.session_transcript(task.session_id), 0, -1):
             try:
                 messages.append(TranscriptMessage.model_validate_json(raw))
             except ValidationError:
                 messages.append(None)
-        for index, message in enumerate(messages):
-            if message is None or message.role != "user" or message.task_id != task.replaces:
-                continue
-            answer = messages[index + 1] if index + 1 < len(messages) else None
-            if answer is None or answer.role != "assistant" or answer.task_id != task.replaces:
-                return index, []
-            replaced = TurnVersion(question=message.text, answer=answer.model_copy(update={"versions": []}))
-            return index, [*answer.versions, replaced]
-        log.warning("the replaced turn is no longer in the transcript; appending")
-        return -1, []
+        found = branch(messages, task.replaces)
+        if found.cut < 0:
+            log.warning("the replaced turn is no longer in the transcript; appending")
+        return found

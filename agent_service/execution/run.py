@@ -192,8 +192,8 @@ class Execution:
         status = STATUS_FOR_TERMINAL[event.type].value
         ttl_s = self.settings.session_ttl_s
         try:
-            cut, versions = await self.conversation.branch(run.task)
-            await sink.terminal(event, lambda: sink.record.turn(status, cut, versions, ttl_s))
+            found = await self.conversation.branch(run.task)
+            await sink.terminal(event, lambda: sink.record.turn(status, found.cut, found.versions, ttl_s))
         except REDIS_ERRORS:
             log.error("could not write the terminal event; leaving the task for redelivery")
             return

@@ -145,8 +145,11 @@ class LiveStack:
         worker_env: dict[str, str] | None = None,
         gateway_env: dict[str, str] | None = None,
         appendonly: bool = False,
+        redis_server=None,
     ):
-        self.redis = RedisServer(appendonly=appendonly).start()
+        self.owns_redis = redis_server is None
+        self.redis = redis_server or RedisServer(appendonly=appendonly).start()
+        """Redis for the stack; `redis_server`: one the caller started (a cluster), left running."""
         self.logs = Path(tempfile.mkdtemp(prefix="stack-logs-"))
         self.stack = Stack(
             redis_url=self.redis.url,
@@ -217,4 +220,5 @@ class LiveStack:
                 w.popen.wait()
         for g in self.stack.gateways:
             g.stop(timeout=10)
-        self.redis.stop()
+        if self.owns_redis:
+            self.redis.stop()

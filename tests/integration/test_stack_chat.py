@@ -99,7 +99,7 @@ async def test_message_over_the_limit_is_413_and_nothing_is_enqueued(live, clien
     r = redis.Redis.from_url(live.redis.url)
 
     def written() -> set:  # what an enqueue writes (stream slots of earlier tests come and go)
-        return set(r.keys("agent:task:*")) | set(r.keys("agent:session:*"))
+        return set(r.keys(keys.task("*"))) | set(r.keys(keys.session("*")))
 
     before = written()
     resp = await client.post(
@@ -112,10 +112,10 @@ async def test_message_over_the_limit_is_413_and_nothing_is_enqueued(live, clien
 async def test_another_keys_session_is_404_and_nothing_is_enqueued(live, client):
     mine = await chat(client, live.urls[0], "How many products are there?")
     r = redis.Redis.from_url(live.redis.url)
-    tasks_before = len(r.keys("agent:task:*:events"))
+    tasks_before = len(r.keys(keys.task_events("*")))
     theirs = await chat(client, live.urls[0], "hi", key=KEY_B, session_id=mine.events[0]["session_id"])
     assert theirs.status == 404
-    assert len(r.keys("agent:task:*:events")) == tasks_before
+    assert len(r.keys(keys.task_events("*"))) == tasks_before
 
 
 async def test_rate_limit_is_429_with_retry_after_per_key(live, client):

@@ -5,10 +5,14 @@ ask before?" from the model history it is given)."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
+import redis.asyncio as aioredis
 from stack_kit import LiveStack, chat
 from support.keys import HEADERS_A, KEY_A, KEY_B
+
+from contract import keys
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +49,56 @@ async def test_edit_cuts_the_history_for_the_model_and_keeps_the_old_answer(live
     [old] = messages[3]["versions"]
     assert old["question"] == "Top 3 customers by revenue"
     assert old["answer"]["task_id"] == second.task_id and old["answer"]["text"] == second.terminal["response"]
+
+
+async def test_editing_turn_one_of_three_keeps_turns_two_and_three_under_its_earlier_version(live, client):
+    base = live.urls[0]
+    first = await chat(client, base, "How many customers are there?")
+    sid = first.events[0]["session_id"]
+    second = await chat(client, base, "Top 3 customers by revenue", session_id=sid)
+    third = await chat(client, base, "How many orders are there?", session_id=sid)
+    edited = await chat(client, base, "How many products are there?", session_id=sid, edit=first.task_id)
+    assert edited.terminal["type"] == "complete", edited.events[-1]
+    messages = (await session(client, base, sid))["messages"]
+    assert [m["task_id"] for m in messages] == [edited.task_id, edited.task_id]
+    [old] = messages[1]["versions"]
+    assert old["question"] == "How many customers are there?" and old["answer"]["task_id"] == first.task_id
+    assert [(m["role"], m["task_id"]) for m in old["tail"]] == [
+        ("user", second.task_id),
+        ("assistant", second.task_id),
+        ("user", third.task_id),
+        ("assistant", third.task_id),
+    ]
+    assert old["tail"][3]["text"] == third.terminal["response"]
+
+    async with aioredis.Redis.from_url(live.redis.url) as r:
+        stored = [json.loads(i) for i in await r.lrange(keys.history_messages(sid), 0, -1)]
+    assert [i["content"] for i in stored if i.get("role") == "user"] == ["How many products are there?"]
+    recall = await chat(client, base, "What did I ask before?", session_id=sid)
+    answer = recall.terminal["response"]
+    assert "How many products are there?" in answer
+    assert "customers" not in answer and "orders" not in answer
+
+    on_old_branch = await chat(client, base, "x", session_id=sid, edit=second.task_id)
+    assert on_old_branch.status == 409 and "earlier version" in on_old_branch.body["detail"]
+
+
+async def test_an_export_keeps_the_earlier_branch_and_a_share_shows_the_current_one(live, client):
+    base = live.urls[0]
+    first = await chat(client, base, "How many customers are there?")
+    sid = first.events[0]["session_id"]
+    await chat(client, base, "Top 3 customers by revenue", session_id=sid)
+    await chat(client, base, "How many products are there?", session_id=sid, edit=first.task_id)
+    exported = await client.get(f"{base}/ai/api/sessions/{sid}/export?format=markdown", headers=HEADERS_A)
+    assert exported.status_code == 200, exported.text
+    assert "> Top 3 customers by revenue" in exported.text
+    as_json = await client.get(f"{base}/ai/api/sessions/{sid}/export?format=json", headers=HEADERS_A)
+    assert as_json.json()["messages"][1]["versions"][0]["tail"][0]["text"] == "Top 3 customers by revenue"
+    share = await client.post(f"{base}/ai/api/sessions/{sid}/shares", headers=HEADERS_A)
+    shared = (await client.get(f"{base}/ai/api/shared/{share.json()['share_id']}")).json()
+    assert [m["text"] for m in shared["messages"]][0] == "How many products are there?"
+    assert all(m["versions"] == [] for m in shared["messages"])
+    assert "Top 3" not in json.dumps(shared)
 
 
 async def test_regenerate_asks_the_same_question_and_flips_between_versions(live, client):

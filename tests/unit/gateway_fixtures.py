@@ -12,10 +12,12 @@ from pathlib import Path
 
 import fakeredis
 import httpx2
-from support.keys import KEY_A, KEY_B
+from support.keys import HEADERS_A, KEY_A, KEY_B
+from support.waiting import wait_until
 
 from backend.app import create_app
 from backend.config import Settings
+from contract import ChatTask, keys
 
 
 def gateway_settings(tmp_path: Path | None = None, **overrides) -> Settings:
@@ -59,6 +61,19 @@ async def running_gateway(
         async with httpx2.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
+
+
+async def chat_with_follow_up(client: httpx2.AsyncClient, redis) -> tuple[asyncio.Task, asyncio.Task, str]:
+    """With the fake worker holding: a first chat waiting in the queue and a second one queued behind
+    it on the same session ("multitask": "enqueue"); the two POSTs (running) and the session id."""
+    chat = "/ai/api/chat/stream"
+    first = asyncio.create_task(client.post(chat, json={"message": "one"}, headers=HEADERS_A))
+    queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
+    session_id = ChatTask.model_validate_json(queued[0]).session_id
+    body = {"message": "two", "session_id": session_id, "multitask": "enqueue"}
+    second = asyncio.create_task(client.post(chat, json=body, headers=HEADERS_A))
+    await wait_until(lambda: redis.llen(keys.session_queue(session_id)))
+    return first, second, session_id
 
 
 def parse_sse(body: bytes | str) -> list[dict]:

@@ -30,37 +30,44 @@ from contract import (
 
 
 def test_key_strings_are_pinned():
+    s, t = "3fa2b1c4" + "0" * 24, "3fa2b1c4" + "1" * 24
     assert keys.TASK_QUEUE == "agent:tasks"
-    assert keys.WORKERS == "agent:workers"
+    assert keys.WORKERS == "agent:{agent:tasks}:workers"
     assert keys.CONTROL_CHANNEL == "agent:control"
     assert keys.REAPER_LOCK == "agent:reaper:lock"
-    assert keys.RATE_LIMIT_PREFIX == "agent:ratelimit"
-    assert keys.processing("w1") == "agent:processing:w1"
-    assert keys.heartbeat("w1") == "agent:worker:w1:heartbeat"
-    assert keys.task("t1") == "agent:task:t1"
-    assert keys.task_events("t1") == "agent:task:t1:events"
-    assert keys.task_channel("t1") == "agent:task:t1:live"
-    assert keys.task_lock("t1") == "agent:task:t1:lock"
-    assert keys.task_pause("t1") == "agent:task:t1:pause"
+    assert keys.processing("w1") == "agent:{agent:tasks}:processing:w1"
+    assert keys.heartbeat("w1") == "agent:{agent:tasks}:worker:w1:heartbeat"
+    assert keys.task(t) == f"agent:{{3fa2b1c4}}:task:{t}"
+    assert keys.task_events(t) == f"agent:{{3fa2b1c4}}:task:{t}:events"
+    assert keys.task_channel(t) == f"agent:task:{t}:live"
+    assert keys.task_lock(t) == f"agent:{{3fa2b1c4}}:task:{t}:lock"
+    assert keys.task_pause(t) == f"agent:{{3fa2b1c4}}:task:{t}:pause"
     assert keys.APPROVAL_DEADLINES == "agent:approvals:deadlines"
-    assert keys.session("s1") == "agent:session:s1"
-    assert keys.session_transcript("s1") == "agent:session:s1:transcript"
-    assert keys.session_marks("s1") == "agent:session:s1:marks"
-    assert keys.session_queue("s1") == "agent:session:s1:queue"
-    assert keys.history("s1") == "agent:history:s1"
-    assert keys.history_messages("s1") == "agent:history:s1:messages"
-    assert keys.history_counter("s1") == "agent:history:s1:counter"
+    assert keys.session(s) == f"agent:{{3fa2b1c4}}:session:{s}"
+    assert keys.session_transcript(s) == f"agent:{{3fa2b1c4}}:session:{s}:transcript"
+    assert keys.session_marks(s) == f"agent:{{3fa2b1c4}}:session:{s}:marks"
+    assert keys.session_queue(s) == f"agent:{{3fa2b1c4}}:session:{s}:queue"
+    assert keys.history(s) == f"agent:{{3fa2b1c4}}:history:{s}"
+    assert keys.history_messages(s) == f"agent:{{3fa2b1c4}}:history:{s}:messages"
+    assert keys.history_counter(s) == f"agent:{{3fa2b1c4}}:history:{s}:counter"
     assert keys.owner_sessions("o1") == "agent:owner:o1:sessions"
-    assert keys.owner_streams("o1") == "agent:owner:o1:streams"
+    assert keys.owner_streams("o1") == "agent:{agent:tasks}:owner:o1:streams"
     assert keys.owner_thread("o1", "d1") == "agent:owner:o1:thread:d1"
-    assert keys.rate_counter("o1", "60/1minute") == "agent:ratelimit:o1:60/1minute"
+    assert keys.rate_counter("o1", "60/1minute") == "agent:{agent:tasks}:ratelimit:o1:60/1minute"
     assert keys.schema_cache("f1", "tables") == "agent:schema:f1:tables"
     assert keys.SCHEMA_CACHE_STATS == "agent:schema:stats"
-    assert keys.session_feedback("s1") == "agent:session:s1:feedback"
-    assert keys.session_shares("s1") == "agent:session:s1:shares"
+    assert keys.session_feedback(s) == f"agent:{{3fa2b1c4}}:session:{s}:feedback"
+    assert keys.session_shares(s) == f"agent:{{3fa2b1c4}}:session:{s}:shares"
     assert keys.share("x1") == "agent:share:x1"
     assert keys.owner_shares("o1") == "agent:owner:o1:shares"
     assert keys.FEEDBACK_COUNTS == "agent:feedback:counts"
+
+
+def test_a_task_id_begins_with_its_sessions_slot_tag():
+    session_id = "3fa2b1c4" + "9" * 24
+    task_id = keys.task_id_for(session_id)
+    assert len(task_id) == 32 and task_id.startswith("3fa2b1c4") and task_id != keys.task_id_for(session_id)
+    assert ChatTask(session_id=session_id, owner="o", message="m").task_id.startswith("3fa2b1c4")
 
 
 def test_every_event_serializes_task_id_seq_type_first():
@@ -162,7 +169,7 @@ def test_appending_an_event_with_a_seq_is_refused():
 
 
 def test_history_keys_match_the_sdk_redis_session():
-    sdk = RedisSession("s1", redis_client=object(), key_prefix=keys.HISTORY_PREFIX)
+    sdk = RedisSession("s1", redis_client=object(), key_prefix=keys.history_prefix("s1"))
     assert sdk._session_key == keys.history("s1")
     assert sdk._messages_key == keys.history_messages("s1")
     assert sdk._counter_key == keys.history_counter("s1")

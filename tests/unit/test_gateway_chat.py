@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway_fixtures import gateway_settings, running_gateway, task_events
+from gateway_fixtures import chat_with_follow_up, gateway_settings, running_gateway, task_events
 from support.keys import HEADERS_A, HEADERS_B
 from support.waiting import wait_until
 
@@ -91,12 +91,7 @@ async def test_second_message_while_a_run_is_active_is_409_with_the_active_task(
 async def test_enqueue_mode_queues_behind_the_active_run_and_streams_it_after(server, worker, redis):
     worker.hold = True
     async with running_gateway(gateway_settings(), server) as client:
-        first = asyncio.create_task(client.post(CHAT, json={"message": "one"}, headers=HEADERS_A))
-        queued = await wait_until(lambda: redis.lrange(keys.TASK_QUEUE, 0, -1))
-        session_id = ChatTask.model_validate_json(queued[0]).session_id
-        body = {"message": "two", "session_id": session_id, "multitask": "enqueue"}
-        second = asyncio.create_task(client.post(CHAT, json=body, headers=HEADERS_A))
-        await wait_until(lambda: redis.llen(keys.session_queue(session_id)))
+        first, second, session_id = await chat_with_follow_up(client, redis)
         assert await redis.llen(keys.TASK_QUEUE) == 1
         worker.hold = False
         one, two = await first, await second

@@ -66,3 +66,17 @@ async def test_regenerating_twice_keeps_both_earlier_answers_oldest_first(real_r
     assert all(v.question == "question" and not v.answer.versions for v in messages[1].versions)
     seen = json.dumps(model.last_call.input)
     assert seen.count("question") == 1 and "answer 0" not in seen and "answer 1" not in seen
+
+
+async def test_an_edit_keeps_the_turns_after_it_under_the_replaced_version_not_in_the_history(real_redis):
+    model = ScriptedModel([text_step([f"answer {i}"]) for i in range(4)])
+    first = await run_turn(real_redis, model, "first question")
+    await run_turn(real_redis, model, "second question")
+    await run_turn(real_redis, model, "third question")
+    await run_turn(real_redis, model, "first, edited", replaces=first.task_id)
+    messages = await transcript(real_redis)
+    assert [m.text for m in messages] == ["first, edited", "answer 3"]
+    [old] = messages[1].versions
+    assert [m.text for m in old.tail] == ["second question", "answer 1", "third question", "answer 2"]
+    items = [json.loads(i) for i in await real_redis.lrange(keys.history_messages("s1"), 0, -1)]
+    assert "second" not in json.dumps(items) and "answer 1" not in json.dumps(items)

@@ -26,7 +26,7 @@ interface Props {
   /** Offered on the last finished answer: ask its question again. */
   onRegenerate?: (id: string) => void
   /** Set when the turn has earlier versions: the flipper under the answer. */
-  versions?: { index: number; count: number; onFlip: (index: number) => void }
+  versions?: { index: number; count: number; turn?: string; onFlip: (index: number, from: HTMLElement) => void }
   /** Sends a decision on one of the run's approval requests (absent: read-only). */
   onDecide?: (taskId: string, approvalId: string, decision: ApprovalDecision) => Promise<unknown>
 }

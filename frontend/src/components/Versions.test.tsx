@@ -49,7 +49,7 @@ async function openOrders() {
 describe('chatModel versions', () => {
   it('reads earlier versions and the task id of each question from the transcript', () => {
     const old = turn('t1', 'first question', 'old answer')[1]
-    const [user, answer] = fromTranscript(turn('t2', 'edited question', 'new answer', [{ question: 'first question', answer: old }]))
+    const [user, answer] = fromTranscript(turn('t2', 'edited question', 'new answer', [{ question: 'first question', answer: old, tail: [] }]))
     expect(user).toMatchObject({ kind: 'user', taskId: 't2' })
     expect(answer.kind === 'assistant' && answer.versions?.map((v) => [v.question, v.answer.text])).toEqual([['first question', 'old answer']])
   })
@@ -108,8 +108,29 @@ describe('regenerate and edit', () => {
     expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ message: 'q1 again', session_id: S, edit: 't1' })
     expect(screen.getAllByTestId('user-message').map((m) => m.textContent)).toEqual(['q1 again'])
     await user.click(screen.getByRole('button', { name: 'Previous version' }))
-    expect(screen.getByTestId('user-message')).toHaveTextContent(/^q1$/)
-    expect(screen.getByTestId('answer-text')).toHaveTextContent('a1')
+    expect(screen.getAllByTestId('user-message').map((m) => m.textContent)).toEqual(['q1', 'q2'])
+    expect(screen.getAllByTestId('answer-text')[0]).toHaveTextContent('a1')
+  })
+
+  it('after editing an earlier question, its previous version shows the later turns of that branch, read-only', async () => {
+    const three = [...turn('t1', 'q1', 'a1'), ...turn('t2', 'q2', 'a2'), ...turn('t3', 'q3', 'a3')]
+    installFetch((c) => session(three)(c.url) ?? (c.url === '/ai/api/chat/stream' ? stream('t4', 'a1 edited') : undefined))
+    const user = await openOrders()
+    await user.click(screen.getAllByTestId('edit-button')[0])
+    await user.clear(screen.getByTestId('edit-input'))
+    await user.type(screen.getByTestId('edit-input'), 'q1 again{Enter}')
+    await waitFor(() => expect(screen.getByTestId('assistant-message')).toHaveAttribute('data-status', 'completed'))
+    expect(screen.queryByTestId('earlier-branch')).toBeNull()
+    await user.click(screen.getByRole('button', { name: 'Previous version' }))
+    const branch = screen.getByTestId('earlier-branch')
+    expect(within(branch).getAllByTestId('user-message').map((m) => m.textContent)).toEqual(['q1', 'q2', 'q3'])
+    expect(within(branch).getAllByTestId('answer-text').map((m) => m.textContent)).toEqual(['a1', 'a2', 'a3'])
+    expect(screen.getByTestId('earlier-branch-note')).toHaveTextContent('continues from the latest')
+    expect(screen.queryByTestId('edit-button')).toBeNull()
+    expect(screen.queryByTestId('regenerate-button')).toBeNull()
+    await user.click(screen.getByTestId('show-latest'))
+    expect(screen.queryByTestId('earlier-branch')).toBeNull()
+    expect(screen.getAllByTestId('user-message').map((m) => m.textContent)).toEqual(['q1 again'])
   })
 
   it('Esc leaves the editor without sending', async () => {

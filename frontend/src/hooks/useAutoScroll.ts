@@ -72,5 +72,8 @@ export function useAutoScroll(
     toBottom()
   }, [setFollow, toBottom])
 
-  return { following, onScroll, jumpToLatest }
+  /** Stop following without a scroll of the user's (they act on something in place: a version flip). */
+  const hold = useCallback(() => setFollow(false), [setFollow])
+
+  return { following, onScroll, jumpToLatest, hold }
 }

@@ -39,10 +39,12 @@ export interface UserMessage {
   taskId?: string | null
 }
 
-/** An earlier version of a turn (regenerated or edited away): the question then, and its answer. */
+/** An earlier version of a turn (regenerated or edited away): the question then, its answer, and the
+ *  messages that followed it on that branch (TurnVersion.tail: shown read-only, never continued). */
 export interface AnswerVersion {
   question: string
   answer: AssistantMessage
+  tail: ChatMessage[]
 }
 
 export interface AssistantMessage {
@@ -143,7 +145,9 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
 
 /**
  * Cutting the conversation at the user message `userIndex` (regenerate / edit): the messages before
- * it, and the versions the new answer inherits (the replaced answer's earlier ones, then itself).
+ * it, and the versions the new answer inherits (the replaced answer's earlier ones, then itself with
+ * the messages after it). The screen's copy of the server's rule (contract/transcript.py's `branch`),
+ * so the cut shows at once; the transcript read on reload is the server's.
  */
 export function branchAt(messages: ChatMessage[], userIndex: number): { before: ChatMessage[]; versions: AnswerVersion[] } {
   const user = messages[userIndex]
@@ -151,7 +155,7 @@ export function branchAt(messages: ChatMessage[], userIndex: number): { before: 
   const before = messages.slice(0, userIndex)
   if (user?.kind !== 'user' || answer?.kind !== 'assistant' || isActive(answer)) return { before, versions: [] }
   const { versions = [], ...replaced } = answer
-  return { before, versions: [...versions, { question: user.text, answer: replaced }] }
+  return { before, versions: [...versions, { question: user.text, answer: replaced, tail: messages.slice(userIndex + 2) }] }
 }
 
 function storedAnswer(m: SessionMessage, question: string): AssistantMessage {
@@ -179,7 +183,8 @@ export function fromTranscript(messages: SessionMessage[]): ChatMessage[] {
       continue
     }
     const answer = storedAnswer(m, lastQuestion)
-    const versions = m.versions.map((v) => ({ question: v.question, answer: storedAnswer(v.answer, v.question) }))
+    const versions = m.versions.map((v) => ({ question: v.question, answer: storedAnswer(v.answer, v.question), tail: fromTranscript(v.tail ?? []) }))
+    // (`?? []`: a shared snapshot stored before versions had a tail)
     out.push(versions.length ? { ...answer, versions } : answer)
   }
   return out

@@ -18,6 +18,14 @@ describe('branchTurn', () => {
     expect(turn.answer.versions?.map((v) => v.question)).toEqual(['second?'])
   })
 
+  it('the replaced version keeps the messages that came after the edited question', () => {
+    const turn = branchTurn(conversation(), 0, 'first, again?')!
+    expect(turn.messages.map((m) => m.text)).toEqual(['first, again?', ''])
+    const [old] = turn.answer.versions!
+    expect(old.question).toBe('first?')
+    expect(old.tail.map((m) => m.text)).toEqual(['second?', 'answer'])
+  })
+
   it('refuses a question that started no task yet, or while a run is active', () => {
     const unsent = [...conversation().slice(0, 2), q('u2', 'second?')]
     expect(branchTurn(unsent, 2, 'x')).toBeNull()

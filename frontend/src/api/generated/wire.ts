@@ -462,11 +462,12 @@ export interface ToolStep {
   output: unknown
 }
 /**
- * One replaced version of a turn: the question as it was then, and its answer.
+ * One replaced version of a turn: the question as it was then, its answer, and the turns after it.
  */
 export interface TurnVersion {
   answer: TranscriptMessage
   question: string
+  tail: TranscriptMessage[]
 }
 export interface TranscriptMessage {
   created_at: number
