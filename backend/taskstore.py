@@ -238,12 +238,13 @@ class TaskStore:
         """A paused task nobody holds: close its pause (once, unless the last decision came first) and
         write `cancelled` ourselves."""
         sid, ttl = record.session_id, self.settings.session_ttl_s
-        if not await self.pauses.close(
-            task_id, sid, expiring=False, reason=CANCELLED_OUTPUT, history_ttl_s=ttl
-        ):
+        closing = await self.pauses.close(
+            task_id, sid, record.pause, expiring=False, reason=CANCELLED_OUTPUT, history_ttl_s=ttl
+        )
+        if closing != "claimed":
             return False
         await self.log.append(CancelledEvent(task_id=task_id), session_id=sid or None)
-        await self.pauses.finish(task_id)
+        await self.pauses.finish(task_id, record.pause)
         return True
 
     async def _unqueue(self, record: TaskRecord) -> bool:

@@ -97,5 +97,6 @@ class Approvals:
         sink.record.restore(paused.record)
         return state
 
-    async def finish(self, task_id: str) -> None:
-        await self.pauses.finish(task_id)
+    async def finish(self, task: ChatTask) -> None:
+        """The resumed run ended: its pause record and deadline go."""
+        await self.pauses.finish(task.task_id, task.resume)

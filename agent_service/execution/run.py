@@ -199,5 +199,5 @@ class Execution:
             return
         run.done, run.outcome = True, event.type
         if run.task.resume:
-            await self.approvals.finish(run.task.task_id)
+            await self.approvals.finish(run.task)
         log.info("run ended: %s", event.type, extra={"fields": {"code": getattr(event, "code", None)}})
