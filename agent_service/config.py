@@ -74,6 +74,13 @@ class Settings(SharedSettings):
     """Serve even when the DATABASE_URL role can write or reach server files (a loud warning instead of
     refusing to start)."""
     sample_db_path: Path = ROOT / "var" / "sample.db"
+    tasks_database_url: str = ""
+    """SQLAlchemy URL of the `tasks` agent's task lists (a database the worker may write); empty = the
+    SQLite file at TASKS_DB_PATH."""
+    tasks_db_path: Path = ROOT / "var" / "tasks.db"
+    approval_ttl_s: int = 900
+    """How long a run paused for a person's approval waits for the decision; then it ends with error
+    approval_expired (the reaper's sweep writes it) and nothing is changed."""
     query_max_rows: int = 200
     query_timeout_s: float = 10
     query_max_bytes: int = 262144

@@ -76,11 +76,8 @@ class Worker:
         )
         self.runs: set[asyncio.Task] = set()
         self.stopping = asyncio.Event()
-        self.liveness = (
-            LivenessThread(self.clients.sync, settings, self.delivery.lock_lost)
-            if self.clients.sync is not None
-            else None
-        )
+        sync = self.clients.sync
+        self.liveness = LivenessThread(sync, settings, self.delivery.lock_lost) if sync is not None else None
         self.heartbeat = Heartbeat(
             self.clients.command,
             settings,

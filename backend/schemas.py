@@ -106,6 +106,22 @@ class CancelResult(BaseModel):
     status: str
 
 
+class ApprovalDecision(BaseModel):
+    """POST /ai/api/tasks/{id}/approvals/{approval_id}: a person's answer to an `approval_required`."""
+
+    approve: bool
+    message: str | None = Field(default=None, max_length=500)
+    """For a rejection, why (the model is told it)."""
+
+
+class ApprovalResult(BaseModel):
+    task_id: str
+    approval_id: str
+    status: Literal["resumed", "recorded"]
+    """resumed: that was the last decision the paused run waited for, and it is queued again;
+    recorded: other approvals of the same pause are still undecided."""
+
+
 def timestamp(value: str | None) -> float | None:
     """A stored epoch-seconds field ("" or garbage → None)."""
     try:

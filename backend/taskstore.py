@@ -45,11 +45,13 @@ from contract import (
     TaskStatus,
     keys,
 )
+from contract.approvals import CANCELLED_OUTPUT, Decision, Outcome, Pauses
 
 log = logging.getLogger(__name__)
 
 TITLE_CHARS = 80
-ACTIVE = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value)
+ACTIVE = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value, TaskStatus.AWAITING_APPROVAL.value)
+"""A task in one of these holds its session (a paused one too: its turn is not over)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class TaskStore:
         self.redis = redis
         self.log = eventlog
         self.settings = settings
+        self.pauses = Pauses(redis)
 
     # enqueue -------------------------------------------------------------------------------------
 
@@ -194,6 +197,17 @@ class TaskStore:
             raise not_found("Task")
         return record
 
+    # approvals -----------------------------------------------------------------------------------
+
+    async def decide(self, record: TaskRecord, approval_id: str, decision: Decision) -> Outcome:
+        """One decision on the task's current pause (contract/approvals.py); the last re-queues it."""
+        if not record.pause or not record.payload:
+            return "unknown"
+        task = ChatTask.model_validate_json(record.payload)
+        return await self.pauses.decide(
+            task, record.pause, approval_id, decision, self.settings.task_live_ttl_s
+        )
+
     # cancel --------------------------------------------------------------------------------------
 
     async def cancel(self, task_id: str, record: TaskRecord) -> str:
@@ -202,6 +216,10 @@ class TaskStore:
         if status not in ACTIVE:
             return status
         await self.redis.hset(keys.task(task_id), TaskField.CANCEL, "1")
+        if status == TaskStatus.AWAITING_APPROVAL.value:
+            if await self._close_pause(task_id, record):
+                return TaskStatus.CANCELLED.value
+            record = await self.get(task_id) or record  # decided meanwhile: cancel the queued resume
         # any active status: a task a draining worker handed back stays `running` while it waits in
         # the queue; the LREM decides the race with a worker taking it
         if await self._unqueue(record):
@@ -215,6 +233,19 @@ class TaskStore:
         await self.redis.publish(keys.CONTROL_CHANNEL, command.model_dump_json())
         current = await self.redis.hget(keys.task(task_id), TaskField.STATUS)
         return current or status
+
+    async def _close_pause(self, task_id: str, record: TaskRecord) -> bool:
+        """A paused task nobody holds: close its pause (once, unless the last decision came first) and
+        write `cancelled` ourselves."""
+        sid, ttl = record.session_id, self.settings.session_ttl_s
+        closing = await self.pauses.close(
+            task_id, sid, record.pause, expiring=False, reason=CANCELLED_OUTPUT, history_ttl_s=ttl
+        )
+        if closing != "claimed":
+            return False
+        await self.log.append(CancelledEvent(task_id=task_id), session_id=sid or None)
+        await self.pauses.finish(task_id, record.pause)
+        return True
 
     async def _unqueue(self, record: TaskRecord) -> bool:
         """LREM the task's exact payload from the main queue or its session queue. True if removed:

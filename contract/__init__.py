@@ -10,6 +10,7 @@ from contract.eventlog import Appended, EventLog, LoggedEvent, peek
 from contract.events import (
     ERROR_CODES,
     TERMINAL_TYPES,
+    ApprovalRequiredEvent,
     CancelledEvent,
     ChartSuggestion,
     CompleteEvent,
@@ -52,6 +53,7 @@ __all__ = [
     "LoggedEvent",
     "peek",
     "ERROR_CODES",
+    "ApprovalRequiredEvent",
     "TERMINAL_TYPES",
     "CancelledEvent",
     "ChartSuggestion",

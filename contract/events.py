@@ -7,6 +7,11 @@ with `Last-Event-ID: <seq>`.
 
 Order for one task:
     session → (retry)? → (progress | tool → tool_result → data? | token)* → complete | error | cancelled
+A tool call that needs a person's approval (the `tasks` agent's writes) pauses the run after its `tool`
+event: `approval_required` (one per call waiting), then nothing until the decision (POST
+/ai/api/tasks/{id}/approvals/{approval_id}); the run then goes on with the call's `tool_result` (its
+output, or the rejection the model was told) from whichever worker resumes it, or ends with `error`
+`approval_expired` when nobody decides within APPROVAL_TTL_S.
 `progress` says where the agent is in its workflow (never terminal); `data` carries the full result of one
 query for the client, right after the `tool_result` of the call that produced it (the model only got a
 compact summary of it).
@@ -72,6 +77,23 @@ class ToolResultEvent(_Event):
     output: Any
     is_error: bool = False
     duration_ms: int = 0
+
+
+class ApprovalRequiredEvent(_Event):
+    """A tool call waits for a person's approval; the run is paused (no worker holds it) until every
+    approval of the pause is decided, or ends with error `approval_expired` at `expires_at`."""
+
+    type: Literal["approval_required"] = "approval_required"
+    approval_id: str
+    """What the decision names: POST /ai/api/tasks/{task_id}/approvals/{approval_id}."""
+    call_id: str
+    """The `tool` event of the call that waits."""
+    tool: str
+    arguments: dict[str, Any]
+    message: str
+    """The change in words, for the person deciding, e.g. 'Add the task “buy milk” to your list?'."""
+    expires_at: float
+    """Epoch seconds (Redis time) after which the request expires."""
 
 
 class TokenEvent(_Event):
@@ -179,6 +201,7 @@ Event = Annotated[
     | RetryEvent
     | ToolEvent
     | ToolResultEvent
+    | ApprovalRequiredEvent
     | TokenEvent
     | ProgressEvent
     | DataEvent
@@ -200,6 +223,7 @@ ERROR_CODES = {
     "worker_lost": "The task's worker died and it could not be retried.",
     "max_attempts": "The task failed on every attempt (MAX_ATTEMPTS).",
     "unknown_agent": "The worker that took the task does not run its agent.",
+    "approval_expired": "Nobody approved or rejected the action in time; nothing was changed.",
     "internal": "Unexpected error.",
 }
 

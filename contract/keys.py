@@ -23,10 +23,11 @@ the same tag, built by one helper below; a key that is only ever used alone carr
     (task, session, the active task) then stay in one slot. Sessions sharing a tag share a slot.
   - untagged: agent:tasks itself, the owner indexes (a session's owner index is written beside the
     session, not in its script: an owner has sessions in every slot), shares (by a public id),
-    the reaper lock, the schema cache, feedback counts.
-Two steps therefore leave the scripts and run right after them, in the caller: pushing a promoted
-task onto agent:tasks (EventLog.append, contract/eventlog.py) and the enqueue's LPUSH
-(backend/taskstore.py). tests/unit/test_key_slots.py checks every multi-key script call's keys
+    the reaper lock, the schema cache, feedback counts, the approval deadlines (a ZSET of every
+    paused task: it cannot share a slot with all of them).
+Some steps therefore leave the scripts and run beside them, in the caller: pushing a promoted
+task onto agent:tasks (EventLog.append, contract/eventlog.py), the enqueue's LPUSH
+(backend/taskstore.py), and a pause's deadline and its resume's LPUSH (contract/approvals.py). tests/unit/test_key_slots.py checks every multi-key script call's keys
 against the slot rule. Channels (`:live`, `agent:control`) are not keys: classic PUBLISH reaches
 subscribers on every node of a cluster; they keep their names.
 A new key: pick the group of the keys it is used with (`_queue_slot`, `_session_slot`), or none.
@@ -44,6 +45,7 @@ queue tag `{agent:tasks}`, `{s8}` a session's tag):
     agent:{s8}:task:{task}:events            STREAM  the task's event log, entry id "{seq}-1"
     agent:task:{task}:live                   PUBSUB  the same events, live (a doorbell plus payload)
     agent:{s8}:task:{task}:lock              STRING  per-task run lock (never two runs of one task)
+    agent:{s8}:task:{task}:pause             HASH    a run paused for approval: its RunState, the approvals and decisions, TTL
     agent:{s8}:session:{session}             HASH    owner, title, created_at, updated_at, message_count, active_task, agent
     agent:{s8}:session:{session}:transcript  LIST    display messages (user / assistant turns) for the UI
     agent:{s8}:session:{session}:queue       LIST    tasks waiting behind the active run ("multitask": "enqueue")
@@ -52,6 +54,7 @@ queue tag `{agent:tasks}`, `{s8}` a session's tag):
     agent:{s8}:session:{session}:marks       HASH    task_id → model-history length before that turn (branching)
     agent:share:{share}                      HASH    a shared snapshot: owner, session_id, title, created_at, messages JSON
     agent:feedback:counts                    HASH    rating → how many times it was given (never decremented)
+    agent:approvals:deadlines                ZSET    "{task}:{pause}" per pause by its approval deadline (the reaper expires them)
     agent:{s8}:history:{session}             HASH    the SDK's RedisSession metadata (model-visible history)
     agent:{s8}:history:{session}:messages    LIST    its items (history_messages)
     agent:{s8}:history:{session}:counter     STRING  its legacy counter key (history_counter)
@@ -79,6 +82,9 @@ REAPER_LOCK = f"{PREFIX}:reaper:lock"
 SCHEMA_CACHE_STATS = f"{PREFIX}:schema:stats"
 """HASH with the fields `hits` and `misses` of the analytics server's schema cache."""
 FEEDBACK_COUNTS = f"{PREFIX}:feedback:counts"
+APPROVAL_DEADLINES = f"{PREFIX}:approvals:deadlines"
+"""ZSET of pauses (`{task id}:{pause id}`) scored by when their approval request expires
+(contract/approvaldeadlines.py)."""
 
 SLOT_TAG_CHARS = 8
 """How much of a session id (and so of each of its task ids) is its slot tag: 8 hex digits of a
@@ -141,6 +147,12 @@ def task_channel(task_id: str) -> str:
 
 def task_lock(task_id: str) -> str:
     return f"{task(task_id)}:lock"
+
+
+def task_pause(task_id: str) -> str:
+    """A run paused for a person's approval (contract/approvals.py, `PauseField`): written by the worker
+    that paused it, decided through any gateway, resumed by any worker, expired by the reaper."""
+    return f"{task(task_id)}:pause"
 
 
 def session(session_id: str) -> str:

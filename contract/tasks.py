@@ -31,6 +31,8 @@ class TaskStatus(enum.StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    AWAITING_APPROVAL = "awaiting_approval"
+    """Paused until a person approves or rejects a tool call (contract/approvals.py); no worker holds it."""
 
     @property
     def finished(self) -> bool:
@@ -73,6 +75,10 @@ class ChatTask(BaseModel):
     """Regenerate / edit: the task id of the turn this run replaces. The worker cuts the model history
     back to where that turn started (keys.session_marks) and the transcript at its question; the
     replaced answer stays on the new one as an earlier version (TranscriptMessage.versions)."""
+    resume: str = ""
+    """The pause this delivery resumes (keys.task_pause, PauseField.PAUSE_ID): the gateway enqueues the
+    task again with it once every approval of that pause is decided. A payload whose `resume` is not
+    the task's current pause (TaskField.PAUSE) is a stale copy, and dropped."""
 
     @model_validator(mode="before")
     @classmethod
@@ -110,6 +116,7 @@ class TaskField:
     CANCEL = "cancel"  # "1" once a cancel was requested
     HISTORY_LEN = "history_len"  # model-history length before the first attempt (retries rewind to it)
     TRANSCRIBED = "transcribed"  # "1" once the worker wrote the turn's transcript (written once)
+    PAUSE = "pause"  # the id of the task's latest pause for approval (ChatTask.resume names it)
 
 
 def queue_timed_out(since: float, now: float, timeout_s: float) -> bool:
@@ -150,6 +157,7 @@ class TaskRecord:
     attempts: int = 0
     worker: str = ""
     cancel: bool = False
+    pause: str = ""
 
     @classmethod
     def parse(cls, fields: Mapping[str, str | None]) -> TaskRecord | None:
@@ -170,6 +178,7 @@ class TaskRecord:
             attempts=_count(raw.get(TaskField.ATTEMPTS)),
             worker=raw.get(TaskField.WORKER, ""),
             cancel=raw.get(TaskField.CANCEL) == "1",
+            pause=raw.get(TaskField.PAUSE, ""),
         )
 
     @classmethod

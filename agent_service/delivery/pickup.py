@@ -183,6 +183,12 @@ class TaskDelivery:
             log.info("skipping a finished or unknown task")
             run.done = True
             return
+        if record.pause != task.resume or record.status == TaskStatus.AWAITING_APPROVAL.value:
+            # a copy from before the task's latest pause (the run that paused died before letting go of
+            # it) or of an earlier resume: the pause's decision re-queues the task as its own resume
+            log.info("dropping a stale copy of a paused task")
+            run.done = True
+            return
         attempts = await r.hincrby(keys.task(task.task_id), TaskField.ATTEMPTS, 1)
         flush_ms, on_end = self.settings.token_flush_ms, lambda: run.stop("ended")
         sink = EventSink(self.events, RunRecord(task), flush_ms, on_end=on_end)

@@ -13,6 +13,11 @@ so only one worker does them at a time.
   promotes a session's follow-up), falling back to `created_at`: a follow-up queued behind a long run
   with multitask=enqueue must not fail with no_worker the moment it is promoted. The rule is the
   contract's (TaskRecord.queue_expired, contract/tasks.py), the one the gateway's watchdog applies.
+- Expired approvals: a run paused for approval (contract/approvals.py) whose deadline has passed is
+  closed (Lua: only while undecided, so a decision that came first wins; its waiting calls get an
+  output in the model history) and ends with the terminal ErrorEvent approval_expired. A due deadline
+  of a pause that was decided or is gone is dropped, after pushing the decided resume onto agent:tasks
+  if its gateway died before doing so (`Pauses.settle`).
 - Orphans (local, no lock needed): an item in *this* worker's processing list that no run owns on two
   sweeps in a row (pickup failed while Redis blipped, release failed) goes back on the queue; the
   requeue also deletes the task lock if this worker still holds it (taskqueue.py).
@@ -31,7 +36,8 @@ from agent_service.config import Settings
 from agent_service.delivery.tasklock import COMPARE_AND_DELETE
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.redis_clients import REDIS_ERRORS
-from contract import ChatTask, EventLog, TaskField, TaskRecord, TaskStatus, keys, queue_timed_out
+from contract import ChatTask, ErrorEvent, EventLog, TaskField, TaskRecord, TaskStatus, keys, queue_timed_out
+from contract.approvals import EXPIRED_OUTPUT, Pauses
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,7 @@ class Reaper:
         self.events = EventLog(
             redis, live_ttl_s=settings.task_live_ttl_s, retention_s=settings.event_retention_s
         )
+        self.pauses = Pauses(redis)
 
     async def sweep_forever(self) -> None:
         while True:
@@ -71,6 +78,7 @@ class Reaper:
         try:
             await self.requeue_dead_workers()
             await self.fail_stale_queued()
+            await self.expire_approvals()
         finally:
             await self._release_lock(keys=[keys.REAPER_LOCK], args=[self.worker_id])
 
@@ -126,3 +134,29 @@ class Reaper:
                 extra={"task_id": task.task_id},
             )
         return failed
+
+    async def expire_approvals(self) -> int:
+        expired = 0
+        ttl = self.settings.approval_ttl_s
+        for task_id, pause_id in await self.pauses.deadlines.due(time.time()):
+            session_id = await self.redis.hget(keys.task(task_id), TaskField.SESSION_ID)
+            if not session_id:  # the task is gone: nothing to end
+                await self.pauses.finish(task_id, pause_id)
+                continue
+            history_ttl = self.settings.session_ttl_s
+            closing = await self.pauses.close(
+                task_id, session_id, pause_id, expiring=True, reason=EXPIRED_OUTPUT, history_ttl_s=history_ttl
+            )
+            if closing == "early":  # (the deadline's score is a clock's guess; the pause decides)
+                continue
+            if closing != "claimed":  # decided or gone: its resume may be in no list (Pauses.settle)
+                if await self.pauses.settle(task_id, pause_id):
+                    log.warning("re-queued a decided resume nobody had pushed", extra={"task_id": task_id})
+                continue
+            msg = f"Nobody approved or rejected the change within {ttl} s; nothing was changed."
+            event = ErrorEvent(task_id=task_id, code="approval_expired", message=msg)
+            await self.events.append(event, session_id=session_id)
+            await self.pauses.finish(task_id, pause_id)
+            expired += 1
+            log.info("an approval request expired; the task ended", extra={"task_id": task_id})
+        return expired

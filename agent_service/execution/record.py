@@ -56,6 +56,21 @@ class RunRecord:
     def add_workflow(self, name: str, duration_ms: int) -> None:
         self.workflow.append(WorkflowStep(step=len(self.workflow) + 1, name=name, duration_ms=duration_ms))
 
+    def snapshot(self) -> dict[str, Any]:
+        """What a paused run keeps of its record (contract/approvals.py saves it with the run state)."""
+        return {
+            "text": self.text,
+            "steps": [step.model_dump(mode="json") for step in self.steps],
+            "workflow": [step.model_dump(mode="json") for step in self.workflow],
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Continue a paused run's record: its answer and tool steps come before the resumed part's."""
+        self.text = [*snapshot.get("text", []), *self.text]
+        for step in snapshot.get("steps", []):
+            self.add_step(ToolStep.model_validate(step))
+        self.workflow = [WorkflowStep.model_validate(w) for w in snapshot.get("workflow", [])]
+
     def complete(self, usage: Any, unstreamed: str = "") -> CompleteEvent:
         """The terminal complete event (`usage`: the SDK's context_wrapper.usage; `unstreamed`: text still
         buffered in the sink, which the terminal append sends as a token first)."""

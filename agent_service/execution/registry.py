@@ -1,17 +1,19 @@
-"""The agents a worker runs: the built-in `analytics` (the SQL tools) and `chat` (no tools), those an
-operator declares in MCP_SERVERS_FILE (tools/catalog.py), and any a package installs under the
-`agent_stream.agents` entry point, without forking this one.
+"""The agents a worker runs: the built-in `analytics` (the SQL tools), `chat` (no tools) and `tasks` (the
+user's own task list, tools/tasks/, whose writes a person approves first), those an operator declares
+in MCP_SERVERS_FILE (tools/catalog.py), and any a package installs under the `agent_stream.agents`
+entry point, without forking this one.
 
 An entry point names an `AgentSpec` (or a function returning one):
 
     [project.entry-points."agent_stream.agents"]
     support = "my_package.agents:SUPPORT"     # AgentSpec(name="support", instructions=..., servers=("notes",))
 
-One rule, here: a spec says which MCP servers an agent uses, by name (`servers`: "analytics", the bundled
-one, or one declared in MCP_SERVERS_FILE); the registry builds its tools from them. The built-in names
-come first, then the declared agents (one taking a taken name is a start-up error, as is any bad file),
-then the installed ones (one with a taken name, or naming a server the worker does not have, is logged
-and left out). Every agent shares the worker's model and its servers.
+One rule, here: a spec says which MCP servers an agent uses, by name (`servers`: "analytics" or
+"tasks", the bundled ones, or one declared in MCP_SERVERS_FILE); the registry builds its tools from
+them. The built-in names come first, then the declared agents (one taking a taken name is a start-up
+error, as is any bad file), then the installed ones (one with a taken name, or naming a server the
+worker does not have, is logged and left out). Every agent shares the worker's model and its servers, and with a server its policies
+(which calls need approval, what each call's `_meta` carries: tools/servers.py builds them).
 
 Why the tools are listed here and kept: the SDK would list and convert them (strict schema, a deep copy
 of each) at every model turn of every run, so each server's tools are listed once per connection and
@@ -45,7 +47,7 @@ from agent_service.execution.runstate import AgentSetup
 from agent_service.metrics import WorkerMetrics
 from agent_service.models import build_model
 from agent_service.observation import ModelCallHooks
-from agent_service.tools.catalog import ANALYTICS_SERVER, Catalog, load_catalog
+from agent_service.tools.catalog import ANALYTICS_SERVER, BUNDLED_SERVERS, TASKS_SERVER, Catalog, load_catalog
 from agent_service.tools.servers import ToolServers
 from agent_service.tools.supervisor import ToolServer
 from contract.agents import DEFAULT_AGENT, AgentInfo
@@ -56,6 +58,12 @@ ENTRY_POINTS = "agent_stream.agents"
 CHAT_INSTRUCTIONS = """\
 You are a helpful assistant in a team's internal chat. Answer concisely, in the user's language, with
 Markdown where it helps. You have no tools and no access to data: say so when a question needs them.
+"""
+TASKS_INSTRUCTIONS = """\
+You keep the user's own task list with the tools list_tasks, add_task, update_task, complete_task and
+delete_task. Tasks are numbered per user; call list_tasks when you need the numbers. Every change is shown
+to the user for approval before it runs: when a change was rejected, say so and do not try it again.
+You can only ever see and change the list of the user you are talking to.
 """
 
 
@@ -82,10 +90,16 @@ BUILT_IN = (
         servers=(ANALYTICS_SERVER,),
     ),
     AgentSpec("chat", "A plain assistant, with no tools and no data access", CHAT_INSTRUCTIONS),
+    AgentSpec(
+        "tasks",
+        "Your own task list: add, list, complete, delete",
+        TASKS_INSTRUCTIONS,
+        servers=(TASKS_SERVER,),
+    ),
 )
 
 
-def specs(catalog: Catalog | None = None, servers: Iterable[str] = (ANALYTICS_SERVER,)) -> list[AgentSpec]:
+def specs(catalog: Catalog | None = None, servers: Iterable[str] = BUNDLED_SERVERS) -> list[AgentSpec]:
     """The built-in agents, the declared ones, then the installed ones whose servers are in `servers`."""
     found = {spec.name: spec for spec in BUILT_IN}
     for agent in (catalog or Catalog()).agents:

@@ -19,9 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from agents import Runner
+from agents import Runner, RunState
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -31,10 +31,12 @@ from agent_service.config import Settings
 from agent_service.execution.eventsink import EventSink
 from agent_service.execution.history import Conversation, model_history
 from agent_service.execution.inputparts import model_input
-from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code
+from agent_service.execution.pause import Approvals
+from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code, run_context
 from agent_service.execution.translation import Translator
 from agent_service.redis_clients import REDIS_ERRORS
-from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ErrorEvent, tracing
+from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ChatTask, ErrorEvent, tracing
+from contract.approvals import Pauses
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,10 @@ class Execution:
     conversation: Conversation
     setup: Callable[[str], AgentSetup | None]
     """Agent name → its setup; None for an agent this worker does not run."""
+    approvals: Approvals = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.approvals = Approvals(Pauses(self.redis), self.settings)
 
     async def run_agent(self, run: ActiveRun, sink: EventSink) -> None:
         """Run the agent on the task and end the run: its terminal event, or a hand-back."""
@@ -55,7 +61,14 @@ class Execution:
             msg = f"No worker here runs the agent '{task.agent}'."
             await self.end(run, sink, ErrorEvent(task_id=task.task_id, code="unknown_agent", message=msg))
             return
+        agent = setup.agent.clone()  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
+        start = await self._start(task, agent, sink)
+        if start is None:
+            msg = "The paused run could not be resumed (its approval request expired); nothing was changed."
+            await self.end(run, sink, ErrorEvent(task_id=task.task_id, code="approval_expired", message=msg))
+            return
         translator = Translator(sink)
+        translator.awaiting(sink.record.steps)
         timer = asyncio.get_running_loop().call_later(self.settings.task_timeout_s, run.stop, "timeout")
         code: str | None = None
         result = None
@@ -70,8 +83,9 @@ class Execution:
             # a replacement of one of its MCP servers in progress is waited for (bounded; one down is not)
             await asyncio.gather(*(s.wait_ready(self.settings.mcp_timeout_s) for s in setup.servers))
             result = Runner.run_streamed(
-                setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
-                model_input(task, self.settings.inputs),
+                agent,
+                start,
+                context=run_context(task),  # the owner tool servers act for (never the model's word)
                 session=model_history(self.settings, self.redis, task.session_id),
                 max_turns=self.settings.max_turns,
                 run_config=setup.run_config,
@@ -116,11 +130,33 @@ class Execution:
                 setup.hooks.forget(result.context_wrapper)
         await self._conclude(run, sink, result, code)
 
+    async def _start(self, task: ChatTask, agent, sink: EventSink) -> str | list | RunState | None:
+        """The run's input: the question (its text or parts), or a resumed task's paused run (None: it
+        is gone)."""
+        if not task.resume:
+            return model_input(task, self.settings.inputs)
+        try:
+            return await self.approvals.resume(task, agent, sink)
+        except REDIS_ERRORS:
+            raise  # the pickup's Redis trouble: the payload stays for the orphan sweep
+        except Exception:
+            log.exception("the paused run's state could not be restored")
+            return None
+
     async def _conclude(self, run: ActiveRun, sink: EventSink, result, code) -> None:
         tid = run.task.task_id
         if run.stop_reason == "ended":
             run.done = True  # someone else wrote the terminal event; nothing is left to write
             log.info("the task was ended elsewhere; run stopped")
+            return
+        if code is None and run.stop_reason is None and getattr(result, "interruptions", None):
+            try:  # calls wait for a person's approval: save the run and let the task go (pause.py)
+                await self.approvals.pause(run.task, sink, result)
+                run.done = True  # (a task whose record is gone has nothing left to wait for either)
+            except REDIS_ERRORS:
+                log.warning("could not save the paused run; handing the task back")
+                run.stop_reason, run.requeue = "handback", True
+                await sink.discard()
             return
         final = getattr(result, "final_output", None) if code is None else None
         if final is not None:
@@ -162,4 +198,6 @@ class Execution:
             log.error("could not write the terminal event; leaving the task for redelivery")
             return
         run.done, run.outcome = True, event.type
+        if run.task.resume:
+            await self.approvals.finish(run.task)
         log.info("run ended: %s", event.type, extra={"fields": {"code": getattr(event, "code", None)}})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import openai
 from agents import Agent, MaxTurnsExceeded, RunConfig
@@ -25,6 +26,20 @@ from agent_service.redis_clients import REDIS_ERRORS
 from contract import ChatTask
 
 RETRY_MESSAGE = "The previous attempt was interrupted; restarting the answer."
+
+
+class RunContext(TypedDict):
+    """The SDK run context of every run (`Runner.run_streamed(context=...)`): who the task is for and
+    which task it is. Tool servers that act for a user read the owner from here (tools/tasks/client.py
+    puts it into each call's MCP `_meta`), never from the model's arguments. A mapping, so a paused
+    run's saved state (RunState.to_string) carries it without a custom serializer."""
+
+    owner: str
+    task_id: str
+
+
+def run_context(task: ChatTask) -> RunContext:
+    return {"owner": task.owner, "task_id": task.task_id}
 
 
 @dataclass

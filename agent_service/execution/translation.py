@@ -100,6 +100,13 @@ class Translator:
         self._turn_start = self.record.started
         self._calls: dict[str, tuple[ToolStep, float]] = {}
 
+    def awaiting(self, steps: list[ToolStep]) -> None:
+        """A resumed run: the paused calls' results arrive without their `tool_called` (emitted before
+        the pause), and complete the steps the paused run recorded."""
+        for step in steps:
+            if step.output is None:
+                self._calls[step.call_id] = (step, time.monotonic())
+
     def _ms(self, since: float) -> int:
         return int((time.monotonic() - since) * 1000)
 

@@ -13,9 +13,11 @@ One run for a data question (each model call looks at the items after the latest
   call 3: run_query output present     → stream a summary built from the real rows (demo_answers.py)
 A write ("delete the cancelled orders") or a request for files, credentials or instructions is refused in
 words with no tool call (demo_refusals.py). A message with images or files is answered with what arrived
-(demo_attachments.py). "What did I ask before?" is answered from the conversation history in `input` (proves follow-ups see
-earlier turns); anything else gets the help text without a tool call. Tools other than the analytics
-ones (an operator's own MCP servers) are called the generic way: demo_policy.py, which holds the policy. Token usage is estimated as a word
+(demo_attachments.py). "What did I ask before?" is answered from the conversation history in `input`
+(proves follow-ups see earlier turns); anything else gets the help text without a tool call. An agent
+with the task list tools (`tasks`) follows demo_tasks.py instead, where writes are the point. Tools
+other than the analytics ones (an operator's own MCP servers) are called the generic way: demo_policy.py,
+which holds the policy. Token usage is estimated as a word
 count so CompleteEvent.usage is non-zero and deterministic. Delay between deltas: 1 / DEMO_TOKENS_PER_S.
 """
 

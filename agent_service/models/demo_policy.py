@@ -1,6 +1,7 @@
 """The offline demo model's policy: what to do next given the conversation so far (pure, deterministic).
 
-The analytics path (demo.py's docstring) runs when the agent has the analytics tools. Any other tool is
+The analytics path (demo.py's docstring) runs when the agent has the analytics tools, the task list's
+(demo_tasks.py) when it has those. Any other tool is
 taken the generic way, so an agent over an operator's own MCP server works with the demo model too:
 - a tool named in the question (its exact name, e.g. "lookup_note launch checklist") is called, or,
   for an agent without the analytics tools, its only tool; with several and none named, the answer
@@ -19,6 +20,7 @@ from typing import Any
 from agents import Tool
 
 from agent_service.models import demo_answers as answers
+from agent_service.models import demo_tasks as tasks
 from agent_service.models.demo_attachments import content_text as text_of
 from agent_service.models.demo_attachments import received_answer
 from agent_service.models.demo_questions import Plan, parse_question
@@ -45,6 +47,8 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
     received = received_answer(items[last].get("content")) if users else None
     if received:
         return Reply(received)
+    if {getattr(t, "name", "") for t in tools} & tasks.TOOLS:  # writes are its point: no refusal
+        return Reply(*tasks.decide(question, _tool_outputs(items[last + 1 :])))
     plan = parse_question(question)
     if plan.kind == "history":
         return Reply(answers.history_answer([text_of(items[i].get("content")) for i in users[:-1]]))

@@ -26,8 +26,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from agents.mcp import MCPServerStdio
-
 from agent_service.config import Settings
 from agent_service.execution.queryattempts import QueryAttempts
 from agent_service.execution.runscope import current_scope
@@ -35,6 +33,7 @@ from agent_service.metrics import WorkerMetrics
 from agent_service.tools.analytics.server import role_warnings
 from agent_service.tools.catalog import ANALYTICS_SERVER
 from agent_service.tools.connection import ToolConnection
+from agent_service.tools.stdio import stdio_client
 from agent_service.tools.supervisor import ToolServer
 
 log = logging.getLogger(__name__)
@@ -46,14 +45,7 @@ class AnalyticsServer(ToolServer):
     resend_calls = True
 
     def __init__(self, settings: Settings, params: dict[str, Any], metrics: WorkerMetrics | None = None):
-        def make() -> MCPServerStdio:
-            return MCPServerStdio(
-                params=params,  # type: ignore[arg-type]
-                name=ANALYTICS_SERVER,
-                cache_tools_list=True,
-                client_session_timeout_seconds=settings.mcp_timeout_s,
-            )
-
+        make = stdio_client(ANALYTICS_SERVER, params, settings.mcp_timeout_s)
         super().__init__(ANALYTICS_SERVER, make, settings, metrics)
         self._attempts = QueryAttempts(settings.sql_max_retries)
         self.role_warnings: list[str] = []

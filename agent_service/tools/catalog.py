@@ -15,7 +15,7 @@
     name = "notes"
     description = "Answers from the team's notes"
     instructions = "Search the notes before you answer."
-    servers = ["notes"]              # declared servers, or "analytics" (the bundled one)
+    servers = ["notes"]              # declared servers, or "analytics" / "tasks" (the bundled ones)
 
 Why these choices: a file, not an environment variable, because instructions are prose and servers are
 lists; TOML (stdlib `tomllib`, comments) or JSON (stdlib, what a ConfigMap generator writes), picked by
@@ -46,6 +46,9 @@ from contract.agents import AGENT_NAME_PATTERN
 
 ANALYTICS_SERVER = "analytics"
 """The bundled analytics server's name: always there, never declared."""
+TASKS_SERVER = "tasks"
+"""The bundled task list server's name (tools/tasks/): always there, never declared."""
+BUNDLED_SERVERS = (ANALYTICS_SERVER, TASKS_SERVER)
 SERVER_NAME_PATTERN = r"^[a-z][a-z0-9_-]{0,63}$"
 
 
@@ -129,14 +132,14 @@ class Catalog(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> Catalog:
         names = [s.name for s in self.servers]
-        if ANALYTICS_SERVER in names:
-            raise ValueError(f"the server name {ANALYTICS_SERVER!r} is the bundled analytics server's")
+        if taken := [n for n in BUNDLED_SERVERS if n in names]:
+            raise ValueError(f"the server name {taken[0]!r} is a bundled server's")
         if dupes := sorted({n for n in names if names.count(n) > 1}):
             raise ValueError(f"server names declared twice: {', '.join(dupes)}")
         agents = [a.name for a in self.agents]
         if dupes := sorted({n for n in agents if agents.count(n) > 1}):
             raise ValueError(f"agent names declared twice: {', '.join(dupes)}")
-        known = {ANALYTICS_SERVER, *names}
+        known = {*BUNDLED_SERVERS, *names}
         for agent in self.agents:
             if missing := [s for s in agent.servers if s not in known]:
                 raise ValueError(f"agent {agent.name!r} names undeclared servers: {', '.join(missing)}")

@@ -1,9 +1,12 @@
-"""The worker's MCP servers: the bundled analytics server and every server MCP_SERVERS_FILE declares, each
-one supervised connection (tools/supervisor.py), shared by all runs of the process.
+"""The worker's MCP servers: the bundled analytics and task list servers and every server
+MCP_SERVERS_FILE declares, each one supervised connection (tools/supervisor.py), shared by all runs of
+the process. Each is built here once, with what is particular to it (the task list's caller and
+approval policies are TasksServer's), and named in `by_name`, which is what agent specs name.
 
 Why they start differently: the analytics server is the default agent's and runs from this package, so
-a worker without it is misconfigured (a bad DATABASE_URL, say) and exits 1 (ToolServerNotStarted). A
-declared server is someone else's: each gets one bounded first attempt (MCP_TIMEOUT_S, all at once, so
+a worker without it is misconfigured (a bad DATABASE_URL, say) and exits 1 (ToolServerNotStarted).
+Every other server, the task list's included (its own database, TASKS_DATABASE_URL, which should not
+take the analytics agent down with it), gets one bounded first attempt (MCP_TIMEOUT_S, all at once, so
 start-up waits for the slowest, not their sum) and is otherwise connected in the background for as
 long as the worker runs. A server that is down costs the agents using it their tools (see
 execution/registry.py), never the worker or the other agents.
@@ -19,8 +22,9 @@ from agent_service.config import Settings
 from agent_service.metrics import WorkerMetrics
 from agent_service.tools.analytics import mcp_params
 from agent_service.tools.analyticsclient import AnalyticsServer
-from agent_service.tools.catalog import ANALYTICS_SERVER, Catalog
+from agent_service.tools.catalog import ANALYTICS_SERVER, TASKS_SERVER, Catalog
 from agent_service.tools.supervisor import ToolServer
+from agent_service.tools.tasks.client import TasksServer
 
 log = logging.getLogger(__name__)
 
@@ -29,28 +33,32 @@ class ToolServers:
     def __init__(self, settings: Settings, catalog: Catalog, metrics: WorkerMetrics | None = None) -> None:
         self._settings = settings
         self.analytics = AnalyticsServer(settings, mcp_params(settings, settings.redis_url), metrics)
-        self.by_name: dict[str, ToolServer] = {ANALYTICS_SERVER: self.analytics}
+        self.by_name: dict[str, ToolServer] = {
+            ANALYTICS_SERVER: self.analytics,
+            TASKS_SERVER: TasksServer(settings, metrics),
+        }
         """Server name → its supervised connection (what agent specs name)."""
         for declared in catalog.servers:
             make = partial(declared.client, settings.mcp_timeout_s)
             self.by_name[declared.name] = ToolServer(declared.name, make, settings, metrics)
 
     @property
-    def declared(self) -> list[ToolServer]:
+    def others(self) -> list[ToolServer]:
+        """Every server but the analytics one (started without being waited for)."""
         return [s for s in self.by_name.values() if s is not self.analytics]
 
     async def start(self) -> None:
         """The analytics server connected (or ToolServerNotStarted, with every server stopped), each
-        declared one tried once."""
-        for server in self.declared:
+        other one tried once."""
+        for server in self.others:
             server.launch()
         try:
             await self.analytics.start()
         except BaseException:
             await self.stop()
             raise
-        await asyncio.gather(*(s.tried(self._settings.mcp_timeout_s) for s in self.declared))
-        for server in self.declared:
+        await asyncio.gather(*(s.tried(self._settings.mcp_timeout_s) for s in self.others))
+        for server in self.others:
             if not server.ready:
                 log.warning("MCP server %s is down; its agents lack its tools until it connects", server.name)
 

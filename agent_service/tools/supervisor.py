@@ -24,7 +24,8 @@ MCP_SERVERS_FILE (tools/catalog.py makes the SDK client for it: `MCPServerStdio`
   when `resend_calls` is set, as for the analytics tools (read-only and idempotent, so a dying server
   costs the run nothing but the wait). A declared server's tools may not be idempotent, so by default a
   call lost with its connection fails (it may or may not have run) and is never sent twice; listing
-  tools or prompts is always safe to resend.
+  tools or prompts is always safe to resend. The task list server resends too: a write is recorded
+  under the chat task's and the tool call's ids (tools/tasks/store.py), so a resent one applies once.
 - Capacity: at most MCP_MAX_INFLIGHT calls per server are sent at once; the rest wait here for a free
   slot, outside any request timeout, instead of piling up in the server (why one connection and not a
   pool: the measurements in tools/analyticsclient.py).
@@ -80,8 +81,11 @@ class ToolServer(MCPServer):
         make: Callable[[], SdkServer],
         settings: Settings,
         metrics: WorkerMetrics | None = None,
+        **policies: Any,
     ) -> None:
-        super().__init__(failure_error_function=None, custom_data_extractor=self._result_data)
+        """`policies`: the SDK's per-server `tool_meta_resolver` and `require_approval`, which belong to
+        the server (a subclass passes them: tools/tasks/client.py), so every agent using it gets them."""
+        super().__init__(failure_error_function=None, custom_data_extractor=self._result_data, **policies)
         self._metrics = metrics
         self._name = name
         self._make = make

@@ -17,12 +17,22 @@ from backend.auth import CurrentPrincipal, Owner
 from backend.chatturn import events_url
 from backend.deps import StreamsDep, TasksDep
 from backend.errors import ApiError, not_found
-from backend.schemas import TASK_ID_PATTERN, CancelResult, Refusal, TaskState, asked
+from backend.schemas import (
+    TASK_ID_PATTERN,
+    ApprovalDecision,
+    ApprovalResult,
+    CancelResult,
+    Refusal,
+    TaskState,
+    asked,
+)
 from backend.streamopening import StreamOpening
 from contract import logfields
+from contract.approvals import Decision
 
 router = APIRouter(prefix="/ai/api/tasks", tags=["tasks"])
 TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]
+ApprovalId = Annotated[str, Path(pattern=TASK_ID_PATTERN)]  # minted like a task id (uuid4 hex)
 
 
 def parse_last_event_id(header: str | None, query: str | None) -> int:
@@ -94,6 +104,39 @@ async def task_events(
         return opening.stream(
             after_seq=after, headers={"X-Task-ID": task_id, "Content-Location": events_url(task_id)}
         )
+
+
+_REFUSED = {
+    "decided": "that approval was already decided",
+    "expired": "the approval request expired",
+    "closed": "the paused run was ended (expired or cancelled)",
+}
+
+
+@router.post(
+    "/{task_id}/approvals/{approval_id}",
+    response_model=ApprovalResult,
+    responses={
+        404: {"description": "Unknown task or approval"},
+        409: {"description": "Decided, expired or ended"},
+    },
+)
+async def decide_approval(
+    task_id: TaskId, approval_id: ApprovalId, body: ApprovalDecision, owner: Owner, tasks: TasksDep
+) -> ApprovalResult:
+    """Approve or reject a tool call the run paused for (`approval_required`); once every approval of the
+    pause is decided, the run is queued again and goes on on any worker (a rejected call is not run:
+    the model is told it was rejected, with `message`)."""
+    record = await tasks.owned(task_id, owner)
+    if record.finished and record.pause:
+        raise ApiError(409, "the task already ended")
+    decision = Decision(approve=body.approve, message=body.message)
+    outcome = await tasks.decide(record, approval_id, decision)
+    if outcome == "unknown":
+        raise not_found("Approval")
+    if outcome in _REFUSED:
+        raise ApiError(409, _REFUSED[outcome])
+    return ApprovalResult(task_id=task_id, approval_id=approval_id, status=outcome)
 
 
 @router.post("/{task_id}/cancel", response_model=CancelResult, responses={202: {"model": CancelResult}})

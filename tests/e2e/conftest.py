@@ -55,6 +55,7 @@ def running_stack(tokens_per_s: str, **env: str) -> Iterator[Stack]:
             "MODEL_PROVIDER": "demo",
             "DEMO_TOKENS_PER_S": tokens_per_s,
             "LOG_LEVEL": "WARNING",
+            "TASKS_DB_PATH": str(logs / "tasks.db"),  # every stack its own task lists
             **env,
         },
         log_dir=logs,

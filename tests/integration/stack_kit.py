@@ -7,7 +7,7 @@ import contextlib
 import json
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,14 @@ def seqs_contiguous(events: list[dict], start: int = 0) -> bool:
     return [e["seq"] for e in events] == list(range(start, start + len(events)))
 
 
-async def read_frames(resp: httpx2.Response, frames: Frames, stop_after: int | None = None) -> Frames:
+async def read_frames(
+    resp: httpx2.Response,
+    frames: Frames,
+    stop_after: int | None = None,
+    until: Callable[[dict], bool] | None = None,
+) -> Frames:
+    """Read the stream's events to its end, or after `stop_after` events, or at the first event for
+    which `until` is true."""
     data: list[str] = []
     async for line in resp.aiter_lines():
         if line.startswith("data:"):
@@ -77,6 +84,8 @@ async def read_frames(resp: httpx2.Response, frames: Frames, stop_after: int | N
             data = []
             if stop_after is not None and len(frames.events) >= stop_after:
                 break
+            if until is not None and until(frames.events[-1]):
+                break
     return frames
 
 
@@ -86,6 +95,7 @@ async def chat(
     message: str,
     key: str = KEY_A,
     stop_after: int | None = None,
+    until: Callable[[dict], bool] | None = None,
     **body,
 ) -> Frames:
     async with client.stream(
@@ -100,11 +110,16 @@ async def chat(
             await resp.aread()
             frames.body = resp.json()
             return frames
-        return await read_frames(resp, frames, stop_after)
+        return await read_frames(resp, frames, stop_after, until)
 
 
 async def rejoin(
-    client: httpx2.AsyncClient, base: str, task_id: str, last_event_id: int | None, key: str = KEY_A
+    client: httpx2.AsyncClient,
+    base: str,
+    task_id: str,
+    last_event_id: int | None,
+    key: str = KEY_A,
+    until: Callable[[dict], bool] | None = None,
 ) -> Frames:
     headers = {"X-API-Key": key}
     if last_event_id is not None:
@@ -119,7 +134,7 @@ async def rejoin(
         if resp.status_code != 200:
             await resp.aread()
             return frames
-        return await read_frames(resp, frames)
+        return await read_frames(resp, frames, until=until)
 
 
 class LiveStack:
@@ -141,7 +156,11 @@ class LiveStack:
             env={"API_KEYS": f"{KEY_A},{KEY_B}", "MODEL_PROVIDER": "demo", "LOG_LEVEL": "WARNING"},
             log_dir=self.logs,
         )
-        self.worker_env = {**FAST_WORKER_ENV, **(worker_env or {})}
+        self.worker_env = {  # every stack its own task lists (the workers of one stack share them)
+            **FAST_WORKER_ENV,
+            "TASKS_DB_PATH": str(self.logs / "tasks.db"),
+            **(worker_env or {}),
+        }
         self.gateway_env = {
             "RATE_LIMIT": "10000/minute",
             "KEY_RATE_LIMIT": "10000/minute",

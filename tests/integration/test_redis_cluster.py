@@ -2,7 +2,8 @@
 
 Each test runs the services' own code with the cluster clients they build (backend/connections.py,
 agent_service/redis_clients.py): every script and transaction must find its keys in one slot, the
-queue must keep its public name, and pub/sub must reach across nodes.
+queue must keep its public name, and pub/sub must reach across nodes; a run paused for approval
+resumes through the steps that run beside its scripts (the deadline, the push onto agent:tasks).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import uuid
 
 import httpx2
 import pytest
+import redis
+from approval_kit import decided, paused
 from redis.exceptions import ConnectionError
-from stack_kit import LiveStack, chat
+from stack_kit import LiveStack, chat, seqs_contiguous
 from support.keys import HEADERS_A, KEY_A
 
 from agent_service.config import Settings as WorkerSettings
@@ -203,16 +206,22 @@ async def test_a_command_that_waits_past_the_pool_timeout_fails_with_a_connectio
         await client.aclose()
 
 
-def test_a_chat_streams_to_complete_through_a_gateway_and_a_worker_on_a_cluster(redis_cluster):
+def _run_on_a_cluster_stack(redis_cluster, scenario, **worker_env: str) -> None:
+    """A gateway and a worker on the flushed cluster run `scenario(url)`; nothing in their logs failed."""
     redis_cluster.flushall()
     cluster = {"REDIS_CLUSTER": "true"}
-    with LiveStack(worker_env=cluster, gateway_env=cluster, redis_server=redis_cluster) as stack:
+    worker_env = {**cluster, **worker_env}
+    with LiveStack(worker_env=worker_env, gateway_env=cluster, redis_server=redis_cluster) as stack:
         url = stack.gateway()
         stack.worker()
         stack.wait_workers(1)
-        asyncio.run(_chat_twice(url))
+        asyncio.run(scenario(url))
         logs = stack.logs_text()
         assert "Traceback" not in logs and "ERROR" not in logs, logs
+
+
+def test_a_chat_streams_to_complete_through_a_gateway_and_a_worker_on_a_cluster(redis_cluster):
+    _run_on_a_cluster_stack(redis_cluster, _chat_twice)
 
 
 async def _chat_twice(url: str) -> None:
@@ -224,3 +233,27 @@ async def _chat_twice(url: str) -> None:
         assert second.terminal and second.terminal["type"] == "complete", second.types
         session = (await client.get(f"{url}/ai/api/sessions/{session_id}", headers=HEADERS_A)).json()
         assert len(session["messages"]) == 4
+
+
+def test_a_write_paused_for_approval_is_approved_resumed_and_completed_on_a_cluster(redis_cluster):
+    _run_on_a_cluster_stack(redis_cluster, _approve_a_write, DEMO_TOKENS_PER_S="0")
+    client = redis.RedisCluster.from_url(redis_cluster.url, decode_responses=True)
+    try:  # the resumed run's end removed the pause and its deadline
+        assert client.zcard(keys.APPROVAL_DEADLINES) == 0
+    finally:
+        client.close()
+
+
+async def _approve_a_write(url: str) -> None:
+    async with httpx2.AsyncClient() as client:
+        frames, approval = await paused(client, url, "add a task buy milk")
+        task_id = approval["task_id"]
+        state = await client.get(f"{url}/ai/api/tasks/{task_id}", headers=HEADERS_A)
+        assert state.json()["status"] == "awaiting_approval"
+        rest = await decided(client, url, approval, approve=True)
+        assert [t for t in rest.types if t != "progress"][:1] == ["tool_result"], rest.types
+        assert rest.terminal["type"] == "complete", rest.types
+        assert rest.terminal["response"] == "Added task 1: “buy milk”."
+        assert seqs_contiguous(frames.events + rest.events)
+        state = await client.get(f"{url}/ai/api/tasks/{task_id}", headers=HEADERS_A)
+        assert state.json()["status"] == "completed"

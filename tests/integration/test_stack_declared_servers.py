@@ -1,6 +1,7 @@
 """Agents on servers declared in MCP_SERVERS_FILE, through the real stack (gateway + worker + Redis): the
 demo model calls the notes MCP server's tool over streamable HTTP and over stdio, an allow-list hides a
-tool, and a server that is down (at start-up, or killed later) fails only its own agent's tools."""
+tool, and a server that is down (at start-up, or killed later) fails only its own agent's tools; so
+does the bundled task list server when its database is unreachable."""
 
 from __future__ import annotations
 
@@ -43,7 +44,10 @@ def live(notes, tmp_path_factory):
     }
     path = tmp_path_factory.mktemp("catalog") / "servers.json"
     path.write_text(json.dumps(catalog))
-    with LiveStack.single(tokens_per_s=0, MCP_SERVERS_FILE=str(path), MCP_TIMEOUT_S="5") as stack:
+    unreachable = "postgresql+psycopg://nobody@127.0.0.1:1/none"  # the task list server cannot start
+    with LiveStack.single(
+        tokens_per_s=0, MCP_SERVERS_FILE=str(path), MCP_TIMEOUT_S="5", TASKS_DATABASE_URL=unreachable
+    ) as stack:
         yield stack
 
 
@@ -84,6 +88,13 @@ async def test_a_server_down_at_start_leaves_its_agent_without_tools_and_the_oth
     assert frames.types[-1] == "complete" and "run_query" in _tools(frames)
     broken = await chat(client, live.urls[0], "What is on the launch checklist?", agent="broken")
     assert broken.types[-1] == "complete" and "without tools" in broken.text
+
+
+async def test_an_unreachable_task_list_database_costs_only_the_tasks_agent_its_tools(live, client):
+    agents = await _agents(live, client)
+    assert agents["tasks"]["tools"] == [] and "run_query" in agents["analytics"]["tools"]
+    frames = await chat(client, live.urls[0], "How many customers are there?")
+    assert frames.types[-1] == "complete" and "run_query" in _tools(frames)
 
 
 async def test_a_server_that_dies_fails_its_agents_run_with_a_tool_error_until_it_is_back(

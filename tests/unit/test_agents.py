@@ -25,9 +25,10 @@ class _Point:
         return self._value
 
 
-def test_the_built_in_agents_are_analytics_on_the_analytics_server_and_chat_on_none():
+def test_the_built_in_agents_are_analytics_and_tasks_on_their_servers_and_chat_on_none():
     by_name = {s.name: s for s in registry.BUILT_IN}
     assert by_name["analytics"].server_names == ("analytics",) and by_name["chat"].server_names == ()
+    assert by_name["tasks"].server_names == ("tasks",)
 
 
 def test_an_installed_agent_joins_and_one_taking_a_built_in_name_does_not(monkeypatch):
@@ -37,7 +38,7 @@ def test_an_installed_agent_joins_and_one_taking_a_built_in_name_does_not(monkey
         registry, "entry_points", lambda group: [_Point("support", extra), _Point("x", lambda: clash)]
     )
     names = [s.name for s in registry.specs()]
-    assert names == ["analytics", "chat", "support"]
+    assert names == ["analytics", "chat", "tasks", "support"]
     assert next(s for s in registry.specs() if s.name == "chat").description != "other chat"
 
 

@@ -41,6 +41,8 @@ def test_key_strings_are_pinned():
     assert keys.task_events(t) == f"agent:{{3fa2b1c4}}:task:{t}:events"
     assert keys.task_channel(t) == f"agent:task:{t}:live"
     assert keys.task_lock(t) == f"agent:{{3fa2b1c4}}:task:{t}:lock"
+    assert keys.task_pause(t) == f"agent:{{3fa2b1c4}}:task:{t}:pause"
+    assert keys.APPROVAL_DEADLINES == "agent:approvals:deadlines"
     assert keys.session(s) == f"agent:{{3fa2b1c4}}:session:{s}"
     assert keys.session_transcript(s) == f"agent:{{3fa2b1c4}}:session:{s}:transcript"
     assert keys.session_marks(s) == f"agent:{{3fa2b1c4}}:session:{s}:marks"

@@ -114,6 +114,9 @@ OWNER_ROUTES = {
     ("GET", "/ai/api/tasks/{task_id}"): _not_found("GET", "/ai/api/tasks/{task_id}"),
     ("GET", "/ai/api/tasks/{task_id}/events"): _not_found("GET", "/ai/api/tasks/{task_id}/events"),
     ("POST", "/ai/api/tasks/{task_id}/cancel"): _not_found("POST", "/ai/api/tasks/{task_id}/cancel"),
+    ("POST", "/ai/api/tasks/{task_id}/approvals/{approval_id}"): _not_found(
+        "POST", "/ai/api/tasks/{task_id}/approvals/" + "a" * 32, {"approve": True}
+    ),
     ("GET", "/ai/api/sessions"): _list,
     ("GET", "/ai/api/sessions/{session_id}"): _not_found("GET", "/ai/api/sessions/{session_id}"),
     ("DELETE", "/ai/api/sessions/{session_id}"): _not_found("DELETE", "/ai/api/sessions/{session_id}"),

@@ -39,6 +39,7 @@ def test_the_wire_schema_holds_the_event_union_and_every_rest_body() -> None:
         "retry",
         "tool",
         "tool_result",
+        "approval_required",
         "token",
         "progress",
         "data",
@@ -54,6 +55,8 @@ def test_the_wire_schema_holds_the_event_union_and_every_rest_body() -> None:
         "UiConfig",
         "Me",
         "TaskState",
+        "ApprovalDecision",
+        "ApprovalResult",
         "Health",
     ):
         assert name in schemas

@@ -1,7 +1,8 @@
 """Every Lua script call and every MULTI/EXEC the services make touches keys of ONE Redis Cluster hash
 slot (contract/keys.py), checked with redis-py's own key_slot (CRC16 of the hash tag) on the real code
 paths: the gateway with its fake worker (chat, a follow-up queued behind it and promoted, feedback,
-rename, share, cancel, delete), and the worker's queue, locks, heartbeat and history scripts.
+rename, share, cancel, delete), the worker's queue, locks, heartbeat and history scripts, and a run
+paused for approval (pause, decide, expire, cancel, and the reaper's re-push of a lost resume).
 
 The check wraps redis-py where every such call passes (AsyncScript.__call__, the asyncio Pipeline's
 execute), so a new script or a new key used in one cannot slip past it: it fails here, not first on
@@ -26,10 +27,13 @@ from worker_kit import settings as worker_settings
 
 from agent_service.config import Settings as WorkerSettings
 from agent_service.delivery.heartbeat import Heartbeat
+from agent_service.delivery.reaper import Reaper
 from agent_service.delivery.tasklock import TaskLocks
 from agent_service.delivery.taskqueue import TaskQueue
 from agent_service.execution.history import Conversation, model_history
-from contract import ChatTask, keys
+from backend.taskstore import TaskStore
+from contract import ChatTask, EventLog, keys
+from contract.approvals import Approval, Decision, Pauses
 
 SCRIPTS = ("EVAL", "EVALSHA")
 ALL_ARGS_ARE_KEYS = ("DEL", "UNLINK", "EXISTS", "WATCH", "MGET", "TOUCH")
@@ -126,3 +130,33 @@ async def test_the_workers_scripts_stay_in_one_slot(slot_rule, redis):
     await heartbeat.beat()
     await heartbeat.remove()
     assert len(slot_rule) >= 4
+
+
+async def _paused(store: TaskStore, pauses: Pauses, ttl_s: int) -> tuple[ChatTask, Approval]:
+    """A new chat of the tasks agent whose run paused for one approval (the queue emptied: taken)."""
+    task = ChatTask(session_id=uuid.uuid4().hex, owner="key:o", message="add a task x", agent="tasks")
+    await store.enqueue(task, new_session=True)
+    await store.redis.delete(keys.TASK_QUEUE)
+    approval = Approval(approval_id=uuid.uuid4().hex, call_id="c1", tool="add_task", message="Add x?")
+    assert await pauses.save(task, uuid.uuid4().hex, "{}", {}, [approval], ttl_s) is not None
+    return task, approval
+
+
+async def test_the_approval_scripts_stay_in_one_slot(slot_rule, redis):
+    store = TaskStore(redis, EventLog(redis), gateway_settings(redis_cluster=True))
+    settings = WorkerSettings(redis_url="redis://fake:6379/0", worker_id="w1")
+    reaper = Reaper(redis, settings, TaskQueue(redis, redis, "w1"), owned=())
+    pauses = Pauses(redis)
+    (approved, yes), (expiring, _), (cancelled, _) = [await _paused(store, pauses, t) for t in (60, 0, 60)]
+
+    record = await store.get(approved.task_id)
+    assert await store.decide(record, yes.approval_id, Decision(approve=True)) == "resumed"
+    await redis.delete(keys.TASK_QUEUE)  # its push lost, and its deadline left: the reaper settles it
+    await pauses.deadlines.add(approved.task_id, record.pause, 0)
+    assert await store.cancel(cancelled.task_id, await store.get(cancelled.task_id)) == "cancelled"
+    assert await reaper.expire_approvals() == 1
+    assert (await store.get(expiring.task_id)).status == "failed"
+    assert [ChatTask.model_validate_json(p).resume for p in await redis.lrange(keys.TASK_QUEUE, 0, -1)] == [
+        record.pause
+    ]
+    assert slot_rule.count("script") >= 9

@@ -13,6 +13,7 @@ from contract import SessionField, TaskField
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_MODULES = [
     "contract/eventlog.py",
+    "contract/approvals.py",
     "agent_service/delivery/tasklock.py",
     "agent_service/delivery/taskqueue.py",
     "agent_service/delivery/heartbeat.py",

@@ -79,7 +79,8 @@ def test_a_missing_variable_in_a_header_is_named(tmp_path):
             "comand: Extra inputs are not permitted",
         ),
         ({"servers": [{"name": "x", "url": "ftp://host"}]}, "url: String should match"),
-        ({"servers": [{"name": "analytics", "command": "y"}]}, "the bundled analytics server's"),
+        ({"servers": [{"name": "analytics", "command": "y"}]}, "'analytics' is a bundled server's"),
+        ({"servers": [{"name": "tasks", "command": "y"}]}, "'tasks' is a bundled server's"),
         ({"servers": [{"name": "x", "command": "y"}, {"name": "x", "url": "http://h"}]}, "declared twice: x"),
         ({"agents": [{"name": "a", "instructions": "i", "servers": ["nope"]}]}, "undeclared servers: nope"),
         ({"agents": [{"name": "Bad Name", "instructions": "i"}]}, "agents.0.name"),
@@ -118,7 +119,7 @@ def test_declared_agents_follow_the_built_in_ones_with_their_servers():
         }
     )
     found = registry.specs(catalog, ["analytics", "n"])
-    assert [s.name for s in found] == ["analytics", "chat", "n"] and found[-1].server_names == ("n",)
+    assert [s.name for s in found] == ["analytics", "chat", "tasks", "n"] and found[-1].server_names == ("n",)
 
 
 class _Point:
@@ -137,5 +138,5 @@ def test_an_installed_agent_naming_a_server_the_worker_lacks_is_left_out(monkeyp
     ]
     monkeypatch.setattr(registry, "entry_points", lambda group: points)
     found = {s.name: s for s in registry.specs()}
-    assert set(found) == {"analytics", "chat", "ok", "legacy"}
+    assert set(found) == {"analytics", "chat", "tasks", "ok", "legacy"}
     assert found["legacy"].server_names == ("analytics",)

@@ -1,22 +1,18 @@
 """Analytics tools for the agent: a read-only SQL MCP server and the bundled sample database.
 
-The worker starts the server as a stdio subprocess with `MCPServerStdio(params=mcp_params(settings))`.
-A stdio subprocess inherits only HOME/LOGNAME/PATH/SHELL/TERM/USER, so everything the server needs
-(database URL, caps, PYTHONPATH so `agent_service` imports without being installed) is passed explicitly.
+The worker starts the server as a stdio subprocess with `MCPServerStdio(params=mcp_params(settings))`;
+everything the server needs (database URL, caps) is passed in its environment (tools/stdio.py).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import TYPE_CHECKING, Any
 
 from agent_service.tools.analytics.sample_db import ensure_sample_db
+from agent_service.tools.stdio import stdio_params
 
 if TYPE_CHECKING:
     from agent_service.config import Settings
-
-PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def mcp_params(settings: Settings, redis_url: str | None = None) -> dict[str, Any]:
@@ -28,8 +24,6 @@ def mcp_params(settings: Settings, redis_url: str | None = None) -> dict[str, An
         "QUERY_TIMEOUT_S": str(settings.query_timeout_s),
         # Settings.query_max_bytes may not exist yet: fall back to the executor's default.
         "QUERY_MAX_BYTES": str(settings.query_max_bytes),
-        "PYTHONPATH": os.pathsep.join(p for p in (PACKAGE_ROOT, os.environ.get("PYTHONPATH", "")) if p),
-        "PYTHONUNBUFFERED": "1",
     }
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -38,15 +32,7 @@ def mcp_params(settings: Settings, redis_url: str | None = None) -> dict[str, An
         env["DATABASE_ALLOW_UNSAFE_ROLE"] = "true" if settings.database_allow_unsafe_role else "false"
     else:
         env["SAMPLE_DB_PATH"] = str(ensure_sample_db(settings.sample_db_path).resolve())
-    for name in ("COVERAGE_PROCESS_START", "COVERAGE_FILE"):  # so coverage runs reach the subprocess
-        if os.environ.get(name):
-            env[name] = os.environ[name]
-    return {
-        "command": sys.executable,
-        "args": ["-m", "agent_service.tools.analytics"],
-        "env": env,
-        "cwd": PACKAGE_ROOT,
-    }
+    return stdio_params("agent_service.tools.analytics", env)
 
 
 __all__ = ["ensure_sample_db", "mcp_params"]

@@ -2,7 +2,7 @@ import { ApiError } from './apiError'
 import { authHeaders } from './credentials'
 import type * as Wire from './generated/wire'
 import type {
-  AgentList, ExportFormat, Feedback, Health, Me, Rating, SessionDetail, SessionSearch, SessionSummary, SharedConversation, ShareLink,
+  AgentList, ApprovalDecision, ApprovalResult, ExportFormat, Feedback, Health, Me, Rating, SessionDetail, SessionSearch, SessionSummary, SharedConversation, ShareLink,
   TaskState, UiConfig,
 } from './types'
 
@@ -106,6 +106,13 @@ export class GatewayClient {
 
   async getTask(taskId: string): Promise<TaskState> {
     return this.json<TaskState>(`/ai/api/tasks/${encodeURIComponent(taskId)}`)
+  }
+
+  /** A person's decision on an `approval_required` (ApiError 409: already decided, expired, or ended). */
+  async decideApproval(taskId: string, approvalId: string, decision: ApprovalDecision): Promise<ApprovalResult> {
+    return this.json<ApprovalResult>(`/ai/api/tasks/${encodeURIComponent(taskId)}/approvals/${encodeURIComponent(approvalId)}`, {
+      method: 'POST', body: JSON.stringify(decision), headers: { 'Content-Type': 'application/json' },
+    })
   }
 
   async cancelTask(taskId: string): Promise<void> {

@@ -6,7 +6,7 @@
 import type * as Wire from './generated/wire'
 
 export type {
-  AgentInfo, AgentList, CancelledEvent, ChartSuggestion, CompleteEvent, DataEvent, ErrorEvent, Feedback, Health, Me, ProgressEvent,
+  AgentInfo, AgentList, ApprovalDecision, ApprovalRequiredEvent, ApprovalResult, CancelledEvent, ChartSuggestion, CompleteEvent, DataEvent, ErrorEvent, Feedback, Health, Me, ProgressEvent,
   QueryData, RetryEvent, SessionDetail, SessionEvent, SessionMatch, SessionMessage, SessionSearch, SessionSummary,
   SharedConversation, ShareLink, TaskState, TokenEvent, ToolEvent, ToolResultEvent, ToolStep, TranscriptMessage,
   TurnVersion, UiConfig, WorkflowStep,
@@ -26,7 +26,8 @@ export function isTerminal(event: AgentEvent): boolean {
 
 /** Every `type` tag of the union; `satisfies` makes the compiler flag a tag the backend added or dropped. */
 const EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys({
-  session: 0, retry: 0, tool: 0, tool_result: 0, token: 0, progress: 0, data: 0, complete: 0, error: 0, cancelled: 0,
+  session: 0, retry: 0, tool: 0, tool_result: 0, token: 0, progress: 0, data: 0, approval_required: 0, complete: 0,
+  error: 0, cancelled: 0,
 } satisfies Record<AgentEvent['type'], 0>))
 
 /**

@@ -12,6 +12,7 @@ const AGENTS = {
   agents: [
     { name: 'analytics', description: 'Natural-language analytics', tools: ['run_query'] },
     { name: 'chat', description: 'A plain assistant', tools: [] },
+    { name: 'tasks', description: 'Your own task list', tools: ['add_task', 'list_tasks'] },
   ],
   default: 'analytics',
 }
@@ -59,7 +60,7 @@ describe('agent picker', () => {
     expect(second).not.toHaveProperty('agent') // the session keeps its agent
   })
 
-  it('offers no data examples for an agent without tools, and the examples again for one with tools', async () => {
+  it('offers the data examples only for an agent with the analytics tools', async () => {
     const user = userEvent.setup()
     routedFetch((c) => (c.url === '/ai/api/agents' ? jsonResponse(200, AGENTS) : undefined))
     render(<App />)
@@ -68,6 +69,11 @@ describe('agent picker', () => {
     await user.selectOptions(picker, 'chat')
     expect(screen.getByRole('heading', { name: 'Ask anything' })).toBeInTheDocument()
     expect(screen.queryByRole('button', { name: 'How many customers are there?' })).toBeNull()
+    await user.selectOptions(picker, 'tasks') // tools, but not for data
+    expect(screen.getByRole('heading', { name: 'Ask anything' })).toBeInTheDocument()
+    expect(screen.getByTestId('empty-state')).toHaveTextContent('tasks: Your own task list')
+    await user.selectOptions(picker, 'analytics')
+    expect(screen.getByRole('button', { name: 'How many customers are there?' })).toBeInTheDocument()
   })
 
   it("shows an opened conversation's own agent, whatever is picked for new chats", async () => {

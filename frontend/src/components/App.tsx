@@ -12,7 +12,7 @@ import { useVisiblePoll } from '../hooks/useVisiblePoll'
 import { isActive, type AssistantMessage } from '../state/chatModel'
 import { loadApiKey, loadToken, saveApiKey, saveToken } from '../state/credentialStore'
 import { SYNC_MS } from '../state/sessionSync'
-import type { Rating } from '../api/types'
+import type { ApprovalDecision, Rating } from '../api/types'
 import { AgentPicker } from './AgentPicker'
 import { ApiKeyDialog } from './ApiKeyDialog'
 import { Composer } from './Composer'
@@ -132,6 +132,10 @@ export function App() {
     },
     [sessions.client, sessionId],
   )
+  const decide = useCallback(
+    (taskId: string, approvalId: string, decision: ApprovalDecision) => sessions.client.decideApproval(taskId, approvalId, decision),
+    [sessions.client],
+  )
   const inDrawer = (action: () => void) => () => {
     action()
     if (drawer) closeDrawer()
@@ -142,8 +146,9 @@ export function App() {
   /** The agent on screen: the open conversation's (undefined while not known), or the new chat's pick. */
   const agentName = chat.sessionId ? (chat.agent ?? summary?.agent) : agents.chosen
   const picked = agents.list?.agents.find((a) => a.name === agentName)
-  /** An agent without tools: data examples would only be declined. */
-  const talkOnly = Boolean(picked && !picked.tools?.length)
+  /** An agent without the analytics tools (none, or others such as the task list's): data examples
+   *  would only be declined. */
+  const talkOnly = Boolean(picked && !picked.tools?.includes('run_query'))
   const title = summary?.title
 
   return (
@@ -214,6 +219,7 @@ export function App() {
             onRegenerate={chat.regenerate}
             onEdit={chat.edit}
             onFeedback={feedback}
+            onDecide={decide}
             conversation={chat.sessionId}
             empty={
               <div className="empty" data-testid="empty-state">

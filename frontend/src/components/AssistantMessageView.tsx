@@ -1,10 +1,11 @@
 import { useMemo } from 'react'
 import type { ConnectionState } from '../api/taskStream'
-import type { Feedback, Rating } from '../api/types'
+import type { ApprovalDecision, Feedback, Rating } from '../api/types'
 import { stepResult } from '../lib/queryResult'
 import { placeResults, type AnswerResult } from '../lib/resultPlacement'
 import type { AssistantMessage } from '../state/chatModel'
 import { AnswerStatus } from './AnswerStatus'
+import { ApprovalCard } from './ApprovalCard'
 import { CopyButton } from './CopyButton'
 import { ErrorNotice } from './ErrorNotice'
 import { FeedbackControl } from './FeedbackControl'
@@ -26,13 +27,17 @@ interface Props {
   onRegenerate?: (id: string) => void
   /** Set when the turn has earlier versions: the flipper under the answer. */
   versions?: { index: number; count: number; turn?: string; onFlip: (index: number, from: HTMLElement) => void }
+  /** Sends a decision on one of the run's approval requests (absent: read-only). */
+  onDecide?: (taskId: string, approvalId: string, decision: ApprovalDecision) => Promise<unknown>
 }
 
 /**
  * One answer: the workflow while it runs, its tool steps (query + compact preview), the streamed
- * Markdown text with each query result shown once as an interactive table, status and in-place errors.
+ * Markdown text with each query result shown once as an interactive table, the calls waiting for the
+ * user's approval, status and in-place errors.
  */
-export function AssistantMessageView({ answer, live, connection, attempt, onRetry, onFeedback, onRegenerate, versions }: Props) {
+export function AssistantMessageView({ answer, live, connection, attempt, onRetry, onFeedback, onRegenerate, versions, onDecide }: Props) {
+  const taskId = answer.taskId
   const results = useMemo<AnswerResult[]>(
     () => answer.tools.flatMap((t) => {
       const result = stepResult(t)
@@ -52,6 +57,13 @@ export function AssistantMessageView({ answer, live, connection, attempt, onRetr
       {answer.notice && <div className="answer-notice" data-testid="answer-notice">{answer.notice}</div>}
       {live && answer.progress && <ProgressView progress={answer.progress} />}
       <ToolTimeline steps={answer.tools} />
+      {answer.approvals?.map((request) => (
+        <ApprovalCard
+          key={request.approval_id}
+          request={request}
+          onDecide={onDecide && taskId ? (approvalId, decision) => onDecide(taskId, approvalId, decision) : undefined}
+        />
+      ))}
       {/* Screen readers hear the live answer as it grows; finished answers are not re-announced. */}
       <div
         className={`answer-text${live && answer.status === 'streaming' ? ' answer-text--streaming' : ''}`}

@@ -36,3 +36,24 @@ describe('MessageList follow-scroll', () => {
     expect(screen.queryByTestId('jump-latest')).toBeNull()
   })
 })
+
+describe('MessageList earlier branches', () => {
+  const request = (id: string) => ({
+    approval_id: id, call_id: `c-${id}`, tool: 'add_task', arguments: {}, message: `Add ${id}?`, expires_at: Date.now() / 1000 + 900, state: 'open' as const,
+  })
+  const waiting = (id: string) => ({ ...pendingAnswer('q'), id: `a-${id}`, taskId: id, status: 'streaming' as const, approvals: [request(id)] })
+
+  it('offers approval buttons on the live answer only, never on a row of an earlier branch', () => {
+    const messages: ChatMessage[] = [
+      { kind: 'user', id: 'u', text: 'q', taskId: 'now' },
+      { ...waiting('now'), versions: [{ question: 'old q', answer: waiting('old'), tail: [{ kind: 'user', id: 'u2', text: 'later', taskId: 'tail' }, waiting('tail')] }] },
+    ]
+    render(<MessageList messages={messages} connection="streaming" attempt={0} loading={false} onDecide={async () => null} empty={null} />)
+    expect(screen.getAllByRole('button', { name: 'Approve' })).toHaveLength(1)
+
+    fireEvent.click(screen.getByRole('button', { name: 'Previous version' }))
+    expect(screen.getByTestId('earlier-branch')).toBeInTheDocument()
+    expect(screen.getAllByTestId('approval-card')).toHaveLength(2) // the old answer's and its tail's
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull()
+  })
+})

@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef, useState } from 'react'
 import type { ConnectionState } from '../api/taskStream'
-import type { Feedback, Rating } from '../api/types'
+import type { ApprovalDecision, Feedback, Rating } from '../api/types'
 import { useAutoScroll } from '../hooks/useAutoScroll'
 import { shownThread, type ShownRow, type ShownVersions } from '../state/branchView'
 import { isActive, type ChatMessage } from '../state/chatModel'
@@ -17,6 +17,8 @@ interface Props {
   /** Regenerate the last answer / edit a question (absent: read-only). */
   onRegenerate?: (answerId: string) => void
   onEdit?: (userId: string, text: string) => void
+  /** Sends a decision on an approval request of a live answer. */
+  onDecide?: (taskId: string, approvalId: string, decision: ApprovalDecision) => Promise<unknown>
   empty: React.ReactNode
   /** Changes when another conversation is shown (which starts at its newest message). */
   conversation?: string | null
@@ -27,7 +29,7 @@ interface Props {
  * with earlier versions can show one of them, with the messages that followed it on its branch
  * (state/branchView.ts); those are grouped under a note that they are read-only, with the way back.
  */
-export function MessageList({ messages, connection, attempt, loading, onRetry, onFeedback, onRegenerate, onEdit, empty, conversation = null }: Props) {
+export function MessageList({ messages, connection, attempt, loading, onRetry, onFeedback, onRegenerate, onEdit, onDecide, empty, conversation = null }: Props) {
   const ref = useRef<HTMLDivElement>(null)
   // Which versions are shown (display only). Kept while the conversation's last message stays the
   // same: a new message (sent, edited, or from another tab) shows the latest branch again.
@@ -67,7 +69,7 @@ export function MessageList({ messages, connection, attempt, loading, onRetry, o
     return (
       <AssistantMessageView
         key={m.id} answer={m} live={isActive(m)} connection={connection} attempt={attempt} onRetry={onRetry} onFeedback={onFeedback}
-        onRegenerate={canRegenerate ? onRegenerate : undefined} versions={versions}
+        onRegenerate={canRegenerate ? onRegenerate : undefined} versions={versions} onDecide={isActive(m) ? onDecide : undefined}
       />
     )
   }

@@ -1,4 +1,5 @@
 import type { AgentEvent, Feedback, ProgressEvent, QueryData, SessionMessage } from '../api/types'
+import { answered, ended, requested, type ApprovalRequest } from './approvals'
 
 /** What the UI renders: the display form of a conversation, built from events or from a transcript. */
 
@@ -66,6 +67,8 @@ export interface AssistantMessage {
   feedback?: Feedback | null
   /** Earlier versions of this turn, oldest first (the message itself is the newest). */
   versions?: AnswerVersion[]
+  /** The tool calls of this run that asked for a person's approval (state/approvals.ts). */
+  approvals?: ApprovalRequest[]
 }
 
 export type ChatMessage = UserMessage | AssistantMessage
@@ -92,7 +95,7 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
       return { ...a, status: 'streaming' }
     case 'retry':
       // A new attempt restarts the answer: drop what the previous attempt streamed.
-      return { ...a, status: 'streaming', text: '', tools: [], progress: undefined, attempt: event.attempt, notice: event.message || `Retrying (attempt ${event.attempt})` }
+      return { ...a, status: 'streaming', text: '', tools: [], approvals: undefined, progress: undefined, attempt: event.attempt, notice: event.message || `Retrying (attempt ${event.attempt})` }
     case 'tool': {
       if (a.tools.some((t) => t.call_id === event.call_id)) return a
       const step: DisplayStep = {
@@ -107,8 +110,10 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
       const tools = known
         ? a.tools.map((t) => (t.call_id === event.call_id ? { ...t, ...result } : t))
         : [...a.tools, { call_id: event.call_id, name: event.name, arguments: {}, message: '', ...result }]
-      return { ...a, status: 'streaming', tools }
+      return { ...a, status: 'streaming', tools, approvals: answered(a.approvals, event.call_id) }
     }
+    case 'approval_required':
+      return { ...a, status: 'streaming', approvals: requested(a.approvals, event) }
     case 'token':
       return { ...a, status: 'streaming', text: a.text + event.content }
     case 'progress': {
@@ -125,11 +130,14 @@ export function applyEvent(answer: AssistantMessage, event: AgentEvent): Assista
       return { ...a, status: 'streaming', tools }
     }
     case 'complete':
-      return { ...a, status: 'completed', text: event.response, durationMs: event.duration_ms, stopping: false, notice: undefined, progress: undefined }
+      return { ...a, status: 'completed', text: event.response, durationMs: event.duration_ms, stopping: false, notice: undefined, progress: undefined, approvals: ended(a.approvals) }
     case 'error':
-      return { ...a, status: 'failed', stopping: false, progress: undefined, error: { kind: 'run', message: event.message, code: event.code } }
+      return {
+        ...a, status: 'failed', stopping: false, progress: undefined, approvals: ended(a.approvals, event.code),
+        error: { kind: 'run', message: event.message, code: event.code },
+      }
     case 'cancelled':
-      return { ...a, status: 'cancelled', stopping: false, notice: undefined, progress: undefined }
+      return { ...a, status: 'cancelled', stopping: false, notice: undefined, progress: undefined, approvals: ended(a.approvals) }
     default:
       return answer // a type this UI does not know: ignored
   }

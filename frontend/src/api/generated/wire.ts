@@ -10,6 +10,7 @@ export type Event =
   | RetryEvent
   | ToolEvent
   | ToolResultEvent
+  | ApprovalRequiredEvent
   | TokenEvent
   | ProgressEvent
   | DataEvent
@@ -24,6 +25,9 @@ export interface Wire {
   AgentInfo?: AgentInfo
   AgentList?: AgentList
   AnswerError?: AnswerError
+  ApprovalDecision?: ApprovalDecision
+  ApprovalRequiredEvent?: ApprovalRequiredEvent
+  ApprovalResult?: ApprovalResult
   CancelResult?: CancelResult
   CancelledEvent?: CancelledEvent
   ChartSuggestion?: ChartSuggestion
@@ -86,6 +90,35 @@ export interface AgentList {
 export interface AnswerError {
   code: string
   message: string
+}
+/**
+ * POST /ai/api/tasks/{id}/approvals/{approval_id}: a person's answer to an `approval_required`.
+ */
+export interface ApprovalDecision {
+  approve: boolean
+  message?: string | null
+}
+/**
+ * A tool call waits for a person's approval; the run is paused (no worker holds it) until every
+ * approval of the pause is decided, or ends with error `approval_expired` at `expires_at`.
+ */
+export interface ApprovalRequiredEvent {
+  approval_id: string
+  arguments: {
+    [k: string]: unknown | undefined
+  }
+  call_id: string
+  expires_at: number
+  message: string
+  seq: number
+  task_id: string
+  tool: string
+  type: 'approval_required'
+}
+export interface ApprovalResult {
+  approval_id: string
+  status: 'resumed' | 'recorded'
+  task_id: string
 }
 export interface CancelResult {
   status: string
