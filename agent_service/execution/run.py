@@ -33,7 +33,9 @@ from agent_service.execution.history import Conversation, model_history
 from agent_service.execution.inputparts import model_input
 from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code
 from agent_service.execution.translation import Translator
+from agent_service.execution.uploads import SessionUploads
 from agent_service.redis_clients import REDIS_ERRORS
+from agent_service.tools.catalog import ANALYTICS_SERVER
 from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ErrorEvent, tracing
 
 log = logging.getLogger(__name__)
@@ -69,9 +71,12 @@ class Execution:
         try:
             # a replacement of one of its MCP servers in progress is waited for (bounded; one down is not)
             await asyncio.gather(*(s.wait_ready(self.settings.mcp_timeout_s) for s in setup.servers))
+            notes = []  # attached CSV / Parquet files become tables of the session, for the analytics tools
+            if task.parts and any(s.name == ANALYTICS_SERVER for s in setup.servers):
+                notes = await SessionUploads(self.redis, self.settings).store(task)
             result = Runner.run_streamed(
                 setup.agent.clone(),  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
-                model_input(task, self.settings.inputs),
+                model_input(task, self.settings.inputs, notes),
                 session=model_history(self.settings, self.redis, task.session_id),
                 max_turns=self.settings.max_turns,
                 run_config=setup.run_config,

@@ -16,7 +16,8 @@ from agent_service.tools.analytics.sample_db import ensure_sample_db
 if TYPE_CHECKING:
     from agent_service.config import Settings
 
-PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+"""The directory holding `agent_service/` and `contract/` (this file is agent_service/tools/analytics/)."""
 
 
 def mcp_params(settings: Settings, redis_url: str | None = None) -> dict[str, Any]:
@@ -32,7 +33,9 @@ def mcp_params(settings: Settings, redis_url: str | None = None) -> dict[str, An
         "PYTHONUNBUFFERED": "1",
     }
     if redis_url:
-        env["REDIS_URL"] = redis_url
+        env["REDIS_URL"] = redis_url  # the schema cache, and the sessions' uploaded tables (uploads.py)
+        env["REDIS_CLUSTER"] = "true" if settings.redis_cluster else "false"
+    env["UPLOAD_MAX_BYTES"] = str(settings.upload_max_bytes)
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
         env["DATABASE_ALLOW_UNSAFE_ROLE"] = "true" if settings.database_allow_unsafe_role else "false"
