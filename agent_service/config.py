@@ -82,6 +82,10 @@ class Settings(SharedSettings):
     """How long a run paused for a person's approval waits for the decision; then it ends with error
     approval_expired (the reaper's sweep writes it) and nothing is changed."""
     query_max_rows: int = 200
+    upload_max_files: int = 5
+    """Uploaded tables one session may hold (a file of a name it already has replaces that table; one
+    more is not loaded and the model is told): bounds a session's upload keys at UPLOAD_MAX_FILES x
+    UPLOAD_MAX_BYTES."""
     query_timeout_s: float = 10
     query_max_bytes: int = 262144
     """Cap on the JSON one run_query returns (rows past it are dropped, `truncated: true`); it goes to

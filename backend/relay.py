@@ -148,6 +148,8 @@ class Relay:
         self.subscriber.stop()
         if self._flush is not None:
             self._flush.cancel()
+        if self._flushing is not None:
+            self._flushing.cancel()
         if self._task is not None:
             self._task.cancel()
             await asyncio.wait({self._task}, timeout=3)

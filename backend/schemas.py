@@ -278,6 +278,8 @@ class UiConfig(BaseModel):
     api_key_hint: str | None
     tokens: bool
     demo_token: str | None
+    upload_max_bytes: int
+    """The largest file the composer attaches as a table (UPLOAD_MAX_BYTES)."""
 
 
 class Health(BaseModel):

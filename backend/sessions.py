@@ -124,6 +124,8 @@ class SessionStore:
             keys.history_messages(session_id),
             keys.history_counter(session_id),
             keys.session_feedback(session_id),
+            keys.session_uploads(session_id),
+            keys.session_upload_data(session_id),
         )
         await self.redis.zrem(keys.owner_sessions(owner), session_id)
         await self.shares.revoke_session(owner, session_id)

@@ -155,9 +155,11 @@ class TaskStore:
                 fields[SessionField.ACTIVE_TASK] = task.task_id
             pipe.hset(skey, mapping=fields)
             pipe.expire(skey, s.session_ttl_s)
-            # the gateway's side keys of a session (feedback, its share ids) expire with it
+            # the side keys of a session (feedback, its share ids, its uploaded tables) expire with it
             pipe.expire(keys.session_feedback(task.session_id), s.session_ttl_s)
             pipe.expire(keys.session_shares(task.session_id), s.session_ttl_s)
+            pipe.expire(keys.session_uploads(task.session_id), s.session_ttl_s)
+            pipe.expire(keys.session_upload_data(task.session_id), s.session_ttl_s)
             await self.log.append_in(pipe, SessionEvent(task_id=task.task_id, session_id=task.session_id))
             if behind:
                 pipe.rpush(keys.session_queue(task.session_id), payload)

@@ -52,6 +52,8 @@ queue tag `{agent:tasks}`, `{s8}` a session's tag):
     agent:{s8}:session:{session}:feedback    HASH    task_id → Feedback JSON (thumbs up/down per answer; gateway only)
     agent:{s8}:session:{session}:shares      SET     share ids taken of this session (revoked with it)
     agent:{s8}:session:{session}:marks       HASH    task_id → model-history length before that turn (branching)
+    agent:{s8}:session:{session}:uploads     HASH    table → UploadRecord JSON: the session's attached files that are tables (contract/uploads.py)
+    agent:{s8}:session:{session}:uploads:data HASH   table → that file's content, base64 (worker writes, analytics server reads)
     agent:share:{share}                      HASH    a shared snapshot: owner, session_id, title, created_at, messages JSON
     agent:feedback:counts                    HASH    rating → how many times it was given (never decremented)
     agent:approvals:deadlines                ZSET    "{task}:{pause}" per pause by its approval deadline (the reaper expires them)
@@ -179,6 +181,18 @@ def session_marks(session_id: str) -> str:
     """Where each turn starts in the model history (task_id → item count before its user message),
     written by the worker on a task's first attempt, so regenerate / edit can cut the history there."""
     return f"{session(session_id)}:marks"
+
+
+def session_uploads(session_id: str) -> str:
+    """The session's uploaded tables (table → contract/uploads.py UploadRecord JSON), written by the
+    worker that ran the turn, read by every worker's analytics server; the gateway refreshes its TTL
+    with the session's and deletes it with the session."""
+    return f"{session(session_id)}:uploads"
+
+
+def session_upload_data(session_id: str) -> str:
+    """The files behind session_uploads (table → base64), written with it in one transaction."""
+    return f"{session_uploads(session_id)}:data"
 
 
 def share(share_id: str) -> str:

@@ -33,6 +33,10 @@ class SharedSettings(BaseSettings):
     """How long a finished task's events and status stay readable (resume window)."""
     task_live_ttl_s: int = 3600
     """Safety TTL on a task's keys while it is not finished (refreshed on each event)."""
+    upload_max_bytes: int = 2 * 1024 * 1024
+    """Largest CSV or Parquet file that becomes a table of its session for the analytics tools
+    (contract/uploads.py): the worker stores none larger (the model is told), the UI refuses a larger
+    one before sending (GET /ai/api/ui-config), the analytics server loads none larger."""
     queue_timeout_s: int = 60
     """A task no worker picks up within this many seconds ends with error/no_worker (the gateway's
     stream watchdog and the workers' reaper both enforce it)."""

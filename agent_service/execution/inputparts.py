@@ -37,11 +37,14 @@ def _item(part: TextPart | ImagePart | FilePart, inputs: list[str]) -> dict[str,
     }
 
 
-def model_input(task: ChatTask, inputs: list[str]) -> str | list[dict[str, Any]]:
-    """What `Runner.run_streamed` is given as this turn's input."""
+def model_input(task: ChatTask, inputs: list[str], notes: list[str] = ()) -> str | list[dict[str, Any]]:
+    """What `Runner.run_streamed` is given as this turn's input; `notes` (what became of the attached
+    tables: execution/uploads.py) follow the parts as text."""
     if not task.parts:
         return task.message
-    return [{"role": "user", "content": [_item(part, inputs) for part in task.parts]}]
+    content = [_item(part, inputs) for part in task.parts]
+    content += [{"type": "input_text", "text": note} for note in notes]
+    return [{"role": "user", "content": content}]
 
 
 def _data_url(url: str) -> tuple[str | None, int | None]:

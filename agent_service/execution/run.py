@@ -34,7 +34,9 @@ from agent_service.execution.inputparts import model_input
 from agent_service.execution.pause import Approvals
 from agent_service.execution.runstate import ActiveRun, AgentSetup, error_code, run_context
 from agent_service.execution.translation import Translator
+from agent_service.execution.uploads import SessionUploads
 from agent_service.redis_clients import REDIS_ERRORS
+from agent_service.tools.catalog import ANALYTICS_SERVER
 from contract import ERROR_CODES, STATUS_FOR_TERMINAL, CancelledEvent, ChatTask, ErrorEvent, tracing
 from contract.approvals import Pauses
 
@@ -62,7 +64,7 @@ class Execution:
             await self.end(run, sink, ErrorEvent(task_id=task.task_id, code="unknown_agent", message=msg))
             return
         agent = setup.agent.clone()  # one Agent per run: the SDK's per-agent bookkeeping is O(runs)
-        start = await self._start(task, agent, sink)
+        start = await self._start(task, agent, sink, setup)
         if start is None:
             msg = "The paused run could not be resumed (its approval request expired); nothing was changed."
             await self.end(run, sink, ErrorEvent(task_id=task.task_id, code="approval_expired", message=msg))
@@ -130,11 +132,16 @@ class Execution:
                 setup.hooks.forget(result.context_wrapper)
         await self._conclude(run, sink, result, code)
 
-    async def _start(self, task: ChatTask, agent, sink: EventSink) -> str | list | RunState | None:
+    async def _start(
+        self, task: ChatTask, agent, sink: EventSink, setup: AgentSetup
+    ) -> str | list | RunState | None:
         """The run's input: the question (its text or parts), or a resumed task's paused run (None: it
         is gone)."""
         if not task.resume:
-            return model_input(task, self.settings.inputs)
+            notes = []  # attached CSV / Parquet files become tables of the session, for the analytics tools
+            if task.parts and any(s.name == ANALYTICS_SERVER for s in setup.servers):
+                notes = await SessionUploads(self.redis, self.settings).store(task)
+            return model_input(task, self.settings.inputs, notes)
         try:
             return await self.approvals.resume(task, agent, sink)
         except REDIS_ERRORS:

@@ -7,6 +7,7 @@ Answers say they come from the offline demo model where natural, so nobody mista
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from agent_service.models.demo_questions import Plan
@@ -31,6 +32,15 @@ HELP = (
     + "\n\nSet MODEL_PROVIDER=openai (with OPENAI_API_KEY and optionally OPENAI_BASE_URL) to use a real model."
 )
 MAX_TABLE_ROWS = 25
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one model call produces: text to stream, or one function call."""
+
+    text: str = ""
+    tool: str | None = None
+    arguments: dict | None = None
 
 
 def help_text(prefix: str = "") -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from agent_service.execution.inputparts import records_of
 from contract.parts import describe
+from contract.uploads import table_format
 
 
 def content_text(content: Any) -> str:
@@ -22,12 +23,40 @@ def content_text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
+def question_text(content: Any) -> str:
+    """What the user wrote: the text parts of a message, without the worker's bracketed notes about its
+    attachments ("[sales.csv is the table upload_sales ...]", execution/uploads.py and inputparts.py)."""
+    if not isinstance(content, list):
+        return content_text(content)
+    texts = [
+        str(p.get("text", ""))
+        for p in content
+        if isinstance(p, dict) and p.get("type") in ("input_text", "text")
+    ]
+    return "\n\n".join(t for t in texts if not (t.startswith("[") and t.endswith("]")))
+
+
+def tabular_hint(content: Any) -> str:
+    """For a message carrying a CSV or Parquet file: that it can be asked about (it is a table now)."""
+    files = [
+        r.filename
+        for r in records_of(content)
+        if r.type == "file" and table_format(r.filename or "", r.media_type or "")
+    ]
+    if not files:
+        return ""
+    return (
+        f" {files[0]} is also a table of this conversation for the analytics tools, so I can query it: ask "
+        f"“how many rows are in {files[0]}?” or “top 5 by <column>”."
+    )
+
+
 def received_answer(content: Any) -> str | None:
     """The demo's answer to a message with images or files (None for one without)."""
     attached = [r for r in records_of(content) if r.type != "text"]
     if not attached:
         return None
-    question = " ".join(content_text(content).split())
+    question = " ".join(question_text(content).split())
     asked = f" You wrote: “{question}”." if question else ""
     return (
         f"I received {describe(attached)}.{asked} I am the offline demo model, so I can say what arrived "

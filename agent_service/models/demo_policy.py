@@ -1,7 +1,8 @@
 """The offline demo model's policy: what to do next given the conversation so far (pure, deterministic).
 
 The analytics path (demo.py's docstring) runs when the agent has the analytics tools, the task list's
-(demo_tasks.py) when it has those. Any other tool is
+(demo_tasks.py) when it has those; a question about a file the user attached (an uploaded table) takes
+the path of demo_uploads.py. Any other tool is
 taken the generic way, so an agent over an operator's own MCP server works with the demo model too:
 - a tool named in the question (its exact name, e.g. "lookup_note launch checklist") is called, or,
   for an agent without the analytics tools, its only tool; with several and none named, the answer
@@ -14,44 +15,40 @@ taken the generic way, so an agent over an operator's own MCP server works with 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from agents import Tool
 
 from agent_service.models import demo_answers as answers
 from agent_service.models import demo_tasks as tasks
+from agent_service.models.demo_answers import Reply
 from agent_service.models.demo_attachments import content_text as text_of
-from agent_service.models.demo_attachments import received_answer
+from agent_service.models.demo_attachments import question_text, received_answer, tabular_hint
 from agent_service.models.demo_questions import Plan, parse_question
 from agent_service.models.demo_sql import for_dialect
+from agent_service.models.demo_uploads import upload_ask, upload_reply
 
 ANALYTICS_TOOLS = frozenset({"list_tables", "describe_table", "sample_rows", "run_query"})
 EMPTY = {"string": "", "number": 0, "integer": 0, "boolean": False, "array": [], "object": {}, "null": None}
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What one model call produces: text to stream, or one function call."""
-
-    text: str = ""
-    tool: str | None = None
-    arguments: dict | None = None
 
 
 def decide(items: list[dict], tools: list[Tool]) -> Reply:
     """The whole demo policy: what to do next given the conversation so far (pure, deterministic)."""
     users = [i for i, item in enumerate(items) if item.get("role") == "user"]
     last = users[-1] if users else -1
-    question = text_of(items[last].get("content")) if users else ""
-    received = received_answer(items[last].get("content")) if users else None
-    if received:
-        return Reply(received)
-    if {getattr(t, "name", "") for t in tools} & tasks.TOOLS:  # writes are its point: no refusal
+    content = items[last].get("content") if users else ""
+    question = question_text(content)
+    names = {getattr(t, "name", "") for t in tools}
+    analytics = "list_tables" in names and "run_query" in names
+    ask = upload_ask(question) if analytics else None
+    received = received_answer(content)
+    if received and ask is None:
+        return Reply(received + (tabular_hint(content) if analytics else ""))
+    if names & tasks.TOOLS:  # writes are its point: no refusal
         return Reply(*tasks.decide(question, _tool_outputs(items[last + 1 :])))
     plan = parse_question(question)
     if plan.kind == "history":
-        return Reply(answers.history_answer([text_of(items[i].get("content")) for i in users[:-1]]))
+        return Reply(answers.history_answer([question_text(items[i].get("content")) for i in users[:-1]]))
     if plan.kind == "refusal":
         return Reply(plan.text)
     if not tools:  # an agent without tools (the `chat` agent): no analytics help either
@@ -60,9 +57,10 @@ def decide(items: list[dict], tools: list[Tool]) -> Reply:
     other = _other_tool(question, tools)
     if other is not None:
         return _other_reply(other, question, outputs)
-    names = {getattr(t, "name", "") for t in tools}
     if not names & ANALYTICS_TOOLS:  # only other servers' tools, and none named
         return Reply(several_tools_answer(tools))
+    if ask is not None:  # about a file the user attached (demo_uploads.py)
+        return upload_reply(ask, outputs)
     if plan.kind == "help":
         return Reply(answers.help_text())
     if plan.kind == "unsupported":

@@ -9,6 +9,9 @@ only the analytics tools have.
   run's progress event.
 - `custom_data_extractor` also carries run_query's structured content (the whole result, which the
   model does not get: it reads the text content) to the translator's DataEvent.
+- Each call carries the run's session in its MCP request `_meta` (SESSION_META_KEY, set by the SDK's
+  `tool_meta_resolver` from the run's scope), so the server shows that session's uploaded tables and no
+  other's (tools/analytics/uploads.py); the model cannot set `_meta`.
 - `role_warnings` holds what the server announced about an unsafe database role
   (DATABASE_ALLOW_UNSAFE_ROLE), for the worker's heartbeat.
 - Why one server per worker, not a pool: measured on this 2-core host (list_tables + a GROUP BY
@@ -31,6 +34,7 @@ from agent_service.execution.queryattempts import QueryAttempts
 from agent_service.execution.runscope import current_scope
 from agent_service.metrics import WorkerMetrics
 from agent_service.tools.analytics.server import role_warnings
+from agent_service.tools.analytics.uploads import SESSION_META_KEY
 from agent_service.tools.catalog import ANALYTICS_SERVER
 from agent_service.tools.connection import ToolConnection
 from agent_service.tools.stdio import stdio_client
@@ -39,6 +43,12 @@ from agent_service.tools.supervisor import ToolServer
 log = logging.getLogger(__name__)
 
 QUERY_TOOL = "run_query"
+
+
+def session_meta(_context: Any) -> dict[str, Any] | None:
+    """The `_meta` of a tool call: the session of the run it belongs to (None outside a run)."""
+    scope = current_scope()
+    return {SESSION_META_KEY: scope.sink.session_id} if scope is not None else None
 
 
 class AnalyticsServer(ToolServer):
@@ -50,6 +60,7 @@ class AnalyticsServer(ToolServer):
         self._attempts = QueryAttempts(settings.sql_max_retries)
         self.role_warnings: list[str] = []
         """Role problems the live server announced (it serves anyway: DATABASE_ALLOW_UNSAFE_ROLE)."""
+        self.tool_meta_resolver = session_meta
 
     def _result_data(self, ctx: Any) -> dict[str, Any]:
         data = super()._result_data(ctx)

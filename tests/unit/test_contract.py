@@ -46,6 +46,8 @@ def test_key_strings_are_pinned():
     assert keys.session(s) == f"agent:{{3fa2b1c4}}:session:{s}"
     assert keys.session_transcript(s) == f"agent:{{3fa2b1c4}}:session:{s}:transcript"
     assert keys.session_marks(s) == f"agent:{{3fa2b1c4}}:session:{s}:marks"
+    assert keys.session_uploads(s) == f"agent:{{3fa2b1c4}}:session:{s}:uploads"
+    assert keys.session_upload_data(s) == f"agent:{{3fa2b1c4}}:session:{s}:uploads:data"
     assert keys.session_queue(s) == f"agent:{{3fa2b1c4}}:session:{s}:queue"
     assert keys.history(s) == f"agent:{{3fa2b1c4}}:history:{s}"
     assert keys.history_messages(s) == f"agent:{{3fa2b1c4}}:history:{s}:messages"

@@ -88,7 +88,18 @@ async def test_ui_config_names_the_key_hint_without_a_key(server):
 async def test_ui_config_has_no_key_hint_by_default(server):
     async with running_gateway(gateway_settings(), server) as client:
         response = await client.get("/ai/api/ui-config")
-    assert response.json() == {"api_key_hint": None, "tokens": False, "demo_token": None}
+    assert response.json() == {
+        "api_key_hint": None,
+        "tokens": False,
+        "demo_token": None,
+        "upload_max_bytes": 2 * 1024 * 1024,
+    }
+
+
+async def test_ui_config_names_the_upload_size_limit(server):
+    async with running_gateway(gateway_settings(upload_max_bytes=1000), server) as client:
+        response = await client.get("/ai/api/ui-config")
+    assert response.json()["upload_max_bytes"] == 1000
 
 
 async def test_health_warns_loudly_when_a_worker_serves_an_unsafe_database_role(server):

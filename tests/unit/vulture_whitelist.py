@@ -16,6 +16,8 @@ _.on_llm_start
 _.on_llm_end
 _.system_prompt
 _.input_items
+# the Agents SDK reads MCPServer.tool_meta_resolver for each MCP tool call (analyticsclient.py sets it)
+_.tool_meta_resolver
 # the Agents SDK's Model interface: DemoModel must accept these parameters, and ignores them
 _.output_schema
 _.handoffs

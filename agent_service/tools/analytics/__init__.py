@@ -26,7 +26,9 @@ def mcp_params(settings: Settings, redis_url: str | None = None) -> dict[str, An
         "QUERY_MAX_BYTES": str(settings.query_max_bytes),
     }
     if redis_url:
-        env["REDIS_URL"] = redis_url
+        env["REDIS_URL"] = redis_url  # the schema cache, and the sessions' uploaded tables (uploads.py)
+        env["REDIS_CLUSTER"] = "true" if settings.redis_cluster else "false"
+    env["UPLOAD_MAX_BYTES"] = str(settings.upload_max_bytes)
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
         env["DATABASE_ALLOW_UNSAFE_ROLE"] = "true" if settings.database_allow_unsafe_role else "false"

@@ -63,6 +63,30 @@ MYSQL_FUNCTIONS = frozenset(COMMON | {
     "json_unquote", "json_contains", "json_keys", "json_length", "json_value", "json_search",
     "json_contains_path", "json_depth", "isnull", "interval", "cot", "div",
 })
+DUCKDB_FUNCTIONS = frozenset(COMMON | {
+    # the uploaded tables (uploaddb.py): aggregates and statistics
+    "median", "mode", "quantile", "quantile_cont", "quantile_disc", "percentile_cont", "percentile_disc",
+    "stddev", "stddev_pop", "stddev_samp", "var_pop", "var_samp", "variance", "corr", "covar_pop",
+    "covar_samp", "count_if", "approx_count_distinct", "any_value", "arg_max", "arg_min", "max_by",
+    "min_by", "bool_and", "bool_or", "first", "last", "string_agg", "listagg", "group_concat", "list",
+    "array_agg", "histogram", "product", "fsum", "entropy", "kurtosis", "skewness",
+    # dates
+    "date_trunc", "date_part", "datepart", "date_diff", "datediff", "date_add", "date_sub", "strftime",
+    "strptime", "try_strptime", "make_date", "make_timestamp", "epoch", "epoch_ms", "to_timestamp",
+    "year", "month", "day", "dayofmonth", "dayofweek", "dayofyear", "dayname", "monthname", "week",
+    "weekofyear", "weekday", "quarter", "hour", "minute", "second", "last_day", "age", "isodow",
+    "isoyear", "yearweek", "era", "century", "decade", "millennium", "time_bucket", "to_days",
+    "to_months", "to_years", "to_hours", "to_minutes", "to_seconds",
+    # strings and lists
+    "contains", "starts_with", "ends_with", "prefix", "suffix", "split_part", "string_split",
+    "str_split", "regexp_matches", "regexp_replace", "regexp_extract", "regexp_full_match", "strpos",
+    "array_length", "len", "list_contains", "unnest", "array_to_string", "list_aggregate",
+    "levenshtein", "jaro_winkler_similarity", "md5", "hash", "ascii", "chr", "repeat", "initcap",
+    "nullif", "isnan", "isinf", "isfinite", "even", "gamma", "factorial", "cbrt", "bit_count",
+    "try_cast", "typeof",
+})
+"""DuckDB over a session's uploaded tables: no table function at all, so every file reader (read_csv,
+read_parquet, glob, ...), catalog function (duckdb_settings, ...) and row generator (range) is refused."""
 # fmt: on
 POSTGRES_REFUSED = re.compile(
     r"^(?:pg_(?!typeof$).*|lo_.*|dblink.*|current_setting|txid_.*|inet_.*|version|"
@@ -86,5 +110,5 @@ def postgres_allowed_functions(names: list[str]) -> frozenset[str]:
 
 
 def named_allowed_functions(dialect: str) -> frozenset[str]:
-    """The named allow-list of a database without a volatility catalog (sqlite, mysql/mariadb)."""
-    return SQLITE_FUNCTIONS if dialect == "sqlite" else MYSQL_FUNCTIONS
+    """The named allow-list of a database without a volatility catalog (sqlite, mysql/mariadb, duckdb)."""
+    return {"sqlite": SQLITE_FUNCTIONS, "duckdb": DUCKDB_FUNCTIONS}.get(dialect, MYSQL_FUNCTIONS)

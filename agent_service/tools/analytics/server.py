@@ -24,6 +24,13 @@ content is what the model reads (summary.py: all of a small result, a summary of
 structured content is the whole result for the client, with the SQL and a chart suggestion (chart.py);
 the worker turns that into the `data` event. list_tables and describe_table are cached in Redis per
 schema fingerprint when REDIS_URL is set (schemacache.py).
+
+Uploaded tables: each call's MCP `_meta` names the run's session (uploads.py), and the files that
+session's user attached (CSV, Parquet: contract/uploads.py) are tables `upload_<name>` beside the
+database's, in list_tables, describe_table, sample_rows and run_query, loaded into a read-only DuckDB
+database of that session only (uploaddb.py). A query that names one of them runs there, in DuckDB's
+dialect, under the same statement check; it cannot join the database's tables (they are two engines).
+The cached list_tables is the database's alone: a session's tables are added after the cache.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ from agent_service.tools.analytics.sample_db import ensure_sample_db
 from agent_service.tools.analytics.schema import Schema
 from agent_service.tools.analytics.schemacache import SchemaCache
 from agent_service.tools.analytics.summary import for_model
+from agent_service.tools.analytics.uploads import UploadTables, session_of
 
 log = logging.getLogger("agent_service.tools.analytics")
 
@@ -55,7 +63,8 @@ INSTRUCTIONS = (
     "Read-only SQL analytics. Call list_tables first, describe_table for columns, keys and sample values, "
     "sample_rows for a few real rows, then run_query with one SELECT statement in the database's dialect. "
     "Results are JSON {columns, rows, row_count, truncated}; a large result comes as its first rows plus "
-    "`summary` and per-column `stats` (the user sees the whole table)."
+    "`summary` and per-column `stats` (the user sees the whole table). Tables named upload_* are files the "
+    "user attached in this conversation (DuckDB SQL; query them apart from the other tables)."
 )
 UNSAFE_WARNING = (
     "WARNING: the database role is not read-only ({problems}); DATABASE_ALLOW_UNSAFE_ROLE is set."
@@ -91,10 +100,14 @@ def database_url_from_env(env: dict[str, str] | None = None) -> str:
 
 
 def build_server(
-    db: ReadOnlyDatabase, warnings: list[str] | None = None, cache: SchemaCache | None = None
+    db: ReadOnlyDatabase,
+    warnings: list[str] | None = None,
+    cache: SchemaCache | None = None,
+    uploads: UploadTables | None = None,
 ) -> MCPServer:
     """An MCPServer whose tools read from `db`; `warnings` (role problems) head its instructions;
-    `cache` (default: none) caches list_tables and describe_table.
+    `cache` (default: none) caches list_tables and describe_table; `uploads` (default: none) adds the
+    calling session's uploaded tables.
 
     Every tool's input schema is closed (`additionalProperties: false`): the tools take exactly their
     declared arguments, and an open schema cannot be converted for OpenAI strict function calling, so
@@ -106,25 +119,38 @@ def build_server(
     schema = Schema(db)
     cache = cache or SchemaCache(db, None)
 
-    def list_tables() -> str:
+    def uploaded(ctx: Context):
+        """The calling session's uploaded tables, or None."""
+        return uploads.for_session(session_of(ctx.request_context.meta)) if uploads is not None else None
+
+    def list_tables(ctx: Context) -> str:
         """List the tables of the database with row counts, comments and column names. Call this first."""
         try:
             tables = cache.lookup("tables", schema.tables)
+            session = uploaded(ctx)
+            if session is not None:
+                tables = [*tables, *session.tables()]
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
         return json.dumps({"dialect": db.dialect, "tables": tables}, default=str)
 
-    def describe_table(table: str) -> str:
+    def describe_table(table: str, ctx: Context) -> str:
         """Describe one table: columns (name, type, nullable, primary key, and the distinct values of text
         columns that have only a few), foreign keys and row count."""
         try:
+            session = uploaded(ctx)
+            if session is not None and session.has(table):
+                return json.dumps(session.describe(table), default=json_value)
             return json.dumps(cache.lookup(f"describe:{table}", lambda: schema.describe(table)), default=str)
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
 
-    def sample_rows(table: str, limit: int = 5) -> str:
+    def sample_rows(table: str, ctx: Context, limit: int = 5) -> str:
         """A few real rows of one table (limit 1-20), to see what the values look like."""
         try:
+            session = uploaded(ctx)
+            if session is not None and session.has(table):
+                return json.dumps(session.sample_rows(table, limit), default=json_value)
             return json.dumps(schema.sample_rows(table, limit), default=str)
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
@@ -136,14 +162,16 @@ def build_server(
         Aggregate in SQL (GROUP BY, ORDER BY ... LIMIT) instead of fetching raw rows; rows and output size
         are capped and `truncated: true` means rows were left out. A large result comes as its first
         rows plus `summary` and per-column `stats`; the user sees the whole table."""
+        session = await anyio.to_thread.run_sync(uploaded, ctx)
+        engine = session if session is not None and session.reads(sql) else db
         await ctx.report_progress(0, 2, "validating")
         try:
-            await anyio.to_thread.run_sync(db.validate, sql)
+            await anyio.to_thread.run_sync(engine.validate, sql)
         except QueryError as exc:
             raise ToolError(f"the dry run (EXPLAIN) failed, so the query was not run: {exc}") from exc
         await ctx.report_progress(1, 2, "querying")
         try:
-            result = (await anyio.to_thread.run_sync(db.query, sql)).to_dict()
+            result = (await anyio.to_thread.run_sync(engine.query, sql)).to_dict()
         except QueryError as exc:
             raise ToolError(str(exc)) from exc
         full = {"sql": sql, **result, "chart": suggest_chart(result["columns"], result["rows"])}
@@ -188,8 +216,9 @@ def main() -> None:
     except QueryError as exc:
         raise SystemExit(f"analytics: cannot serve: {exc}") from exc
     cache = SchemaCache.from_url(db, os.environ.get("REDIS_URL") or None)
+    uploads = UploadTables.from_env(max_rows=db.max_rows, timeout_s=db.timeout_s, max_bytes=db.max_bytes)
     try:
-        build_server(db, warnings, cache).run("stdio")
+        build_server(db, warnings, cache, uploads).run("stdio")
     finally:
         log.info(
             "analytics: schema cache %s hits, %s misses (hit rate %.0f%%)",
@@ -198,4 +227,5 @@ def main() -> None:
             cache.hit_rate * 100,
         )
         cache.close()
+        uploads.close()
         db.close()

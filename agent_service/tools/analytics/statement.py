@@ -31,13 +31,20 @@ from sqlglot.tokens import TokenType
 
 from agent_service.tools.analytics.calls import call_refusal
 
-SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "mariadb": "mariadb"}
+SQLGLOT_DIALECTS = {
+    "sqlite": "sqlite",
+    "postgresql": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mariadb",
+    "duckdb": "duckdb",  # a session's uploaded tables (uploaddb.py)
+}
 EXPLAIN_OPTIONS = {
     # PostgreSQL EXPLAIN (option [value], ...) / EXPLAIN VERBOSE; ANALYZE runs the statement
     "postgres": {"VERBOSE", "COSTS", "SETTINGS", "SUMMARY", "FORMAT", "GENERIC_PLAN"},
     "mysql": {"EXTENDED", "PARTITIONS", "FORMAT"},
     "mariadb": {"EXTENDED", "PARTITIONS", "FORMAT"},
     "sqlite": {"QUERY", "PLAN"},
+    "duckdb": set(),
 }
 EXPLAIN_VALUES = {
     "TEXT",

@@ -128,7 +128,8 @@ export async function fetchHealth(baseUrl = ''): Promise<Health> {
   return body ?? { status: 'unhealthy', redis_status: 'unknown', version: '', protocol: 0 }
 }
 
-export const NO_UI_CONFIG: UiConfig = { api_key_hint: null, tokens: false, demo_token: null }
+/** What the UI assumes without the gateway's answer (upload_max_bytes: the gateway's default UPLOAD_MAX_BYTES). */
+export const NO_UI_CONFIG: UiConfig = { api_key_hint: null, tokens: false, demo_token: null, upload_max_bytes: 2 * 1024 * 1024 }
 
 /** A shared snapshot: no key is sent (the link's id is the only credential). */
 export async function fetchShared(shareId: string, baseUrl = ''): Promise<SharedConversation> {

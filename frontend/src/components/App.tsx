@@ -250,6 +250,8 @@ export function App() {
             onSend={chat.send}
             onStop={chat.stop}
             placeholder={talkOnly ? 'Message…' : undefined}
+            attach={!talkOnly}
+            uploadMaxBytes={uiConfig?.upload_max_bytes}
           />
         </main>
       </div>

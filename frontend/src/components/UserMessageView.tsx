@@ -1,5 +1,6 @@
 import { useState } from 'react'
 import type { UserMessage } from '../state/chatModel'
+import { AttachmentChip } from './AttachmentChip'
 
 interface Props {
   message: UserMessage
@@ -45,7 +46,14 @@ export function UserMessageView({ message, onEdit }: Props) {
   }
   const bubble = (
     <article className="message message--user" data-testid="user-message" aria-label="Your message">
-      <p>{message.text}</p>
+      {!(message.attachments?.length && message.text.startsWith('[')) && <p>{message.text}</p>}
+      {message.attachments?.length ? (
+        <div className="message-attachments" aria-label="Attached files">
+          {message.attachments.map((a) => (
+            <AttachmentChip key={a.filename} filename={a.filename} size={a.size} />
+          ))}
+        </div>
+      ) : null}
     </article>
   )
   if (!onEdit) return bubble

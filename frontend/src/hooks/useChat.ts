@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
 import { GatewayClient } from '../api/gatewayClient'
+import type { FilePart } from '../api/generated/wire'
 import type { ChatRequest, ConnectionState } from '../api/taskStream'
+import { partSize } from '../lib/attachments'
 import type { SessionDetail, SessionSummary } from '../api/types'
 import { isActive, newId, pendingAnswer, type AssistantMessage, type ChatMessage, type UserMessage } from '../state/chatModel'
 import { LiveRun } from '../state/liveRun'
@@ -29,7 +31,8 @@ export interface ChatApi {
   reconnectAttempt: number
   running: boolean
   loadingSession: boolean
-  send: (text: string) => void
+  /** Asks `text` (with `files` attached as file parts, if any) in the open conversation or a new one. */
+  send: (text: string, files?: FilePart[]) => void
   stop: () => void
   retry: (answerId: string) => void
   /** Asks the question of this (last) answer again; the old answer stays as an earlier version. */
@@ -111,20 +114,25 @@ export function useChat({ apiKey, token = '', agent = null, onNeedKey, onSession
   }, [])
 
   const send = useCallback(
-    (text: string) => {
+    (text: string, files: FilePart[] = []) => {
       const message = text.trim()
-      if (!message) return
+      if (!message && !files.length) return
       if (!latest.current.apiKey && !latest.current.token) {
         latest.current.onNeedKey('missing')
         return
       }
-      const user: UserMessage = { kind: 'user', id: newId('u'), text: message }
-      const answer = pendingAnswer(message)
+      const attachments = files.map((f) => ({ filename: f.filename, size: partSize(f) }))
+      const shown = message || `[${files.map((f) => f.filename).join(', ')}]` // as the transcript words it
+      const user: UserMessage = { kind: 'user', id: newId('u'), text: shown, ...(files.length ? { attachments } : {}) }
+      const answer = pendingAnswer(shown)
       setMessages((ms) => [...ms, user, answer])
       const session_id = sessionRef.current
       const named = session_id ? null : latest.current.agent // a conversation keeps its agent
       if (!session_id) startedWith.current = named
-      void live().read(user, answer, (s) => s.start({ message, session_id, ...(named ? { agent: named } : {}) }))
+      const question = files.length
+        ? { parts: [...(message ? [{ type: 'text' as const, text: message }] : []), ...files] }
+        : { message }
+      void live().read(user, answer, (s) => s.start({ ...question, session_id, ...(named ? { agent: named } : {}) }))
     },
     [live],
   )

@@ -1,3 +1,4 @@
+import type { Attachment } from '../lib/attachments'
 import type { AgentEvent, Feedback, ProgressEvent, QueryData, SessionMessage } from '../api/types'
 import { answered, ended, requested, type ApprovalRequest } from './approvals'
 
@@ -35,6 +36,8 @@ export interface UserMessage {
   kind: 'user'
   id: string
   text: string
+  /** Files sent with the question (a chip each; the transcript keeps their name and size, never the data). */
+  attachments?: Attachment[]
   /** The task this question started (known once the gateway answered): what "Edit" names. */
   taskId?: string | null
 }
@@ -179,7 +182,8 @@ export function fromTranscript(messages: SessionMessage[]): ChatMessage[] {
   for (const m of messages) {
     if (m.role === 'user') {
       lastQuestion = m.text
-      out.push({ kind: 'user', id: `u-${m.task_id}`, text: m.text, taskId: m.task_id })
+      const attachments = m.parts.flatMap((p) => (p.type === 'file' && p.filename ? [{ filename: p.filename, size: p.size ?? 0 }] : []))
+      out.push({ kind: 'user', id: `u-${m.task_id}`, text: m.text, taskId: m.task_id, ...(attachments.length ? { attachments } : {}) })
       continue
     }
     const answer = storedAnswer(m, lastQuestion)

@@ -560,4 +560,5 @@ export interface UiConfig {
   api_key_hint: string | null
   demo_token: string | null
   tokens: boolean
+  upload_max_bytes: number
 }
