@@ -7,6 +7,10 @@ declared server is someone else's: each gets one bounded first attempt (MCP_TIME
 start-up waits for the slowest, not their sum) and is otherwise connected in the background for as
 long as the worker runs. A server that is down costs the agents using it their tools (see
 execution/registry.py), never the worker or the other agents.
+
+The analytics server caches schema lookups in REDIS_URL's Redis (tools/analytics/schemacache.py), with
+a plain client of its own: behind Sentinels REDIS_URL's host is not the primary the worker follows, so
+there it runs without the cache (it is only a cache).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ log = logging.getLogger(__name__)
 class ToolServers:
     def __init__(self, settings: Settings, catalog: Catalog, metrics: WorkerMetrics | None = None) -> None:
         self._settings = settings
-        self.analytics = AnalyticsServer(settings, mcp_params(settings, settings.redis_url), metrics)
+        cache_url = None if settings.redis_sentinels else settings.redis_url
+        self.analytics = AnalyticsServer(settings, mcp_params(settings, cache_url), metrics)
         self.by_name: dict[str, ToolServer] = {ANALYTICS_SERVER: self.analytics}
         """Server name → its supervised connection (what agent specs name)."""
         for declared in catalog.servers:
