@@ -15,10 +15,13 @@ async def _check(settings: Settings) -> int:
     import redis.asyncio as aioredis
 
     from agent_service.delivery.heartbeat import check
+    from contract.sentinelclient import sentinel_primary
 
-    client = aioredis.Redis.from_url(
-        settings.redis_url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3
-    )
+    options = {"decode_responses": True, "socket_timeout": 3, "socket_connect_timeout": 3}
+    if settings.redis_sentinels:
+        client = sentinel_primary(settings, sentinel_timeout_s=3, **options)
+    else:
+        client = aioredis.Redis.from_url(settings.redis_url, **options)
     try:
         return 0 if await check(settings, client) else 1
     except Exception as exc:  # Redis down → unhealthy, never a traceback

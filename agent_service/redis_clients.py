@@ -27,6 +27,9 @@ the SDK's RedisSession (execution/history.py) reads either. `pubsub` delivers by
 does: a control message is only parsed as JSON.
 With REDIS_CLUSTER the four are redis-py RedisCluster clients built from the same choices
 (contract/clusterclient.py); the command client then retries connection errors, never timeouts.
+With REDIS_SENTINELS they are clients of the primary the Sentinels name, with the same options
+(contract/sentinelclient.py): a failover reaches them as ConnectionError, and `sync` is redis-py's
+synchronous Sentinel client.
 Tests pass one fakeredis client (decoding, like `command`) for the asyncio three via
 `RedisClients.single` (no `sync`: the heartbeat then beats from the loop).
 """
@@ -44,6 +47,7 @@ from redis.retry import Retry as SyncRetry
 
 from agent_service.config import Settings
 from contract.clusterclient import gated_cluster
+from contract.sentinelclient import sentinel_primary, sync_sentinel_primary
 
 COMMAND_SOCKET_TIMEOUT_S = 5.0
 POOL_MARGIN = 16
@@ -111,6 +115,8 @@ class RedisClients:
     def from_settings(cls, settings: Settings) -> RedisClients:
         if settings.redis_cluster:
             return cls._cluster(settings)
+        if settings.redis_sentinels:
+            return cls._sentinel(settings)
         url, options = settings.redis_url, _options(settings)
         command = aioredis.Redis.from_pool(
             aioredis.BlockingConnectionPool.from_url(
@@ -137,6 +143,23 @@ class RedisClients:
             blocking=gated_cluster(url, permits=2, wait_s=wait_s, **options["blocking"]),
             pubsub=gated_cluster(url, permits=2, wait_s=wait_s, **options["pubsub"]),
             sync=redis.RedisCluster.from_url(url, **options["sync"]),  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def _sentinel(cls, settings: Settings) -> RedisClients:
+        """The same four as clients of the Sentinels' primary (contract/sentinelclient.py); `command`
+        keeps its blocking pool."""
+        options, timeout_s = _options(settings), CONNECT_TIMEOUT_S
+        return cls(
+            command=sentinel_primary(
+                settings,
+                sentinel_timeout_s=timeout_s,
+                pool=(_pool_size(settings), settings.redis_pool_timeout_s),
+                **options["command"],
+            ),
+            blocking=sentinel_primary(settings, sentinel_timeout_s=timeout_s, **options["blocking"]),
+            pubsub=sentinel_primary(settings, sentinel_timeout_s=timeout_s, **options["pubsub"]),
+            sync=sync_sentinel_primary(settings, sentinel_timeout_s=timeout_s, **options["sync"]),
         )
 
     @classmethod

@@ -23,7 +23,9 @@ TaskRecord of contract/tasks.py) reads one type. The relay forwards each publish
 clients as the bytes it arrived as (backend/relay.py, backend/sse.py): decoding it would cost a
 decode and an encode per message per stream for nothing.
 With REDIS_CLUSTER both are redis-py RedisCluster clients built from the same choices
-(contract/clusterclient.py: the pool wait, what pub/sub on a cluster does).
+(contract/clusterclient.py: the pool wait, what pub/sub on a cluster does). With REDIS_SENTINELS
+both are clients of the primary the Sentinels name, with the same options and a blocking pool for
+commands (contract/sentinelclient.py: what a failover looks like to them).
 `RedisFactory` is the seam unit tests use to hand in fakeredis clients sharing one FakeServer.
 """
 
@@ -36,7 +38,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 
 from backend.config import Settings
-from contract.clusterclient import GatedCluster, gated_cluster
+from contract.clusterclient import gated_cluster
+from contract.sentinelclient import sentinel_primary
 
 Purpose = Literal["commands", "pubsub"]
 
@@ -47,52 +50,41 @@ class RedisFactory(Protocol):
 
 def connect(settings: Settings, purpose: Purpose) -> Redis:
     """Build (lazily connecting) the command client or the relay's pub/sub client."""
+    options, wait_s = _options(settings, purpose), settings.redis_pool_timeout_s
     if settings.redis_cluster:
-        return _cluster(settings, purpose)  # type: ignore[return-value]
-    if purpose == "pubsub":
-        return Redis.from_url(
-            settings.redis_url,
-            decode_responses=False,
-            protocol=2,
-            socket_connect_timeout=settings.redis_connect_timeout_s,
-            socket_timeout=settings.redis_socket_timeout_s,
-            health_check_interval=10,
-            retry=Retry(NoBackoff(), 0),
+        permits = 4 if purpose == "pubsub" else settings.redis_max_connections
+        return gated_cluster(settings.redis_url, permits=permits, wait_s=wait_s, **options)  # type: ignore[return-value]
+    if settings.redis_sentinels:
+        pool = (settings.redis_max_connections, wait_s) if purpose == "commands" else None
+        return sentinel_primary(
+            settings, sentinel_timeout_s=settings.redis_connect_timeout_s, pool=pool, **options
         )
+    if purpose == "pubsub":
+        return Redis.from_url(settings.redis_url, **options)
     pool = BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_max_connections,
-        timeout=settings.redis_pool_timeout_s,
-        decode_responses=True,
-        socket_connect_timeout=settings.redis_connect_timeout_s,
-        socket_timeout=settings.redis_socket_timeout_s,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
+        settings.redis_url, max_connections=settings.redis_max_connections, timeout=wait_s, **options
     )
     return Redis.from_pool(pool)
 
 
-def _cluster(settings: Settings, purpose: Purpose) -> GatedCluster:
-    """The same two clients on a Redis Cluster (contract/clusterclient.py): the same timeouts,
-    retries, protocols and decoding; the command client's pool wait is the cluster client's gate."""
-    common = {
+def _options(settings: Settings, purpose: Purpose) -> dict:
+    """Each client's timeouts, retries, protocol and decoding (the module docstring says why); the same
+    on one Redis, a Redis Cluster (the command pool's wait is the cluster client's gate,
+    contract/clusterclient.py) and behind Sentinels."""
+    timeouts = {
         "socket_connect_timeout": settings.redis_connect_timeout_s,
         "socket_timeout": settings.redis_socket_timeout_s,
-        "wait_s": settings.redis_pool_timeout_s,
     }
     if purpose == "pubsub":
-        return gated_cluster(
-            settings.redis_url,
-            permits=4,
-            decode_responses=False,
-            protocol=2,
-            health_check_interval=10,
-            retry=Retry(NoBackoff(), 0),
-            **common,
-        )
-    return gated_cluster(
-        settings.redis_url,
-        permits=settings.redis_max_connections,
-        decode_responses=True,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
-        **common,
-    )
+        return {
+            "decode_responses": False,
+            "protocol": 2,
+            "health_check_interval": 10,
+            "retry": Retry(NoBackoff(), 0),
+            **timeouts,
+        }
+    return {
+        "decode_responses": True,
+        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), settings.redis_retries),
+        **timeouts,
+    }

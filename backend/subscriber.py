@@ -8,7 +8,10 @@ callback with the reply as it came: `[b"message", channel, data]`, `[b"subscribe
 What `PubSub` gave that this keeps:
 - connecting: the same `Connection` class and options as the pub/sub client's pool (URL, AUTH,
   HELLO, TLS, timeouts), only without a socket timeout on reads: a subscriber waits for messages;
-  on a Redis Cluster, those of one node, which hears every classic PUBLISH of the cluster;
+  on a Redis Cluster, those of one node, which hears every classic PUBLISH of the cluster; behind
+  Sentinels, a connection of contract/sentinelclient.py's class, which asks them for the primary
+  each time it connects (its kwargs carry the pool it asks through), so a reconnect after a
+  failover lands on the new primary;
 - liveness: a PING every `health_s` (answered in subscribed mode by a `pong` reply); when nothing at
   all arrived for three intervals the connection is closed and the reader reconnects;
 - re-subscription: after every (re)connect the owner's `on_connect` sends what it needs, and its

@@ -13,12 +13,13 @@ import os
 
 import pytest
 import redis.asyncio as aioredis
+from support.cluster import clean_cluster, redis_cluster  # noqa: F401 (fixtures)
+from support.sentinel import redis_sentinel  # noqa: F401 (fixture)
 
 from agent_service.config import Settings as WorkerSettings
 from backend.config import Settings as GatewaySettings
 from contract.settings import ENV_FILE_VARIABLE, SharedSettings
 from devstack.redis_server import RedisServer
-from support.cluster import clean_cluster, redis_cluster  # noqa: F401 (fixtures)
 
 os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
 

@@ -10,6 +10,10 @@ take the analytics agent down with it), gets one bounded first attempt (MCP_TIME
 start-up waits for the slowest, not their sum) and is otherwise connected in the background for as
 long as the worker runs. A server that is down costs the agents using it their tools (see
 execution/registry.py), never the worker or the other agents.
+
+The analytics server caches schema lookups in REDIS_URL's Redis (tools/analytics/schemacache.py), with
+a plain client of its own: behind Sentinels REDIS_URL's host is not the primary the worker follows, so
+there it runs without the cache (it is only a cache).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ log = logging.getLogger(__name__)
 class ToolServers:
     def __init__(self, settings: Settings, catalog: Catalog, metrics: WorkerMetrics | None = None) -> None:
         self._settings = settings
-        self.analytics = AnalyticsServer(settings, mcp_params(settings, settings.redis_url), metrics)
+        # behind Sentinels the analytics server gets no Redis (its client reads REDIS_URL alone): no
+        # schema cache and no uploaded tables there
+        redis_url = None if settings.redis_sentinels else settings.redis_url
+        self.analytics = AnalyticsServer(settings, mcp_params(settings, redis_url), metrics)
         self.by_name: dict[str, ToolServer] = {
             ANALYTICS_SERVER: self.analytics,
             TASKS_SERVER: TasksServer(settings, metrics),
