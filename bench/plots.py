@@ -53,7 +53,8 @@ def _latency(results: dict):
                 xs, ys = _series(rows, key, pct)
                 ax.plot(xs, ys, style, marker="o", label=f"{key[:-3]} {pct}")
     ax.set(title="Real stack (demo model 40 tok/s)", xlabel="new chats/s", ylabel="ms", yscale="log")
-    ax.legend(fontsize=7)
+    if agent:  # a plan without the real stack (--only relay) leaves this panel empty
+        ax.legend(fontsize=7)
     return fig
 
 

@@ -12,8 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "BENCHMARKS.md"
 
 
+BASELINES = ("stock", "direct")
+"""The systems measured for comparison, not the product: their failures are not the target's."""
+
+
 def _rows(results: dict, scenario: str) -> list[dict]:
     return [row for rows in results.get(scenario, {}).values() for row in rows]
+
+
+def _ours(results: dict, scenario: str) -> list[dict]:
+    return [row for name, rows in results.get(scenario, {}).items() if name not in BASELINES for row in rows]
 
 
 def _at(rows: list[dict], level: float) -> dict | None:
@@ -23,7 +31,7 @@ def _at(rows: list[dict], level: float) -> dict | None:
 def verdicts(results: dict) -> list[str]:
     """One line per target of the issue this bench was built for, measured in this run."""
     lines = []
-    loaded = [r for s in ("relay", "agent_open", "agent_closed", "openai") for r in _rows(results, s)]
+    loaded = [r for s in ("relay", "agent_open", "agent_closed", "openai") for r in _ours(results, s)]
     if loaded:
         failed = sum(r["failed"] for r in loaded)
         accepted = sum(r["accepted"] for r in loaded)
