@@ -14,8 +14,9 @@ Why two: pub/sub holds one dedicated connection in subscribed mode for the life 
   a BlockingConnectionPool of REDIS_MAX_CONNECTIONS: redis-py 8's default pool holds 100 connections
   and raises MaxConnectionsError past that, which under a burst of new streams turned accepted work
   into 503s. A command now waits (at most REDIS_POOL_TIMEOUT_S) for a connection to come back.
-- The pub/sub client uses RESP2: with hiredis installed, RESP3 push replies leak memory per message
-  (redis-py#4339); `health_check_interval` is above the relay's 1 s get_message() timeout.
+- The pub/sub client is the template of the relay's one connection (backend/subscriber.py takes
+  its connection class and options, and reads without a socket timeout, PINGing on its own): RESP2,
+  since with hiredis installed RESP3 push replies leak memory per message (redis-py#4339).
 Why the command client decodes replies to `str` and the pub/sub client does not: the command replies
 are field values, ids and JSON that the gateway compares and parses, and both services' command
 clients decode (agent_service/redis_clients.py), so the code they share (contract/eventlog.py, the
@@ -79,7 +80,6 @@ def _options(settings: Settings, purpose: Purpose) -> dict:
         return {
             "decode_responses": False,
             "protocol": 2,
-            "health_check_interval": 10,
             "retry": Retry(NoBackoff(), 0),
             **timeouts,
         }
