@@ -29,7 +29,9 @@ PATH = "/ai/api/chat/stream"
 def chat_request(raw: bytes) -> ChatRequest:
     """The body as FastAPI validates a lone JSON body parameter (errors located under "body")."""
     if not raw:
-        raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}])
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}]
+        )
     try:
         return ChatRequest.model_validate_json(raw)
     except ValidationError as exc:

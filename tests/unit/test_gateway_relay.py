@@ -6,8 +6,8 @@ import asyncio
 
 import fakeredis
 import pytest
-from redis.asyncio import Redis
 from gateway_fixtures import gateway_settings, running_gateway
+from redis.asyncio import Redis
 from support.waiting import wait_until
 
 from backend.relay import Relay
@@ -123,7 +123,6 @@ async def test_lagging_stream_catches_up_from_the_log_without_gap_or_duplicate(s
         slow_client.resume.set()
         await asyncio.wait_for(slow_run, 5)
     assert slow_client.seqs == list(range(42))
-
 
 
 async def test_a_lost_pubsub_connection_marks_listeners_lagging_and_resubscribes(redis_server, real_redis):
