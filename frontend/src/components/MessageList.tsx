@@ -65,7 +65,10 @@ export function MessageList({ messages, connection, attempt, loading, onRetry, o
       return <UserMessageView key={m.id} message={m} onEdit={editable ? onEdit : undefined} />
     }
     if (earlier) return <AssistantMessageView key={m.id} answer={m} live={false} versions={versions} />
-    const canRegenerate = onRegenerate && m.taskId && !running && m === lastAnswer && rows[i - 1]?.message.kind === 'user'
+    // a question that carried a file cannot be asked again from the transcript (its data is not kept): the gateway
+    // refuses that regenerate, so it is not offered (Edit resends the text; the session keeps the file's table)
+    const question = rows[i - 1]?.message
+    const canRegenerate = onRegenerate && m.taskId && !running && m === lastAnswer && question?.kind === 'user' && !question.attachments?.length
     return (
       <AssistantMessageView
         key={m.id} answer={m} live={isActive(m)} connection={connection} attempt={attempt} onRetry={onRetry} onFeedback={onFeedback}

@@ -96,6 +96,14 @@ describe('regenerate and edit', () => {
     expect(within(answers[1]).getByTestId('regenerate-button')).toBeInTheDocument()
   })
 
+  it('offers no Regenerate on an answer to a question that carried a file', async () => {
+    const [question, answer] = turn('t1', 'How many rows?', 'There are 37.')
+    const withFile = { ...question, parts: [{ type: 'file' as const, filename: 'sales.csv', media_type: 'text/csv', size: 900, detail: null, text: null, url: null }] }
+    installFetch((c) => session([withFile, answer])(c.url))
+    await openOrders()
+    expect(screen.queryByTestId('regenerate-button')).toBeNull()
+  })
+
   it('edit opens the question in place; Enter resends it cut at that turn, with the old turn as a version', async () => {
     const calls = installFetch((c) => session([...turn('t1', 'q1', 'a1'), ...turn('t2', 'q2', 'a2')])(c.url) ?? (c.url === '/ai/api/chat/stream' ? stream('t3', 'a1 edited') : undefined))
     const user = await openOrders()
