@@ -64,7 +64,10 @@ class ToolConnection:
             if isinstance(exc, asyncio.CancelledError):
                 raise
             return
-        opened.set_result(None)
+        if opened.done():  # the opener was cancelled while this connected: nobody will use it, close it
+            self._close.set()
+        else:
+            opened.set_result(None)
         try:
             await self._close.wait()
         finally:

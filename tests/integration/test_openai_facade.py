@@ -26,7 +26,7 @@ async def ai(live):
 
 async def test_the_agents_are_listed_as_models(ai):
     listed = await ai.models.list()
-    assert [m.id for m in listed.data] == ["analytics", "chat"]
+    assert [m.id for m in listed.data] == ["analytics", "chat", "tasks"]
 
 
 async def test_a_completion_answers_with_the_agents_answer_and_usage(ai):
