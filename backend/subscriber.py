@@ -60,10 +60,6 @@ class Subscriber:
         """When the connection last delivered anything (monotonic)."""
         self._stopping = False
 
-    @property
-    def connected(self) -> bool:
-        return self._conn is not None
-
     async def send(self, *args: str | bytes) -> None:
         conn = self._conn
         if conn is None:

@@ -8,10 +8,12 @@ import fakeredis
 import pytest
 from gateway_fixtures import gateway_settings, running_gateway
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from support.waiting import wait_until
 
 from backend.relay import Relay
 from backend.stream import TaskStream
+from backend.subscriber import Subscriber
 from contract import CompleteEvent, EventLog, SessionEvent, TaskField, TokenEvent, keys
 
 
@@ -144,3 +146,33 @@ async def _live_again(relay, log, listener) -> bool:
         relay.resume(listener)
     await log.append(TokenEvent(task_id="t9", content="x"))
     return await listener.next(0.2) is not None
+
+
+async def test_a_subscriber_whose_redis_stops_answering_reconnects(redis_server, real_redis):
+    connects = []
+
+    async def connected():
+        connects.append(1)
+        await subscriber.send("SUBSCRIBE", "probe")
+
+    subscriber = Subscriber(
+        Redis.from_url(redis_server.url),
+        on_reply=lambda reply: None,
+        on_connect=connected,
+        on_disconnect=lambda: None,
+        health_s=0.1,
+    )
+    reader = asyncio.create_task(subscriber.run())
+    try:
+        await wait_until(lambda: connects == [1], what="connected")
+        await real_redis.execute_command("CLIENT", "PAUSE", "800", "ALL")  # no PONG for 0.8 s (> 3 x 0.1 s)
+        await wait_until(lambda: len(connects) == 2, what="a new connection once Redis answers again")
+    finally:
+        subscriber.stop()
+        reader.cancel()
+
+
+async def test_a_subscriber_that_is_down_refuses_to_send():
+    subscriber = Subscriber(Redis(), on_reply=lambda reply: None, on_connect=None, on_disconnect=lambda: None)
+    with pytest.raises(RedisConnectionError):
+        await subscriber.send("SUBSCRIBE", "x")

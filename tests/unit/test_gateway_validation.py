@@ -34,6 +34,13 @@ async def test_invalid_json_is_422_with_a_plain_detail(server):
     assert response.json() == {"detail": "request body is not valid JSON"}
 
 
+async def test_an_empty_body_is_422_naming_the_missing_body(server):
+    async with running_gateway(gateway_settings(), server) as client:
+        response = await client.post(CHAT, headers={**HEADERS_A, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body"]]
+
+
 @pytest.mark.parametrize(
     "body",
     [
