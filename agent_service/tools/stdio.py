@@ -25,7 +25,7 @@ def stdio_params(module: str, env: dict[str, str]) -> dict[str, Any]:
         "PYTHONPATH": os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH", "")) if p),
         "PYTHONUNBUFFERED": "1",
     }
-    for name in ("COVERAGE_PROCESS_START", "COVERAGE_FILE"):
+    for name in ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG", "COVERAGE_FILE"):
         if os.environ.get(name):
             env[name] = os.environ[name]
     return {"command": sys.executable, "args": ["-m", module], "env": env, "cwd": REPO_ROOT}
